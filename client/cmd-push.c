@@ -1,0 +1,346 @@
+/*
+ * cmd-push.c: "zcsync push DIR DEST": one push, with the same engine the
+ * daemon runs (common/send.c), on a short-lived loop.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "addr.h"
+#include "client.h"
+#include "config.h"
+#include "log.h"
+#include "path.h"
+#include "proto.h"
+#include "send.h"
+
+#define PUSH_CONNECT_MS		10000
+#define PUSH_IDLE_MS		120000
+
+struct push {
+	int		 verbose;
+	int		 quiet;
+	int		 dry_run;
+	int		 done;
+	int		 err;
+	char		 why[512];
+};
+
+static void
+push_usage(FILE *f)
+{
+	fprintf(f, "usage: zcsync push [options] DIR PEER/SET\n"
+	    "       zcsync push [options] DIR HOST:PORT/SET\n"
+	    "  -c, --config FILE   configuration: our node name, peers "
+	    "(default %s if present)\n"
+	    "      --delete        remove what DIR no longer has\n"
+	    "  -n, --dry-run       list what would change, change nothing\n"
+	    "  -v, --verbose       list every entry as it lands\n"
+	    "  -q, --quiet         no summary line\n"
+	    "      --name NAME     our node name (default: config, else "
+	    "hostname)\n"
+	    "      --insecure      allow plain TCP beyond loopback\n"
+	    "      --no-zero-copy  read/write bodies instead of sendfile\n",
+	    ZC_CONFIG_DEFAULT_FILE);
+}
+
+static void
+push_report(void *arg, enum zc_send_event ev, const char *path,
+    const char *msg)
+{
+	struct push	*p = arg;
+	char		 name[1024];
+
+	zc_log_name(path, name, sizeof name);
+	switch (ev) {
+	case ZC_SEND_FAILED:
+		fprintf(stderr, "zcsync: failed %s: %s\n", name, msg);
+		break;
+	case ZC_SEND_VANISHED:
+		fprintf(stderr, "zcsync: warning: %s: %s\n", name, msg);
+		break;
+	case ZC_SEND_PLAN:
+		printf("%s %s\n", msg, name);
+		break;
+	case ZC_SEND_LANDED:
+		if (p->verbose)
+			printf("%s %s\n", msg, name);
+		break;
+	}
+}
+
+static void
+push_done(struct zc_send *s, int err, const char *why, void *arg)
+{
+	struct push	*p = arg;
+
+	p->done = 1;
+	p->err = err;
+	snprintf(p->why, sizeof p->why, "%s", why);
+}
+
+/* A short host name that is a valid node name. */
+static void
+push_default_name(char *out, size_t outlen)
+{
+	char	host[256], *p;
+	size_t	n = 0;
+
+	if (gethostname(host, sizeof host) != 0)
+		host[0] = '\0';
+	host[sizeof host - 1] = '\0';
+	if ((p = strchr(host, '.')) != NULL)
+		*p = '\0';
+	for (p = host; *p != '\0' && n + 1 < outlen && n < ZC_PROTO_NAME_MAX;
+	    p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+		    *p == '.')
+			out[n++] = *p;
+	}
+	if (n == 0)
+		n = (size_t)snprintf(out, outlen, "zcsync");
+	out[n] = '\0';
+}
+
+/* Connect with a deadline; the socket is left blocking (conn.c changes it). */
+static int
+push_connect(const struct zc_addr *a, char *err, size_t errlen)
+{
+	struct pollfd	pfd;
+	socklen_t	len;
+	int		fd, soerr = 0, r;
+
+	fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return (-1);
+	}
+	if (connect(fd, (const struct sockaddr *)&a->ss, a->len) == -1 &&
+	    errno != EINPROGRESS) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		close(fd);
+		return (-1);
+	}
+	pfd.fd = fd;
+	pfd.events = POLLOUT;
+	do
+		r = poll(&pfd, 1, PUSH_CONNECT_MS);
+	while (r == -1 && errno == EINTR);
+	if (r == 0) {
+		snprintf(err, errlen, "connection timed out");
+		close(fd);
+		return (-1);
+	}
+	len = sizeof soerr;
+	if (r < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1 ||
+	    soerr != 0) {
+		snprintf(err, errlen, "%s", strerror(r < 0 ? errno : soerr));
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+static double
+push_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+}
+
+static void
+push_summary(const struct push *p, const struct zc_send_stats *st,
+    double secs)
+{
+	double	mib = (double)st->bytes / (1024.0 * 1024.0);
+
+	printf("%s%llu files sent, %llu skipped, %llu deleted, %llu dirs, "
+	    "%llu links, %llu meta, %llu failed; %llu bytes in %.3f s "
+	    "(%.1f MiB/s)\n", p->dry_run ? "dry run: would have: " : "",
+	    (unsigned long long)st->files, (unsigned long long)st->skipped,
+	    (unsigned long long)st->deleted, (unsigned long long)st->dirs,
+	    (unsigned long long)st->links, (unsigned long long)st->metas,
+	    (unsigned long long)st->failed, (unsigned long long)st->bytes,
+	    secs, secs > 0 ? mib / secs : 0.0);
+}
+
+static int
+cmd_push_exec(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "delete", no_argument, NULL, 'D' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "name", required_argument, NULL, 'N' },
+		{ "insecure", no_argument, NULL, 'I' },
+		{ "no-zero-copy", no_argument, NULL, 'Z' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct push			 p;
+	struct zc_send_opts		 opts;
+	struct zc_config		*cfg = NULL;
+	const struct zc_config_peer	*peer = NULL;
+	struct zc_send			*s = NULL;
+	struct zc_addr			 addr;
+	uv_loop_t			 loop;
+	const char			*config_file = NULL, *name = NULL;
+	char				 err[1024], dest[512], defname[80];
+	char				*slash, *set;
+	double				 t0;
+	int				 ch, insecure = 0, src_fd = -1, fd, rc = 2;
+
+	memset(&p, 0, sizeof p);
+	memset(&opts, 0, sizeof opts);
+	while ((ch = getopt_long(argc, argv, "c:nvqh", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			config_file = optarg;
+			break;
+		case 'D':
+			opts.flags |= ZC_PUSH_DELETE;
+			break;
+		case 'n':
+			opts.flags |= ZC_PUSH_DRY_RUN;
+			p.dry_run = 1;
+			break;
+		case 'v':
+			p.verbose = 1;
+			break;
+		case 'q':
+			p.quiet = 1;
+			break;
+		case 'N':
+			name = optarg;
+			break;
+		case 'I':
+			insecure = 1;
+			break;
+		case 'Z':
+			opts.no_zerocopy = 1;
+			break;
+		case 'h':
+			push_usage(stdout);
+			return (0);
+		default:
+			push_usage(stderr);
+			return (2);
+		}
+	}
+	if (argc - optind != 2) {
+		push_usage(stderr);
+		return (2);
+	}
+	if (config_file == NULL && access(ZC_CONFIG_DEFAULT_FILE, R_OK) == 0)
+		config_file = ZC_CONFIG_DEFAULT_FILE;
+	if (config_file != NULL &&
+	    zc_config_load(config_file, &cfg, err, sizeof err) != 0) {
+		fprintf(stderr, "zcsync: %s\n", err);
+		return (2);
+	}
+
+	/* DEST is PEER/SET or HOST:PORT/SET; the set is after the last '/'. */
+	snprintf(dest, sizeof dest, "%s", argv[optind + 1]);
+	if ((slash = strrchr(dest, '/')) == NULL || slash[1] == '\0' ||
+	    slash == dest) {
+		fprintf(stderr, "zcsync: %s: expected PEER/SET or "
+		    "HOST:PORT/SET\n", argv[optind + 1]);
+		goto out;
+	}
+	*slash = '\0';
+	set = slash + 1;
+	if (cfg != NULL && (peer = zc_config_peer(cfg, dest)) != NULL) {
+		if (peer->address == NULL) {
+			fprintf(stderr, "zcsync: peer %s has no address\n",
+			    dest);
+			goto out;
+		}
+		addr = peer->addr;
+	} else if (zc_addr_parse(dest, &addr, err, sizeof err) != 0) {
+		fprintf(stderr, "zcsync: %s: not a configured peer, and %s\n",
+		    dest, err);
+		goto out;
+	}
+	if (!zc_addr_is_loopback(&addr) && !insecure &&
+	    !(cfg != NULL && cfg->node.insecure)) {
+		fprintf(stderr, "zcsync: %s: plain TCP beyond loopback carries "
+		    "no authentication; use --insecure (or node.insecure) if "
+		    "you mean it\n", dest);
+		goto out;
+	}
+	if (name == NULL && cfg != NULL)
+		name = cfg->node.name;
+	if (name == NULL) {
+		push_default_name(defname, sizeof defname);
+		name = defname;
+	}
+	if ((src_fd = zc_path_open_root(argv[optind])) < 0) {
+		fprintf(stderr, "zcsync: %s: %s\n", argv[optind],
+		    strerror(-src_fd));
+		goto out;
+	}
+
+	signal(SIGPIPE, SIG_IGN);
+	t0 = push_now();
+	if ((fd = push_connect(&addr, err, sizeof err)) == -1) {
+		fprintf(stderr, "zcsync: connecting to %s: %s\n", dest, err);
+		rc = 1;
+		goto out;
+	}
+	opts.node_name = name;
+	opts.set = set;
+	opts.idle_ms = PUSH_IDLE_MS;
+	opts.report = push_report;
+	opts.arg = &p;
+	uv_loop_init(&loop);
+	if (zc_send_start(&loop, fd, src_fd, &opts, push_done, &p, &s, err,
+	    sizeof err) != 0) {
+		fprintf(stderr, "zcsync: %s: %s\n", argv[optind], err);
+		uv_loop_close(&loop);
+		rc = 1;
+		goto out;
+	}
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	if (!p.done) {
+		fprintf(stderr, "zcsync: internal error: the session did not "
+		    "finish\n");
+		rc = 1;
+		goto out;
+	}
+	if (p.err != 0)
+		fprintf(stderr, "zcsync: %s: %s\n", argv[optind + 1], p.why);
+	if (!p.quiet)
+		push_summary(&p, zc_send_stats(s), push_now() - t0);
+	rc = (p.err != 0 || zc_send_stats(s)->failed > 0) ? 1 : 0;
+out:
+	zc_send_free(s);
+	if (src_fd >= 0)
+		close(src_fd);
+	zc_config_free(cfg);
+	return (rc);
+}
+
+const struct zc_cmd_entry zc_cmd_push_entry = {
+	.name = "push",
+	.usage = "[-nvq] [--delete] [-c FILE] DIR PEER/SET|HOST:PORT/SET",
+	.summary = "push a directory tree into a peer's set, once",
+	.exec = cmd_push_exec,
+};

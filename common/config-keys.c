@@ -1,0 +1,134 @@
+/*
+ * config-keys.c: every configuration key, once (tmux options-table.c).
+ *
+ * The loader in config.c walks the YAML tree and looks each key up here by
+ * its dotted pattern; the row says where the value goes, what type it must
+ * have, its bounds and its default.  zc_config_print_keys() prints this
+ * table for docs/config.md, so a new key is documented by adding its row.
+ */
+
+#include <stddef.h>
+
+#include "compat.h"
+#include "config.h"
+
+#define KEY_NAME_MIN	1
+#define KEY_NAME_MAX	64
+#define KEY_STRING_MAX	4096
+#define KEY_LIST_MAX	256
+
+const struct zc_config_key zc_config_keys[] = {
+	{ .name = "node",
+	  .type = ZC_CONFIG_SECTION,
+	  .offset = offsetof(struct zc_config, node),
+	  .flags = ZC_CONFIG_REQUIRED,
+	  .doc = "This node: its name and where it listens."
+	},
+	{ .name = "node.name",
+	  .type = ZC_CONFIG_NAME,
+	  .offset = offsetof(struct zc_config_node, name),
+	  .min = KEY_NAME_MIN,
+	  .max = KEY_NAME_MAX,
+	  .flags = ZC_CONFIG_REQUIRED,
+	  .doc = "Name of this node, as its peers know it."
+	},
+	{ .name = "node.listen",
+	  .type = ZC_CONFIG_ADDR,
+	  .offset = offsetof(struct zc_config_node, listen),
+	  .aux = offsetof(struct zc_config_node, listen_addr),
+	  .min = 0,
+	  .max = 65535,
+	  .doc = "Numeric host:port or [v6]:port to accept peers on; "
+	      "port 0 picks one; unset: do not listen."
+	},
+	{ .name = "node.control",
+	  .type = ZC_CONFIG_PATH,
+	  .offset = offsetof(struct zc_config_node, control),
+	  .min = 1,
+	  .max = KEY_STRING_MAX,
+	  .doc = "Absolute path of the control socket."
+	},
+	{ .name = "node.insecure",
+	  .type = ZC_CONFIG_BOOL,
+	  .offset = offsetof(struct zc_config_node, insecure),
+	  .dflt = "false",
+	  .doc = "Allow plain TCP beyond loopback (there is no TLS yet)."
+	},
+	{ .name = "peers",
+	  .type = ZC_CONFIG_LIST,
+	  .offset = offsetof(struct zc_config, peers),
+	  .aux = offsetof(struct zc_config, npeers),
+	  .size = sizeof(struct zc_config_peer),
+	  .max = KEY_LIST_MAX,
+	  .doc = "The other nodes this node talks to."
+	},
+	{ .name = "peers[].name",
+	  .type = ZC_CONFIG_NAME,
+	  .offset = offsetof(struct zc_config_peer, name),
+	  .min = KEY_NAME_MIN,
+	  .max = KEY_NAME_MAX,
+	  .flags = ZC_CONFIG_REQUIRED,
+	  .doc = "The peer's node.name; unique, not this node's name."
+	},
+	{ .name = "peers[].address",
+	  .type = ZC_CONFIG_ADDR,
+	  .offset = offsetof(struct zc_config_peer, address),
+	  .aux = offsetof(struct zc_config_peer, addr),
+	  .min = 1,
+	  .max = 65535,
+	  .doc = "Numeric host:port or [v6]:port to dial; "
+	      "unset: the peer only dials us."
+	},
+	{ .name = "sets",
+	  .type = ZC_CONFIG_LIST,
+	  .offset = offsetof(struct zc_config, sets),
+	  .aux = offsetof(struct zc_config, nsets),
+	  .size = sizeof(struct zc_config_set),
+	  .max = KEY_LIST_MAX,
+	  .doc = "The directory trees to replicate."
+	},
+	{ .name = "sets[].name",
+	  .type = ZC_CONFIG_NAME,
+	  .offset = offsetof(struct zc_config_set, name),
+	  .min = KEY_NAME_MIN,
+	  .max = KEY_NAME_MAX,
+	  .flags = ZC_CONFIG_REQUIRED,
+	  .doc = "Name of the set; both ends use the same name."
+	},
+	{ .name = "sets[].path",
+	  .type = ZC_CONFIG_PATH,
+	  .offset = offsetof(struct zc_config_set, path),
+	  .min = 1,
+	  .max = KEY_STRING_MAX,
+	  .flags = ZC_CONFIG_REQUIRED,
+	  .doc = "Absolute path of the set's root; not inside another set."
+	},
+	{ .name = "sets[].push_to",
+	  .type = ZC_CONFIG_NAMES,
+	  .offset = offsetof(struct zc_config_set, push_to),
+	  .aux = offsetof(struct zc_config_set, npush_to),
+	  .max = KEY_LIST_MAX,
+	  .doc = "Peers this node sends the set's changes to."
+	},
+	{ .name = "sets[].accept_from",
+	  .type = ZC_CONFIG_NAMES,
+	  .offset = offsetof(struct zc_config_set, accept_from),
+	  .aux = offsetof(struct zc_config_set, naccept_from),
+	  .max = KEY_LIST_MAX,
+	  .doc = "Peers allowed to write into the set."
+	},
+	{ .name = "sets[].fsync",
+	  .type = ZC_CONFIG_BOOL,
+	  .offset = offsetof(struct zc_config_set, fsync),
+	  .dflt = "true",
+	  .doc = "fsync each received file before renaming it into place."
+	},
+	{ .name = "sets[].delete",
+	  .type = ZC_CONFIG_BOOL,
+	  .offset = offsetof(struct zc_config_set, delete),
+	  .dflt = "false",
+	  .doc = "Propagate deletions when mirroring live."
+	},
+};
+
+const size_t zc_config_nkeys = nitems(zc_config_keys);

@@ -1,0 +1,559 @@
+/*
+ * conn.c: the connection engine (see conn.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "compat.h"
+#include "conn.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define CONN_READ_CHUNK		(64 * 1024)
+#define CONN_ZEROS		(64 * 1024)
+#define CONN_RW_CHUNK		(256 * 1024)	/* read/write mode body slice */
+
+static const uint8_t conn_zeros[CONN_ZEROS];
+
+static void	conn_on_poll(uv_poll_t *, int, int);
+static void	conn_on_timer(uv_timer_t *);
+static void	conn_on_closed(uv_handle_t *);
+
+static void
+conn_touch(struct zc_conn *c)
+{
+	c->last_io = uv_now(c->poll.loop);
+}
+
+int
+zc_conn_new(uv_loop_t *loop, int fd, const struct zc_conn_ops *ops,
+    void *data, uint64_t idle_ms, struct zc_conn **out)
+{
+	struct zc_conn	*c;
+	int		 one = 1, flags, error;
+
+	*out = NULL;
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1) {
+		error = -errno;
+		close(fd);
+		return (error);
+	}
+	/* Not a TCP socket (a socketpair in tests) is fine. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	c = xcalloc(1, sizeof *c);
+	c->fd = fd;
+	c->ops = ops;
+	c->data = data;
+	c->in = zc_buf_new(ZC_CONN_IN_MAX);
+	c->out = zc_buf_new(ZC_CONN_OUT_MAX);
+	c->pipe[0] = c->pipe[1] = -1;
+	c->body_in_fd = c->body_out_fd = -1;
+	c->idle_ms = idle_ms;
+	if ((error = uv_poll_init(loop, &c->poll, fd)) != 0) {
+		zc_buf_free(c->in);
+		zc_buf_free(c->out);
+		free(c);
+		close(fd);
+		return (error);
+	}
+	uv_timer_init(loop, &c->timer);
+	conn_touch(c);
+	if (idle_ms > 0)
+		uv_timer_start(&c->timer, conn_on_timer,
+		    idle_ms < 1000 ? idle_ms : 1000,
+		    idle_ms < 1000 ? idle_ms : 1000);
+	zc_conn_update(c);
+	*out = c;
+	return (0);
+}
+
+void
+zc_conn_close(struct zc_conn *c, int err)
+{
+	if (c->flags & ZC_CONN_CLOSING)
+		return;
+	c->flags |= ZC_CONN_CLOSING;
+	c->close_err = err;
+	c->closes = 2;
+	uv_close((uv_handle_t *)&c->poll, conn_on_closed);
+	uv_close((uv_handle_t *)&c->timer, conn_on_closed);
+}
+
+static void
+conn_on_closed(uv_handle_t *h)
+{
+	struct zc_conn	*c = h->data;
+
+	if (--c->closes > 0)
+		return;
+	close(c->fd);
+	if (c->pipe[0] != -1) {
+		close(c->pipe[0]);
+		close(c->pipe[1]);
+	}
+	zc_buf_free(c->in);
+	zc_buf_free(c->out);
+	if (c->ops->on_close != NULL)
+		c->ops->on_close(c, c->close_err);
+	free(c);
+}
+
+void
+zc_conn_finish(struct zc_conn *c)
+{
+	c->flags |= ZC_CONN_FINISH;
+	zc_conn_update(c);
+}
+
+void
+zc_conn_want_write(struct zc_conn *c)
+{
+	c->flags |= ZC_CONN_PRODUCE;
+	zc_conn_update(c);
+}
+
+void
+zc_conn_recv_body(struct zc_conn *c, int fd, uint64_t size)
+{
+	c->body_in_fd = fd;
+	c->body_in_left = size;
+	c->body_in_err = 0;
+	c->flags |= ZC_CONN_IN_BODY;
+}
+
+void
+zc_conn_send_body(struct zc_conn *c, int fd, off_t off, uint64_t size)
+{
+	c->body_out_fd = fd;
+	c->body_out_off = off;
+	c->body_out_left = size;
+	c->body_out_shrunk = 0;
+	c->flags |= ZC_CONN_OUT_BODY;
+	zc_conn_update(c);
+}
+
+void
+zc_conn_update(struct zc_conn *c)
+{
+	int	ev = 0;
+
+	if (c->flags & ZC_CONN_CLOSING)
+		return;
+	c->poll.data = c;
+	c->timer.data = c;
+	if (zc_buf_len(c->out) < ZC_CONN_OUT_HIGH && !(c->flags & ZC_CONN_FINISH))
+		ev |= UV_READABLE;
+	if (zc_buf_len(c->out) > 0 ||
+	    (c->flags & (ZC_CONN_PRODUCE | ZC_CONN_FINISH | ZC_CONN_OUT_BODY)))
+		ev |= UV_WRITABLE;
+	if (ev == c->events)
+		return;
+	c->events = ev;
+	if (ev == 0)
+		uv_poll_stop(&c->poll);
+	else
+		uv_poll_start(&c->poll, ev, conn_on_poll);
+}
+
+static void
+conn_on_timer(uv_timer_t *t)
+{
+	struct zc_conn	*c = t->data;
+
+	if (c->flags & ZC_CONN_CLOSING)
+		return;
+	if (uv_now(t->loop) - c->last_io >= c->idle_ms) {
+		zc_log_info("%s: idle for %llu ms, closing", c->desc,
+		    (unsigned long long)c->idle_ms);
+		zc_conn_close(c, -ETIMEDOUT);
+	}
+}
+
+/* Write all of p to a file; 0 or -errno. */
+static int
+conn_write_all(int fd, const uint8_t *p, size_t n)
+{
+	ssize_t	w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return (-errno);
+		}
+		if (w == 0)
+			return (-EIO);
+		p += w;
+		n -= (size_t)w;
+	}
+	return (0);
+}
+
+/* recv into the input buffer: bytes, 0 at EOF, -EAGAIN or -errno. */
+static ssize_t
+conn_fill(struct zc_conn *c)
+{
+	uint8_t	*p;
+	size_t	 room;
+	ssize_t	 n;
+
+	room = ZC_CONN_IN_MAX - zc_buf_len(c->in);
+	if (room > CONN_READ_CHUNK)
+		room = CONN_READ_CHUNK;
+	if (room == 0 || zc_buf_reserve(c->in, room, &p) != 0)
+		return (-ENOBUFS);
+	for (;;) {
+		n = recv(c->fd, p, room, 0);
+		if (n >= 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		return (errno == EWOULDBLOCK ? -EAGAIN : -errno);
+	}
+	if (n > 0) {
+		zc_buf_commit(c->in, (size_t)n);
+		c->bytes_in += (uint64_t)n;
+		conn_touch(c);
+	}
+	return (n);
+}
+
+/* The file sink failed: remember why and discard the rest of the body. */
+static void
+conn_sink_failed(struct zc_conn *c, int error)
+{
+	if (c->body_in_err == 0)
+		c->body_in_err = error;
+	c->body_in_fd = -1;
+}
+
+/* Move bytes already buffered into the body sink. */
+static void
+conn_body_drain(struct zc_conn *c)
+{
+	size_t	n;
+	int	error;
+
+	n = zc_buf_len(c->in);
+	if (n > c->body_in_left)
+		n = (size_t)c->body_in_left;
+	if (n == 0)
+		return;
+	if (c->body_in_fd != -1 &&
+	    (error = conn_write_all(c->body_in_fd, zc_buf_ptr(c->in), n)) != 0)
+		conn_sink_failed(c, error);
+	zc_buf_consume(c->in, n);
+	c->body_in_left -= n;
+}
+
+static int
+conn_pipe(struct zc_conn *c)
+{
+	if (c->pipe[0] != -1)
+		return (0);
+	if (pipe2(c->pipe, O_CLOEXEC | O_NONBLOCK) == -1)
+		return (-errno);
+	/* A bigger pipe means fewer splice round trips; best effort. */
+	(void)fcntl(c->pipe[1], F_SETPIPE_SZ, ZC_CONN_PIPE_SIZE);
+	return (0);
+}
+
+/*
+ * splice socket -> pipe -> file.  0 when the body is complete, -EAGAIN
+ * when the socket is drained or the budget spent, -errno to close.
+ */
+static int
+conn_body_splice(struct zc_conn *c, size_t *budget)
+{
+	uint8_t	scratch[4096];
+	ssize_t	n, m;
+	size_t	want;
+	int	error;
+
+	if ((error = conn_pipe(c)) != 0)
+		return (error);
+	while (c->body_in_left > 0 && c->body_in_fd != -1) {
+		if (*budget == 0)
+			return (-EAGAIN);
+		want = c->body_in_left > ZC_CONN_PIPE_SIZE ? ZC_CONN_PIPE_SIZE :
+		    (size_t)c->body_in_left;
+		n = splice(c->fd, NULL, c->pipe[1], NULL, want,
+		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n == 0)
+			return (-EPIPE);	/* EOF inside a body */
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return (-EAGAIN);
+			return (-errno);
+		}
+		c->bytes_in += (uint64_t)n;
+		c->body_in_left -= (uint64_t)n;
+		*budget = *budget > (size_t)n ? *budget - (size_t)n : 0;
+		conn_touch(c);
+		while (n > 0) {
+			m = splice(c->pipe[0], NULL, c->body_in_fd, NULL,
+			    (size_t)n, SPLICE_F_MOVE);
+			if (m <= 0) {
+				if (m < 0 && errno == EINTR)
+					continue;
+				conn_sink_failed(c, m < 0 ? -errno : -EIO);
+				break;
+			}
+			n -= m;
+		}
+		/* After a sink failure, empty the pipe: those bytes are body. */
+		while (n > 0) {
+			m = read(c->pipe[0], scratch, sizeof scratch);
+			if (m <= 0)
+				return (-EIO);
+			n -= m;
+		}
+	}
+	return (c->body_in_left == 0 ? 0 : 1);
+}
+
+/* Receive body bytes: 0 complete, -EAGAIN, or -errno. */
+static int
+conn_body_in(struct zc_conn *c, size_t *budget)
+{
+	ssize_t	n;
+	int	r;
+
+	for (;;) {
+		conn_body_drain(c);
+		if (c->body_in_left == 0)
+			return (0);
+		if (!(c->flags & ZC_CONN_NO_ZEROCOPY) && c->body_in_fd != -1) {
+			r = conn_body_splice(c, budget);
+			if (r <= 0)
+				return (r);
+			continue;	/* the sink failed: discard the rest */
+		}
+		if (*budget == 0)
+			return (-EAGAIN);
+		n = conn_fill(c);
+		if (n == 0)
+			return (-EPIPE);
+		if (n < 0)
+			return ((int)n);
+		*budget = *budget > (size_t)n ? *budget - (size_t)n : 0;
+	}
+}
+
+static void
+conn_read(struct zc_conn *c)
+{
+	struct zc_frame_hdr	 hdr;
+	struct zc_rd		 payload;
+	size_t			 budget = ZC_CONN_WAKEUP_BYTES;
+	ssize_t			 n;
+	int			 r;
+
+	while (!(c->flags & (ZC_CONN_CLOSING | ZC_CONN_FINISH))) {
+		if (zc_buf_len(c->out) >= ZC_CONN_OUT_HIGH)
+			return;		/* the peer is not reading: wait */
+		if (c->flags & ZC_CONN_IN_BODY) {
+			r = conn_body_in(c, &budget);
+			if (r == -EAGAIN)
+				return;
+			if (r < 0) {
+				zc_conn_close(c, r);
+				return;
+			}
+			c->flags &= ~ZC_CONN_IN_BODY;
+			if ((r = c->ops->on_body(c, c->body_in_err)) < 0) {
+				zc_conn_close(c, r);
+				return;
+			}
+			continue;
+		}
+		r = zc_proto_get_frame(c->in, &hdr, &payload);
+		if (r == 0) {
+			if ((r = c->ops->on_frame(c, &hdr, &payload)) < 0) {
+				zc_conn_close(c, r);
+				return;
+			}
+			continue;
+		}
+		if (r != -EAGAIN) {
+			zc_conn_close(c, r);
+			return;
+		}
+		if (budget == 0)
+			return;
+		n = conn_fill(c);
+		if (n == -EAGAIN)
+			return;
+		if (n <= 0) {
+			/* EOF between frames is the owner's to judge. */
+			zc_conn_close(c, n == 0 ?
+			    (zc_buf_len(c->in) > 0 ? -EPIPE : 0) : (int)n);
+			return;
+		}
+		budget = budget > (size_t)n ? budget - (size_t)n : 0;
+	}
+}
+
+/* Send queued output: 0 when empty, -EAGAIN, or -errno. */
+static int
+conn_flush(struct zc_conn *c, size_t *budget)
+{
+	ssize_t	n;
+	int	more;
+
+	while (zc_buf_len(c->out) > 0) {
+		more = c->body_out_left > 0 ? MSG_MORE : 0;
+		n = send(c->fd, zc_buf_ptr(c->out), zc_buf_len(c->out),
+		    MSG_NOSIGNAL | more);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return (errno == EWOULDBLOCK ? -EAGAIN : -errno);
+		}
+		zc_buf_consume(c->out, (size_t)n);
+		c->bytes_out += (uint64_t)n;
+		*budget = *budget > (size_t)n ? *budget - (size_t)n : 0;
+		conn_touch(c);
+	}
+	return (0);
+}
+
+/*
+ * Send a slice of the body: bytes sent (>0), -EAGAIN, or -errno.  A file
+ * that ends early (sendfile or pread returns 0) shrank while we sent it:
+ * pad with zeros to keep the framing, and report it (nginx "was
+ * truncated").
+ */
+static ssize_t
+conn_body_out(struct zc_conn *c, size_t budget)
+{
+	size_t	 want;
+	uint8_t	*p;
+	ssize_t	 n;
+
+	want = c->body_out_left < budget ? (size_t)c->body_out_left : budget;
+	if (want == 0)
+		return (-EAGAIN);
+	for (;;) {
+		if (c->body_out_fd == -1) {
+			if (want > CONN_ZEROS)
+				want = CONN_ZEROS;
+			n = send(c->fd, conn_zeros, want, MSG_NOSIGNAL);
+		} else if (c->flags & ZC_CONN_NO_ZEROCOPY) {
+			/* The honest baseline: copy through user space. */
+			if (want > CONN_RW_CHUNK)
+				want = CONN_RW_CHUNK;
+			if (zc_buf_reserve(c->out, want, &p) != 0)
+				return (-ENOBUFS);
+			n = pread(c->body_out_fd, p, want, c->body_out_off);
+			if (n > 0) {
+				zc_buf_commit(c->out, (size_t)n);
+				c->body_out_off += n;
+				c->body_out_left -= (uint64_t)n;
+				return (0);	/* the flush sends it */
+			}
+		} else
+			n = sendfile(c->fd, c->body_out_fd, &c->body_out_off,
+			    want);
+		if (n == 0 && c->body_out_fd != -1) {
+			c->body_out_fd = -1;
+			c->body_out_shrunk = 1;
+			continue;
+		}
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return (errno == EWOULDBLOCK ? -EAGAIN : -errno);
+		}
+		break;
+	}
+	c->body_out_left -= (uint64_t)n;
+	c->bytes_out += (uint64_t)n;
+	conn_touch(c);
+	return (n);
+}
+
+static void
+conn_write(struct zc_conn *c)
+{
+	size_t	budget = ZC_CONN_WAKEUP_BYTES, before;
+	ssize_t	n;
+	int	r;
+
+	while (!(c->flags & ZC_CONN_CLOSING)) {
+		if ((r = conn_flush(c, &budget)) == -EAGAIN)
+			return;
+		if (r < 0) {
+			zc_conn_close(c, r);
+			return;
+		}
+		if (c->flags & ZC_CONN_OUT_BODY) {
+			if (c->body_out_left > 0) {
+				if (budget == 0)
+					return;
+				n = conn_body_out(c, budget);
+				if (n == -EAGAIN)
+					return;
+				if (n < 0) {
+					zc_conn_close(c, (int)n);
+					return;
+				}
+				budget = budget > (size_t)n ?
+				    budget - (size_t)n : 0;
+				continue;
+			}
+			if (zc_buf_len(c->out) > 0)
+				continue;
+			c->flags &= ~ZC_CONN_OUT_BODY;
+			if ((r = c->ops->on_body_sent(c,
+			    c->body_out_shrunk)) < 0) {
+				zc_conn_close(c, r);
+				return;
+			}
+			continue;
+		}
+		if (c->flags & ZC_CONN_FINISH) {
+			zc_conn_close(c, 0);
+			return;
+		}
+		if (!(c->flags & ZC_CONN_PRODUCE) || budget == 0)
+			return;
+		before = zc_buf_len(c->out);
+		if ((r = c->ops->on_writable(c)) < 0) {
+			zc_conn_close(c, r);
+			return;
+		}
+		if (zc_buf_len(c->out) == before &&
+		    !(c->flags & ZC_CONN_OUT_BODY))
+			c->flags &= ~ZC_CONN_PRODUCE;
+	}
+}
+
+static void
+conn_on_poll(uv_poll_t *h, int status, int events)
+{
+	struct zc_conn	*c = h->data;
+
+	if (c->flags & ZC_CONN_CLOSING)
+		return;
+	if (status < 0) {
+		zc_conn_close(c, status);
+		return;
+	}
+	conn_read(c);
+	conn_write(c);
+	/* Output drained below the mark: parse what is already buffered. */
+	if (zc_buf_len(c->in) > 0)
+		conn_read(c);
+	zc_conn_update(c);
+}

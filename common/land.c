@@ -1,0 +1,398 @@
+/*
+ * land.c: landing changes beneath a set root (see land.h).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "land.h"
+#include "log.h"
+#include "meta.h"
+#include "path.h"
+
+static int
+land_copy_leaf(char *out, size_t outlen, const char *leaf)
+{
+	if (strlen(leaf) >= outlen)
+		return (-ENAMETOOLONG);
+	strcpy(out, leaf);
+	return (0);
+}
+
+int
+zc_land_file_begin(struct zc_land_file *lf, int root_fd, const char *rel,
+    const struct zc_meta *meta)
+{
+	const char	*leaf;
+	struct stat	 st;
+	int		 error;
+
+	memset(lf, 0, sizeof *lf);
+	lf->dir_fd = lf->fd = -1;
+	lf->meta = *meta;
+	if ((lf->dir_fd = zc_path_open_parent(root_fd, rel, &leaf)) < 0) {
+		error = lf->dir_fd;
+		lf->dir_fd = -1;
+		return (error);
+	}
+	if ((error = land_copy_leaf(lf->leaf, sizeof lf->leaf, leaf)) != 0)
+		goto fail;
+	/* A directory in the way is the sender's to delete first. */
+	if (fstatat(lf->dir_fd, lf->leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISDIR(st.st_mode)) {
+		error = -EISDIR;
+		goto fail;
+	}
+	lf->fd = openat(lf->dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC,
+	    0600);
+	if (lf->fd == -1 && (errno == EOPNOTSUPP || errno == EISDIR ||
+	    errno == EINVAL)) {
+		/* No O_TMPFILE here (open(2)): a named temp, swept later. */
+		zc_path_make_temp(lf->tmp, sizeof lf->tmp);
+		lf->fd = openat(lf->dir_fd, lf->tmp, O_CREAT | O_EXCL |
+		    O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (lf->fd == -1)
+			lf->tmp[0] = '\0';
+	}
+	if (lf->fd == -1) {
+		error = -errno;
+		goto fail;
+	}
+	/* Fail now, not half-way, when the disk is full (SECURITY.md). */
+	if (meta->size > 0 && fallocate(lf->fd, 0, 0, (off_t)meta->size) == -1 &&
+	    errno != EOPNOTSUPP) {
+		error = -errno;
+		goto fail;
+	}
+	return (0);
+fail:
+	zc_land_file_abort(lf);
+	return (error);
+}
+
+void
+zc_land_file_abort(struct zc_land_file *lf)
+{
+	if (lf->fd != -1)
+		close(lf->fd);
+	if (lf->tmp[0] != '\0' && lf->dir_fd != -1)
+		unlinkat(lf->dir_fd, lf->tmp, 0);
+	if (lf->dir_fd != -1)
+		close(lf->dir_fd);
+	lf->fd = lf->dir_fd = -1;
+	lf->tmp[0] = '\0';
+}
+
+int
+zc_land_file_commit(struct zc_land_file *lf, int flags)
+{
+	char	proc[64];
+	int	error, tries;
+
+	if ((error = zc_meta_apply_fd(lf->fd, &lf->meta,
+	    (flags & ZC_LAND_CHOWN) ? ZC_META_CHOWN : 0)) != 0)
+		goto fail;
+	/*
+	 * fsyncgate: after a failed fsync the dirty pages may be gone and a
+	 * second fsync "succeeds"; never retry, discard and resend.
+	 */
+	if ((flags & ZC_LAND_FSYNC) && fsync(lf->fd) == -1) {
+		error = -errno;
+		goto fail;
+	}
+	if (lf->tmp[0] == '\0') {
+		/*
+		 * linkat() will not replace a name (EEXIST), so link the
+		 * unnamed file to a fresh temporary name, then rename.  The
+		 * /proc form needs no CAP_DAC_READ_SEARCH (linkat(2)).
+		 */
+		snprintf(proc, sizeof proc, "/proc/self/fd/%d", lf->fd);
+		for (tries = 0; tries < 8; tries++) {
+			zc_path_make_temp(lf->tmp, sizeof lf->tmp);
+			if (linkat(AT_FDCWD, proc, lf->dir_fd, lf->tmp,
+			    AT_SYMLINK_FOLLOW) == 0)
+				break;
+			if (errno != EEXIST) {
+				error = -errno;
+				lf->tmp[0] = '\0';
+				goto fail;
+			}
+		}
+		if (tries == 8) {
+			lf->tmp[0] = '\0';
+			error = -EEXIST;
+			goto fail;
+		}
+	}
+	if (renameat(lf->dir_fd, lf->tmp, lf->dir_fd, lf->leaf) == -1) {
+		error = -errno;
+		goto fail;
+	}
+	lf->tmp[0] = '\0';
+	if ((flags & ZC_LAND_FSYNC) && fsync(lf->dir_fd) == -1) {
+		error = -errno;
+		goto fail;
+	}
+	close(lf->fd);
+	close(lf->dir_fd);
+	lf->fd = lf->dir_fd = -1;
+	return (0);
+fail:
+	zc_land_file_abort(lf);
+	return (error);
+}
+
+int
+zc_land_dir(int root_fd, const char *rel)
+{
+	const char	*leaf;
+	struct stat	 st;
+	int		 dfd, error = 0;
+
+	if ((dfd = zc_path_open_parent(root_fd, rel, &leaf)) < 0)
+		return (dfd);
+	if (mkdirat(dfd, leaf, 0700) == -1) {
+		error = -errno;
+		if (error == -EEXIST) {
+			if (fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == -1)
+				error = -errno;
+			else
+				error = S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+		}
+	}
+	close(dfd);
+	return (error);
+}
+
+int
+zc_land_dir_meta(int root_fd, const char *rel, const struct zc_meta *meta,
+    int flags)
+{
+	int	fd, error;
+
+	fd = zc_path_openat(root_fd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW,
+	    0);
+	if (fd < 0)
+		return (fd);
+	error = zc_meta_apply_fd(fd, meta,
+	    (flags & ZC_LAND_CHOWN) ? ZC_META_CHOWN : 0);
+	close(fd);
+	return (error);
+}
+
+int
+zc_land_symlink(int root_fd, const char *rel, const char *target,
+    const struct zc_meta *meta, int flags)
+{
+	char		 tmp[32];
+	const char	*leaf;
+	struct stat	 st;
+	int		 dfd, error = 0, tries;
+
+	if ((dfd = zc_path_open_parent(root_fd, rel, &leaf)) < 0)
+		return (dfd);
+	if (fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISDIR(st.st_mode)) {
+		error = -EISDIR;
+		goto out;
+	}
+	for (tries = 0; tries < 8; tries++) {
+		zc_path_make_temp(tmp, sizeof tmp);
+		if (symlinkat(target, dfd, tmp) == 0)
+			break;
+		if (errno != EEXIST) {
+			error = -errno;
+			goto out;
+		}
+	}
+	if (tries == 8) {
+		error = -EEXIST;
+		goto out;
+	}
+	if ((error = zc_meta_apply_link(dfd, tmp, meta,
+	    (flags & ZC_LAND_CHOWN) ? ZC_META_CHOWN : 0)) != 0 ||
+	    renameat(dfd, tmp, dfd, leaf) == -1) {
+		if (error == 0)
+			error = -errno;
+		unlinkat(dfd, tmp, 0);
+		goto out;
+	}
+	if ((flags & ZC_LAND_FSYNC) && fsync(dfd) == -1)
+		error = -errno;
+out:
+	close(dfd);
+	return (error);
+}
+
+int
+zc_land_meta(int root_fd, const char *rel, const struct zc_meta *meta,
+    int flags)
+{
+	const char	*leaf;
+	int		 fd, error, mflags;
+
+	mflags = (flags & ZC_LAND_CHOWN) ? ZC_META_CHOWN : 0;
+	if (meta->type == ZC_TYPE_SYMLINK) {
+		if ((fd = zc_path_open_parent(root_fd, rel, &leaf)) < 0)
+			return (fd);
+		error = zc_meta_apply_link(fd, leaf, meta, mflags);
+	} else {
+		/* O_PATH fds refuse fchmod; a mode-000 file needs root. */
+		fd = zc_path_openat(root_fd, rel, O_RDONLY | O_NOFOLLOW |
+		    (meta->type == ZC_TYPE_DIR ? O_DIRECTORY : 0), 0);
+		if (fd < 0)
+			return (fd);
+		error = zc_meta_apply_fd(fd, meta, mflags);
+	}
+	close(fd);
+	return (error);
+}
+
+/* Empty the directory dfd (which we own), depth-bounded. */
+static int
+land_empty_dir(int dfd, int depth)
+{
+	DIR		*d;
+	struct dirent	*de;
+	int		 fd, cfd, error = 0;
+
+	if (depth > 4096)
+		return (-ELOOP);
+	if ((fd = dup(dfd)) == -1)
+		return (-errno);
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return (-errno);
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (unlinkat(dfd, de->d_name, 0) == 0 || errno == ENOENT)
+			continue;
+		if (errno != EISDIR && errno != EPERM) {
+			error = -errno;
+			break;
+		}
+		/* A directory: O_NOFOLLOW, so a swapped-in symlink fails. */
+		cfd = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC);
+		if (cfd == -1) {
+			error = -errno;
+			break;
+		}
+		error = land_empty_dir(cfd, depth + 1);
+		close(cfd);
+		if (error != 0)
+			break;
+		if (unlinkat(dfd, de->d_name, AT_REMOVEDIR) == -1 &&
+		    errno != ENOENT) {
+			error = -errno;
+			break;
+		}
+	}
+	closedir(d);
+	return (error);
+}
+
+int
+zc_land_delete(int root_fd, const char *rel)
+{
+	const char	*leaf;
+	int		 dfd, cfd, error = 0;
+
+	if ((dfd = zc_path_open_parent(root_fd, rel, &leaf)) < 0)
+		return (dfd == -ENOENT ? 0 : dfd);
+	if (unlinkat(dfd, leaf, 0) == 0 || errno == ENOENT)
+		goto out;
+	if (errno != EISDIR && errno != EPERM) {
+		error = -errno;
+		goto out;
+	}
+	cfd = openat(dfd, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (cfd == -1) {
+		error = -errno;
+		goto out;
+	}
+	error = land_empty_dir(cfd, 0);
+	close(cfd);
+	if (error == 0 && unlinkat(dfd, leaf, AT_REMOVEDIR) == -1 &&
+	    errno != ENOENT)
+		error = -errno;
+out:
+	close(dfd);
+	return (error);
+}
+
+static int
+land_sweep_dir(int dfd, int depth, unsigned long *removed)
+{
+	DIR		*d;
+	struct dirent	*de;
+	int		 fd, cfd, error = 0;
+
+	if (depth > 4096)
+		return (-ELOOP);
+	if ((fd = dup(dfd)) == -1)
+		return (-errno);
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return (-errno);
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (zc_path_is_temp(de->d_name)) {
+			if (unlinkat(dfd, de->d_name, 0) == 0)
+				(*removed)++;
+			continue;
+		}
+		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+			continue;
+		cfd = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC);
+		if (cfd == -1)
+			continue;	/* not a directory, or gone */
+		error = land_sweep_dir(cfd, depth + 1, removed);
+		close(cfd);
+		if (error != 0)
+			break;
+	}
+	closedir(d);
+	return (error);
+}
+
+int
+zc_land_sweep(int root_fd, unsigned long *removed)
+{
+	*removed = 0;
+	return (land_sweep_dir(root_fd, 0, removed));
+}
+
+uint32_t
+zc_land_code(int error)
+{
+	switch (error) {
+	case 0:
+		return (ZC_OK);
+	case -ENOSPC:
+	case -EDQUOT:
+		return (ZC_E_NOSPACE);
+	case -EXDEV:
+	case -ELOOP:
+	case -EINVAL:
+	case -ENAMETOOLONG:
+		return (ZC_E_PATH);
+	case -EISDIR:
+	case -ENOTDIR:
+	case -ENOTEMPTY:
+		return (ZC_E_TYPE);
+	default:
+		return (ZC_E_IO);
+	}
+}

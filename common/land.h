@@ -1,0 +1,61 @@
+/*
+ * land.h: changes landed beneath a set root, atomically and confined.
+ *
+ * Every path is checked (path.c) by the caller and opened beneath root_fd
+ * with openat2; a file body goes into an unnamed O_TMPFILE beside the
+ * target, gets its metadata on the held fd, is fsynced, linked to a
+ * temporary name and renamed over the target: readers see the old file or
+ * the new one, never a mix, and a killed receiver leaves at most a
+ * ".zc.*.zctmp" name behind (removed by zc_land_sweep()).
+ */
+#ifndef ZC_LAND_H
+#define ZC_LAND_H
+
+#include <stdint.h>
+
+#include "proto.h"
+
+#define ZC_LAND_FSYNC	0x1	/* fsync file, then the directory after rename */
+#define ZC_LAND_CHOWN	0x2	/* apply owners (we are root, the peer says so) */
+
+/* One file being received. */
+struct zc_land_file {
+	int		 dir_fd;	/* owned; the target's directory */
+	int		 fd;		/* owned; the temporary file */
+	char		 leaf[256];	/* the target's name in dir_fd */
+	char		 tmp[32];	/* named temp (fallback), or "" */
+	struct zc_meta	 meta;
+};
+
+/*
+ * Start a file: open its directory beneath root and an O_TMPFILE there
+ * (a named temp where the file system has none), sized with fallocate.
+ * 0 or -errno; on error nothing is left behind.
+ */
+int	zc_land_file_begin(struct zc_land_file *, int root_fd, const char *rel,
+	    const struct zc_meta *);
+/* Apply metadata, fsync, rename into place.  0 or -errno (then aborted). */
+int	zc_land_file_commit(struct zc_land_file *, int flags);
+/* Drop the temporary file; safe to call twice or after commit. */
+void	zc_land_file_abort(struct zc_land_file *);
+
+/* mkdir beneath root if missing (mode 0700 until its metadata lands). */
+int	zc_land_dir(int root_fd, const char *rel);
+/* Apply a directory's metadata (after its contents). */
+int	zc_land_dir_meta(int root_fd, const char *rel, const struct zc_meta *,
+	    int flags);
+/* Replace rel with a symlink to target (stored verbatim, never followed). */
+int	zc_land_symlink(int root_fd, const char *rel, const char *target,
+	    const struct zc_meta *, int flags);
+/* Apply metadata to an existing file or symlink (no body). */
+int	zc_land_meta(int root_fd, const char *rel, const struct zc_meta *,
+	    int flags);
+/* Remove rel; a directory recursively, never following symlinks. */
+int	zc_land_delete(int root_fd, const char *rel);
+/* Remove our leftover temporary names anywhere beneath root. */
+int	zc_land_sweep(int root_fd, unsigned long *removed);
+
+/* Map an -errno from the functions above to a wire code. */
+uint32_t zc_land_code(int error);
+
+#endif

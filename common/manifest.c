@@ -1,0 +1,282 @@
+/*
+ * manifest.c: walk a tree into a list of entries, and find entries by path.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+
+#include "log.h"
+#include "manifest.h"
+#include "meta.h"
+#include "path.h"
+#include "xmalloc.h"
+
+struct zc_manifest *
+zc_manifest_new(void)
+{
+	return (xcalloc(1, sizeof(struct zc_manifest)));
+}
+
+void
+zc_manifest_free(struct zc_manifest *m)
+{
+	size_t	i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->n; i++) {
+		free(m->v[i].path);
+		free(m->v[i].target);
+	}
+	free(m->v);
+	free(m->slots);
+	free(m);
+}
+
+static size_t
+manifest_hash(const char *p, size_t len)
+{
+	return ((size_t)XXH3_64bits(p, len));
+}
+
+static void
+manifest_rehash(struct zc_manifest *m)
+{
+	size_t	i, h, mask;
+
+	free(m->slots);
+	m->nslots = m->nslots == 0 ? 1024 : m->nslots * 2;
+	m->slots = xcalloc(m->nslots, sizeof *m->slots);
+	mask = m->nslots - 1;
+	for (i = 0; i < m->n; i++) {
+		h = manifest_hash(m->v[i].path, strlen(m->v[i].path)) & mask;
+		while (m->slots[h] != 0)
+			h = (h + 1) & mask;
+		m->slots[h] = (uint32_t)i + 1;
+	}
+}
+
+/* The slot for path: an empty one, or the one holding it. */
+static size_t
+manifest_slot(const struct zc_manifest *m, const char *path, size_t len)
+{
+	size_t	h, mask = m->nslots - 1;
+	const char *p;
+
+	h = manifest_hash(path, len) & mask;
+	while (m->slots[h] != 0) {
+		p = m->v[m->slots[h] - 1].path;
+		if (strncmp(p, path, len) == 0 && p[len] == '\0')
+			break;
+		h = (h + 1) & mask;
+	}
+	return (h);
+}
+
+int
+zc_manifest_add(struct zc_manifest *m, const struct zc_meta *meta,
+    const char *path, size_t path_len, const char *target, size_t target_len,
+    uint32_t parent)
+{
+	struct zc_mentry	*e;
+	size_t			 slot;
+
+	if (m->n >= ZC_MANIFEST_MAX)
+		return (-E2BIG);
+	if ((m->n + 1) * 2 > m->nslots)
+		manifest_rehash(m);
+	slot = manifest_slot(m, path, path_len);
+	if (m->slots[slot] != 0)
+		return (-EEXIST);
+	if (m->n == m->cap) {
+		m->cap = m->cap == 0 ? 256 : m->cap * 2;
+		m->v = xreallocarray(m->v, m->cap, sizeof *m->v);
+	}
+	e = &m->v[m->n];
+	memset(e, 0, sizeof *e);
+	e->meta = *meta;
+	e->path = xstrndup(path, path_len);
+	if (target != NULL)
+		e->target = xstrndup(target, target_len);
+	e->parent = parent;
+	m->slots[slot] = (uint32_t)m->n + 1;
+	return ((int)m->n++);
+}
+
+struct zc_mentry *
+zc_manifest_find(const struct zc_manifest *m, const char *path)
+{
+	size_t	slot;
+
+	if (m->nslots == 0)
+		return (NULL);
+	slot = manifest_slot(m, path, strlen(path));
+	if (m->slots[slot] == 0)
+		return (NULL);
+	return (&m->v[m->slots[slot] - 1]);
+}
+
+static int
+manifest_cmp(const void *a, const void *b)
+{
+	return (strcmp(*(char *const *)a, *(char *const *)b));
+}
+
+/*
+ * Read the names of one directory, sorted.  The caller frees names[i] and
+ * names.  0 or -errno.
+ */
+static int
+manifest_readdir(int dfd, char ***namesp, size_t *np)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		**names = NULL;
+	size_t		 n = 0, cap = 0;
+	int		 fd;
+
+	*namesp = NULL;
+	*np = 0;
+	if ((fd = dup(dfd)) == -1)
+		return (-errno);
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return (-errno);
+	}
+	rewinddir(d);
+	errno = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0 ||
+		    zc_path_is_temp(de->d_name))
+			continue;
+		if (n == cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			names = xreallocarray(names, cap, sizeof *names);
+		}
+		names[n++] = xstrdup(de->d_name);
+		errno = 0;
+	}
+	closedir(d);
+	qsort(names, n, sizeof *names, manifest_cmp);
+	*namesp = names;
+	*np = n;
+	return (0);
+}
+
+struct manifest_walk {
+	struct zc_manifest	*m;
+	char			 path[ZC_PATH_MAX + 1];
+	char			*err;
+	size_t			 errlen;
+};
+
+static int
+manifest_walk_dir(struct manifest_walk *w, int dfd, size_t plen,
+    uint32_t parent, int depth)
+{
+	char		**names, target[ZC_PATH_MAX + 1];
+	struct stat	  st;
+	struct zc_meta	  meta;
+	size_t		  n, i, nlen, tlen;
+	ssize_t		  r;
+	int		  error, idx, cfd;
+
+	if (depth >= ZC_PATH_DEPTH_MAX) {
+		snprintf(w->err, w->errlen, "%s: too deep", w->path);
+		return (-ELOOP);
+	}
+	if ((error = manifest_readdir(dfd, &names, &n)) != 0) {
+		snprintf(w->err, w->errlen, "%s: %s", plen ? w->path : ".",
+		    strerror(-error));
+		return (error);
+	}
+	for (i = 0; i < n; i++) {
+		nlen = strlen(names[i]);
+		if (plen + (plen ? 1 : 0) + nlen > ZC_PATH_MAX) {
+			zc_log_warn("skipping a name under %s: path too long",
+			    plen ? w->path : ".");
+			continue;
+		}
+		if (plen)
+			w->path[plen] = '/';
+		memcpy(w->path + plen + (plen ? 1 : 0), names[i], nlen + 1);
+		if (fstatat(dfd, names[i], &st, AT_SYMLINK_NOFOLLOW) == -1) {
+			if (errno == ENOENT)
+				continue;	/* vanished */
+			error = -errno;
+			snprintf(w->err, w->errlen, "%s: %s", w->path,
+			    strerror(errno));
+			goto out;
+		}
+		if (zc_meta_from_stat(&st, &meta) != 0)
+			continue;	/* fifo, device, socket */
+		tlen = 0;
+		if (meta.type == ZC_TYPE_SYMLINK) {
+			r = readlinkat(dfd, names[i], target, sizeof target);
+			if (r <= 0 || (size_t)r >= sizeof target) {
+				zc_log_warn("skipping symlink %s: %s", w->path,
+				    r < 0 ? strerror(errno) : "bad length");
+				continue;
+			}
+			tlen = (size_t)r;
+			target[tlen] = '\0';
+			meta.size = tlen;
+		}
+		idx = zc_manifest_add(w->m, &meta, w->path,
+		    plen + (plen ? 1 : 0) + nlen,
+		    meta.type == ZC_TYPE_SYMLINK ? target : NULL, tlen, parent);
+		if (idx < 0) {
+			error = idx;
+			snprintf(w->err, w->errlen, "%s: %s", w->path,
+			    strerror(-idx));
+			goto out;
+		}
+		if (meta.type != ZC_TYPE_DIR)
+			continue;
+		cfd = openat(dfd, names[i], O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC);
+		if (cfd == -1) {
+			if (errno == ENOENT)
+				continue;
+			error = -errno;
+			snprintf(w->err, w->errlen, "%s: %s", w->path,
+			    strerror(errno));
+			goto out;
+		}
+		error = manifest_walk_dir(w, cfd, plen + (plen ? 1 : 0) + nlen,
+		    (uint32_t)idx, depth + 1);
+		close(cfd);
+		if (error != 0)
+			goto out;
+	}
+	error = 0;
+out:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	w->path[plen] = '\0';
+	return (error);
+}
+
+int
+zc_manifest_walk(struct zc_manifest *m, int root_fd, char *err, size_t errlen)
+{
+	struct manifest_walk	*w;
+	int			 error;
+
+	w = xcalloc(1, sizeof *w);
+	w->m = m;
+	w->err = err;
+	w->errlen = errlen;
+	error = manifest_walk_dir(w, root_fd, 0, ZC_MANIFEST_NONE, 0);
+	free(w);
+	return (error);
+}

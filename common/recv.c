@@ -1,0 +1,538 @@
+/*
+ * recv.c: the receiving side of a push (see recv.h, docs/PROTOCOL.md).
+ *
+ * Entries are applied in order as they arrive and each is answered with an
+ * ACK once it is durable and visible.  Per-entry failures are ACKs; a
+ * malformed frame, a frame out of turn or a non-increasing sequence number
+ * gets ERROR and the connection is closed.  A body that cannot be landed
+ * is still read (and dropped) so the stream stays in step.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "land.h"
+#include "log.h"
+#include "manifest.h"
+#include "path.h"
+#include "proto.h"
+#include "recv.h"
+#include "xmalloc.h"
+
+enum recv_state {
+	RECV_HELLO,
+	RECV_PUSH,
+	RECV_MANIFEST,		/* sending our manifest */
+	RECV_ENTRIES,
+	RECV_BODY,		/* a FILE body is arriving */
+	RECV_FILE_END,		/* waiting for its FILE_END */
+	RECV_DONE,		/* SUMMARY queued */
+	RECV_REFUSED,		/* ERROR queued */
+};
+
+struct recv_dir {
+	char		*path;		/* owned */
+	struct zc_meta	 meta;
+};
+
+struct zc_recv {
+	struct zc_conn		*conn;		/* owned until closed */
+	struct zc_recv_opts	 opts;
+	zc_recv_done_cb		 done_cb;
+	void			*done_arg;
+	enum recv_state		 state;
+	char			 peer[ZC_PROTO_NAME_MAX + 1];
+	char			 set[ZC_PROTO_NAME_MAX + 1];
+	char			 addr[64];
+	uint64_t		 peer_features;
+	int			 root_fd;	/* owned */
+	int			 land_flags;
+	uint64_t		 last_seq;
+
+	struct zc_manifest	*man;		/* owned while sending it */
+	size_t			 man_pos;
+
+	struct zc_land_file	 file;		/* the body in progress */
+	int			 file_open;
+	uint64_t		 file_seq;
+	uint32_t		 file_code;	/* refused before the body */
+	char			 file_path[ZC_PATH_MAX + 1];
+	int			 file_sink_err;
+
+	struct recv_dir		*dirs;		/* owned */
+	size_t			 ndirs, dirs_cap;
+
+	struct zc_recv_stats	 stats;
+};
+
+static int	recv_on_frame(struct zc_conn *, const struct zc_frame_hdr *,
+		    struct zc_rd *);
+static int	recv_on_body(struct zc_conn *, int);
+static int	recv_on_writable(struct zc_conn *);
+static void	recv_on_close(struct zc_conn *, int);
+
+static const struct zc_conn_ops recv_ops = {
+	.on_frame = recv_on_frame,
+	.on_body = recv_on_body,
+	.on_writable = recv_on_writable,
+	.on_close = recv_on_close,
+};
+
+/* Refuse: queue ERROR, log the reason with the peer, close after flush. */
+static int
+recv_refuse(struct zc_recv *r, uint32_t code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int
+recv_refuse(struct zc_recv *r, uint32_t code, const char *fmt, ...)
+{
+	char	msg[ZC_PROTO_MSG_MAX];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	zc_log_info("peer=%s addr=%s set=%s: refused: %s: %s",
+	    r->peer[0] ? r->peer : "-", r->addr, r->set[0] ? r->set : "-",
+	    zc_proto_code_str(code), msg);
+	r->state = RECV_REFUSED;
+	(void)zc_proto_put_error(r->conn->out, code, msg);
+	zc_conn_finish(r->conn);
+	return (0);
+}
+
+static int
+recv_ack(struct zc_recv *r, uint64_t seq, uint32_t code, const char *path,
+    int error)
+{
+	char	msg[ZC_PROTO_MSG_MAX], name[256];
+
+	msg[0] = '\0';
+	if (code == ZC_OK)
+		r->stats.entries++;
+	else {
+		r->stats.failures++;
+		if (error != 0)
+			snprintf(msg, sizeof msg, "%s", strerror(-error));
+		zc_log(code == ZC_E_IO || code == ZC_E_NOSPACE ? ZC_LOG_ERR :
+		    ZC_LOG_INFO, "peer=%s set=%s %s: %s%s%s", r->peer, r->set,
+		    zc_log_name(path, name, sizeof name),
+		    zc_proto_code_str(code), msg[0] ? ": " : "", msg);
+	}
+	if (zc_proto_put_ack(r->conn->out, seq, code, msg) != 0)
+		return (-ENOBUFS);
+	return (0);
+}
+
+static int
+recv_on_hello(struct zc_recv *r, struct zc_rd *rd)
+{
+	struct zc_hello	h;
+
+	if (zc_proto_get_hello(rd, &h) != 0)
+		return (recv_refuse(r, ZC_E_PROTOCOL, "malformed HELLO"));
+	if (h.magic != ZC_PROTO_MAGIC || h.version != ZC_PROTO_VERSION)
+		return (recv_refuse(r, ZC_E_VERSION, "protocol version %u not "
+		    "supported (want %u)", h.version, ZC_PROTO_VERSION));
+	if (h.mandatory & ~ZC_FEAT_KNOWN)
+		return (recv_refuse(r, ZC_E_FEATURE, "unknown mandatory "
+		    "features %#llx", (unsigned long long)h.mandatory));
+	memcpy(r->peer, h.name, h.name_len);
+	r->peer[h.name_len] = '\0';
+	r->peer_features = h.features;
+	snprintf(r->conn->desc, sizeof r->conn->desc, "peer=%s addr=%s",
+	    r->peer, r->addr);
+	if (zc_proto_put_hello(r->conn->out, r->opts.node_name,
+	    geteuid() == 0 ? ZC_FEAT_OWNER : 0, 0) != 0)
+		return (-ENOBUFS);
+	r->state = RECV_PUSH;
+	return (0);
+}
+
+static int
+recv_on_push(struct zc_recv *r, struct zc_rd *rd)
+{
+	struct zc_push_req	 req;
+	struct zc_recv_target	 t;
+	char			 err[512];
+	uint32_t		 code;
+	int			 error;
+
+	if (zc_proto_get_push(rd, &req) != 0)
+		return (recv_refuse(r, ZC_E_PROTOCOL, "malformed PUSH"));
+	memcpy(r->set, req.set, req.set_len);
+	r->set[req.set_len] = '\0';
+	memset(&t, 0, sizeof t);
+	code = r->opts.auth(r->opts.arg, r->peer, r->set, &t);
+	if (code == ZC_E_NOSET)
+		return (recv_refuse(r, code, "no set \"%s\" here", r->set));
+	if (code != ZC_OK)
+		return (recv_refuse(r, code, "peer \"%s\" may not push to set "
+		    "\"%s\"", r->peer, r->set));
+	if ((r->root_fd = zc_path_open_root(t.root)) < 0) {
+		error = r->root_fd;
+		r->root_fd = -1;
+		zc_log_err("set=%s: cannot open %s: %s", r->set, t.root,
+		    strerror(-error));
+		return (recv_refuse(r, ZC_E_IO, "set root unavailable"));
+	}
+	r->land_flags = (t.fsync ? ZC_LAND_FSYNC : 0) |
+	    (geteuid() == 0 && (r->peer_features & ZC_FEAT_OWNER) ?
+	    ZC_LAND_CHOWN : 0);
+	r->man = zc_manifest_new();
+	if ((error = zc_manifest_walk(r->man, r->root_fd, err,
+	    sizeof err)) != 0) {
+		zc_log_err("set=%s: scanning the root: %s", r->set, err);
+		return (recv_refuse(r, ZC_E_IO, "cannot scan the set"));
+	}
+	zc_log_info("peer=%s addr=%s set=%s: push started%s", r->peer, r->addr,
+	    r->set, (req.flags & ZC_PUSH_DRY_RUN) ? " (dry run)" : "");
+	r->state = RECV_MANIFEST;
+	zc_conn_want_write(r->conn);
+	return (0);
+}
+
+static int
+recv_on_writable(struct zc_conn *c)
+{
+	struct zc_recv			*r = c->data;
+	struct zc_manifest_frame	 mf;
+	struct zc_mentry		*e;
+	struct zc_entry			 ent;
+	int				 error, open = 0;
+
+	if (r->state != RECV_MANIFEST)
+		return (0);
+	while (zc_buf_len(c->out) < ZC_CONN_OUT_HIGH / 2 &&
+	    r->man_pos < r->man->n) {
+		if (!open) {
+			if ((error = zc_proto_manifest_begin(c->out, &mf)) != 0)
+				return (error);
+			open = 1;
+		}
+		e = &r->man->v[r->man_pos];
+		memset(&ent, 0, sizeof ent);
+		ent.meta = e->meta;
+		ent.path = e->path;
+		ent.path_len = strlen(e->path);
+		if (e->target != NULL) {
+			ent.target = e->target;
+			ent.target_len = strlen(e->target);
+		}
+		error = zc_proto_manifest_add(c->out, &mf, &ent);
+		if (error == -ENOSPC) {
+			zc_proto_manifest_finish(c->out, &mf);
+			open = 0;
+			continue;
+		}
+		if (error != 0)
+			return (error);
+		r->man_pos++;
+	}
+	if (open)
+		zc_proto_manifest_finish(c->out, &mf);
+	if (r->man_pos == r->man->n) {
+		if ((error = zc_proto_put_manifest_end(c->out,
+		    r->man->n)) != 0)
+			return (error);
+		zc_manifest_free(r->man);
+		r->man = NULL;
+		r->state = RECV_ENTRIES;
+	}
+	return (0);
+}
+
+static void
+recv_dir_later(struct zc_recv *r, const char *path, const struct zc_meta *m)
+{
+	if (r->ndirs == r->dirs_cap) {
+		r->dirs_cap = r->dirs_cap == 0 ? 64 : r->dirs_cap * 2;
+		r->dirs = xreallocarray(r->dirs, r->dirs_cap, sizeof *r->dirs);
+	}
+	r->dirs[r->ndirs].path = xstrdup(path);
+	r->dirs[r->ndirs].meta = *m;
+	r->ndirs++;
+}
+
+static int
+recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
+{
+	struct zc_entry	 ent;
+	char		 path[ZC_PATH_MAX + 1], target[ZC_PROTO_TARGET_MAX + 1];
+	int		 error;
+
+	if (zc_proto_get_entry(rd, type, &ent) != 0)
+		return (recv_refuse(r, ZC_E_PROTOCOL, "malformed entry"));
+	if (ent.seq <= r->last_seq)
+		return (recv_refuse(r, ZC_E_PROTOCOL, "sequence %llu after "
+		    "%llu", (unsigned long long)ent.seq,
+		    (unsigned long long)r->last_seq));
+	r->last_seq = ent.seq;
+	if (zc_path_check(ent.path, ent.path_len, path, sizeof path) != 0) {
+		/* Logged as escaped bytes: the name may be anything. */
+		memcpy(path, ent.path, ent.path_len < ZC_PATH_MAX ?
+		    ent.path_len : ZC_PATH_MAX);
+		path[ent.path_len < ZC_PATH_MAX ? ent.path_len :
+		    ZC_PATH_MAX] = '\0';
+		if (type == ZC_MSG_FILE) {
+			r->file_code = ZC_E_PATH;
+			r->file_open = 0;
+			r->file_seq = ent.seq;
+			snprintf(r->file_path, sizeof r->file_path, "%s", path);
+			r->state = RECV_BODY;
+			zc_conn_recv_body(r->conn, -1, ent.meta.size);
+			return (0);
+		}
+		return (recv_ack(r, ent.seq, ZC_E_PATH, path, 0));
+	}
+	switch (type) {
+	case ZC_MSG_DIR:
+		if ((error = zc_land_dir(r->root_fd, path)) == 0)
+			recv_dir_later(r, path, &ent.meta);
+		return (recv_ack(r, ent.seq, zc_land_code(error), path, error));
+	case ZC_MSG_FILE:
+		r->file_seq = ent.seq;
+		r->file_code = ZC_OK;
+		snprintf(r->file_path, sizeof r->file_path, "%s", path);
+		error = zc_land_file_begin(&r->file, r->root_fd, path,
+		    &ent.meta);
+		r->file_open = error == 0;
+		if (error != 0) {
+			r->file_code = zc_land_code(error);
+			r->file_sink_err = error;
+		}
+		r->state = RECV_BODY;
+		zc_conn_recv_body(r->conn, r->file_open ? r->file.fd : -1,
+		    ent.meta.size);
+		return (0);
+	case ZC_MSG_SYMLINK:
+		if (memchr(ent.target, '\0', ent.target_len) != NULL)
+			return (recv_ack(r, ent.seq, ZC_E_PATH, path, 0));
+		memcpy(target, ent.target, ent.target_len);
+		target[ent.target_len] = '\0';
+		error = zc_land_symlink(r->root_fd, path, target, &ent.meta,
+		    r->land_flags);
+		return (recv_ack(r, ent.seq, zc_land_code(error), path, error));
+	case ZC_MSG_DELETE:
+		error = zc_land_delete(r->root_fd, path);
+		return (recv_ack(r, ent.seq, zc_land_code(error), path, error));
+	case ZC_MSG_META:
+		if (ent.meta.type == ZC_TYPE_DIR) {
+			recv_dir_later(r, path, &ent.meta);
+			return (recv_ack(r, ent.seq, ZC_OK, path, 0));
+		}
+		error = zc_land_meta(r->root_fd, path, &ent.meta,
+		    r->land_flags);
+		return (recv_ack(r, ent.seq, zc_land_code(error), path, error));
+	}
+	return (recv_refuse(r, ZC_E_PROTOCOL, "unexpected message %u", type));
+}
+
+static int
+recv_on_body(struct zc_conn *c, int sink_error)
+{
+	struct zc_recv	*r = c->data;
+
+	if (sink_error != 0 && r->file_sink_err == 0)
+		r->file_sink_err = sink_error;
+	r->state = RECV_FILE_END;
+	return (0);
+}
+
+static int
+recv_on_file_end(struct zc_recv *r, struct zc_rd *rd)
+{
+	uint64_t	seq;
+	uint32_t	status, code;
+	int		error = 0;
+
+	if (zc_proto_get_file_end(rd, &seq, &status) != 0 ||
+	    seq != r->file_seq)
+		return (recv_refuse(r, ZC_E_PROTOCOL, "bad FILE_END"));
+	r->state = RECV_ENTRIES;
+	if (!r->file_open)
+		return (recv_ack(r, seq, r->file_code, r->file_path,
+		    r->file_sink_err));
+	r->file_open = 0;
+	if (status == ZC_BODY_ABORTED) {
+		zc_land_file_abort(&r->file);
+		return (recv_ack(r, seq, ZC_E_ABORTED, r->file_path, 0));
+	}
+	if (r->file_sink_err != 0) {
+		error = r->file_sink_err;
+		r->file_sink_err = 0;
+		zc_land_file_abort(&r->file);
+		return (recv_ack(r, seq, zc_land_code(error), r->file_path,
+		    error));
+	}
+	error = zc_land_file_commit(&r->file, r->land_flags);
+	code = zc_land_code(error);
+	if (code == ZC_OK) {
+		r->stats.files++;
+		r->stats.bytes += r->file.meta.size;
+	}
+	return (recv_ack(r, seq, code, r->file_path, error));
+}
+
+static int
+recv_on_done(struct zc_recv *r, struct zc_rd *rd)
+{
+	struct zc_summary	sum;
+	size_t			i;
+	int			error;
+
+	if (zc_proto_get_end(rd) != 0)
+		return (recv_refuse(r, ZC_E_PROTOCOL, "bad DONE"));
+	/* Directories last, deepest first: their contents moved their mtime. */
+	for (i = r->ndirs; i-- > 0;) {
+		error = zc_land_dir_meta(r->root_fd, r->dirs[i].path,
+		    &r->dirs[i].meta, r->land_flags);
+		if (error != 0) {
+			r->stats.failures++;
+			zc_log_info("peer=%s set=%s %s: directory metadata: %s",
+			    r->peer, r->set, r->dirs[i].path,
+			    strerror(-error));
+		}
+	}
+	memset(&sum, 0, sizeof sum);
+	sum.entries = r->stats.entries;
+	sum.bytes = r->stats.bytes;
+	sum.failures = (uint32_t)r->stats.failures;
+	if ((error = zc_proto_put_summary(r->conn->out, &sum)) != 0)
+		return (error);
+	zc_log_info("peer=%s set=%s: push done: %llu entries, %llu files, "
+	    "%llu bytes, %llu failures", r->peer, r->set,
+	    (unsigned long long)r->stats.entries,
+	    (unsigned long long)r->stats.files,
+	    (unsigned long long)r->stats.bytes,
+	    (unsigned long long)r->stats.failures);
+	r->state = RECV_DONE;
+	zc_conn_finish(r->conn);
+	return (0);
+}
+
+static int
+recv_on_frame(struct zc_conn *c, const struct zc_frame_hdr *hdr,
+    struct zc_rd *rd)
+{
+	struct zc_recv	*r = c->data;
+
+	switch (r->state) {
+	case RECV_HELLO:
+		if (hdr->type == ZC_MSG_HELLO)
+			return (recv_on_hello(r, rd));
+		break;
+	case RECV_PUSH:
+		if (hdr->type == ZC_MSG_PUSH)
+			return (recv_on_push(r, rd));
+		break;
+	case RECV_ENTRIES:
+		switch (hdr->type) {
+		case ZC_MSG_DIR:
+		case ZC_MSG_FILE:
+		case ZC_MSG_SYMLINK:
+		case ZC_MSG_DELETE:
+		case ZC_MSG_META:
+			return (recv_on_entry(r, hdr->type, rd));
+		case ZC_MSG_DONE:
+			return (recv_on_done(r, rd));
+		}
+		break;
+	case RECV_FILE_END:
+		if (hdr->type == ZC_MSG_FILE_END)
+			return (recv_on_file_end(r, rd));
+		break;
+	case RECV_REFUSED:
+	case RECV_DONE:
+		return (0);	/* closing: ignore what is in flight */
+	default:
+		break;
+	}
+	if (hdr->type == ZC_MSG_ERROR) {
+		zc_log_info("peer=%s addr=%s: sent ERROR, closing",
+		    r->peer[0] ? r->peer : "-", r->addr);
+		return (-ECONNABORTED);
+	}
+	return (recv_refuse(r, ZC_E_PROTOCOL, "message %u out of turn",
+	    hdr->type));
+}
+
+static void
+recv_on_close(struct zc_conn *c, int err)
+{
+	struct zc_recv	*r = c->data;
+
+	r->conn = NULL;
+	if (r->file_open) {
+		zc_land_file_abort(&r->file);
+		r->file_open = 0;
+	}
+	if (r->state != RECV_DONE && r->state != RECV_REFUSED)
+		zc_log_info("peer=%s addr=%s set=%s: connection closed before "
+		    "DONE: %s", r->peer[0] ? r->peer : "-", r->addr,
+		    r->set[0] ? r->set : "-",
+		    err == 0 ? "end of stream" : err == -EPROTO ?
+		    "malformed frame" : strerror(-err));
+	r->done_cb(r, r->state == RECV_DONE ? 0 : (err ? err : -EPIPE),
+	    r->done_arg);
+}
+
+int
+zc_recv_start(uv_loop_t *loop, int sock, const char *addr,
+    const struct zc_recv_opts *opts, zc_recv_done_cb done_cb, void *arg,
+    struct zc_recv **out)
+{
+	struct zc_recv	*r;
+	int		 error;
+
+	*out = NULL;
+	r = xcalloc(1, sizeof *r);
+	r->opts = *opts;
+	r->done_cb = done_cb;
+	r->done_arg = arg;
+	r->root_fd = -1;
+	snprintf(r->addr, sizeof r->addr, "%s", addr);
+	if ((error = zc_conn_new(loop, sock, &recv_ops, r, opts->idle_ms,
+	    &r->conn)) != 0) {
+		free(r);
+		return (error);
+	}
+	if (opts->no_zerocopy)
+		r->conn->flags |= ZC_CONN_NO_ZEROCOPY;
+	snprintf(r->conn->desc, sizeof r->conn->desc, "addr=%s", addr);
+	*out = r;
+	return (0);
+}
+
+void
+zc_recv_close(struct zc_recv *r)
+{
+	if (r->conn != NULL)
+		zc_conn_close(r->conn, -ECANCELED);
+}
+
+const struct zc_recv_stats *
+zc_recv_stats(const struct zc_recv *r)
+{
+	return (&r->stats);
+}
+
+void
+zc_recv_free(struct zc_recv *r)
+{
+	size_t	i;
+
+	if (r == NULL)
+		return;
+	if (r->root_fd != -1)
+		close(r->root_fd);
+	zc_manifest_free(r->man);
+	for (i = 0; i < r->ndirs; i++)
+		free(r->dirs[i].path);
+	free(r->dirs);
+	free(r);
+}

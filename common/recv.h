@@ -1,0 +1,52 @@
+/*
+ * recv.h: the receiving side of a push session (see docs/PROTOCOL.md).
+ * The daemon runs one per accepted connection; `zcsync pull` will run the
+ * same code.  Nothing is written outside the root the auth callback names.
+ */
+#ifndef ZC_RECV_H
+#define ZC_RECV_H
+
+#include <stdint.h>
+
+#include <uv.h>
+
+struct zc_recv_target {
+	const char	*root;		/* absolute path of the set root */
+	int		 fsync;		/* fsync each file before rename */
+};
+
+/*
+ * May peer (its HELLO name) push into set?  ZC_OK and *target, or
+ * ZC_E_NOSET / ZC_E_DENIED (enum zc_code).
+ */
+typedef uint32_t (*zc_recv_auth_cb)(void *arg, const char *peer,
+    const char *set, struct zc_recv_target *target);
+
+struct zc_recv_opts {
+	const char	*node_name;	/* our HELLO name */
+	uint64_t	 idle_ms;
+	int		 no_zerocopy;	/* read/write instead of splice */
+	zc_recv_auth_cb	 auth;
+	void		*arg;
+};
+
+struct zc_recv_stats {
+	uint64_t	entries;	/* entries applied */
+	uint64_t	files;
+	uint64_t	bytes;
+	uint64_t	failures;
+};
+
+struct zc_recv;
+typedef void (*zc_recv_done_cb)(struct zc_recv *, int err, void *arg);
+
+/* Serve one connection (sock is taken).  0 or -errno. */
+int	zc_recv_start(uv_loop_t *, int sock, const char *addr,
+	    const struct zc_recv_opts *, zc_recv_done_cb, void *arg,
+	    struct zc_recv **out);
+/* Close it now (shutdown): the done callback follows. */
+void	zc_recv_close(struct zc_recv *);
+const struct zc_recv_stats *zc_recv_stats(const struct zc_recv *);
+void	zc_recv_free(struct zc_recv *);
+
+#endif

@@ -1,0 +1,803 @@
+/*
+ * send.c: the sending side of a push (see send.h and docs/PROTOCOL.md).
+ *
+ * After the receiver's manifest arrives the whole plan is known: deletions
+ * first (top-most only; the receiver removes trees), then the source in
+ * pre-order: directories before what they hold, file bodies, symlinks and
+ * metadata-only updates.  Everything is pipelined: no round trip per file;
+ * the receiver answers each entry with an ACK, in order.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "log.h"
+#include "manifest.h"
+#include "meta.h"
+#include "path.h"
+#include "proto.h"
+#include "send.h"
+#include "xmalloc.h"
+
+enum send_state {
+	SEND_HELLO,		/* HELLO and PUSH sent, waiting for HELLO */
+	SEND_MANIFEST,		/* reading the receiver's manifest */
+	SEND_STREAM,		/* sending entries, reading ACKs */
+	SEND_DRAIN,		/* DONE sent, waiting for ACKs and SUMMARY */
+	SEND_FINISHED,		/* SUMMARY received */
+};
+
+enum send_phase {
+	PHASE_DELETE,
+	PHASE_TREE,
+	PHASE_RETRY,
+	PHASE_DONE,
+};
+
+/* An entry sent and not yet acknowledged. */
+struct send_flight {
+	uint64_t	seq;
+	uint32_t	idx;		/* into src, or dst for deletes */
+	uint8_t		type;		/* the message */
+	uint64_t	size;
+};
+
+struct zc_send {
+	uv_loop_t		*loop;		/* borrowed */
+	struct zc_conn		*conn;		/* owned until closed */
+	int			 src_fd;	/* borrowed */
+	struct zc_send_opts	 opts;
+	zc_send_done_cb		 done_cb;
+	void			*done_arg;
+	enum send_state		 state;
+	int			 owners;	/* both sides keep owners */
+
+	struct zc_manifest	*src;		/* owned */
+	struct zc_manifest	*dst;		/* owned */
+	uint64_t		 dst_count;
+
+	enum send_phase		 phase;
+	size_t			 cursor;
+	uint32_t		*retry;		/* owned; src indices */
+	size_t			 nretry, retry_cap, retry_pos;
+	uint8_t			*tries;		/* owned; per src entry */
+
+	struct send_flight	*flight;	/* owned; a FIFO */
+	size_t			 flight_head, flight_len, flight_cap;
+	uint64_t		 seq;
+
+	/* The body in progress. */
+	int			 cur_fd;
+	uint32_t		 cur_idx;
+	uint64_t		 cur_seq;
+	struct stat		 cur_st;
+
+	struct zc_send_stats	 stats;
+	char			 why[512];
+	int			 err;
+};
+
+static int	send_on_frame(struct zc_conn *, const struct zc_frame_hdr *,
+		    struct zc_rd *);
+static int	send_on_writable(struct zc_conn *);
+static int	send_on_body_sent(struct zc_conn *, int);
+static void	send_on_close(struct zc_conn *, int);
+
+static const struct zc_conn_ops send_ops = {
+	.on_frame = send_on_frame,
+	.on_writable = send_on_writable,
+	.on_body_sent = send_on_body_sent,
+	.on_close = send_on_close,
+};
+
+static void
+send_report(struct zc_send *s, enum zc_send_event ev, const char *path,
+    const char *msg)
+{
+	if (s->opts.report != NULL)
+		s->opts.report(s->opts.arg, ev, path, msg);
+}
+
+/* Fail the session: remember the first reason, then close. */
+static int
+send_fail(struct zc_send *s, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int
+send_fail(struct zc_send *s, int err, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (s->err == 0) {
+		s->err = err;
+		va_start(ap, fmt);
+		vsnprintf(s->why, sizeof s->why, fmt, ap);
+		va_end(ap);
+	}
+	return (err);
+}
+
+static void
+send_flight_push(struct zc_send *s, uint64_t seq, uint32_t idx, uint8_t type,
+    uint64_t size)
+{
+	struct send_flight	*f;
+	size_t			 i, ncap;
+
+	if (s->flight_len == s->flight_cap) {
+		ncap = s->flight_cap == 0 ? 1024 : s->flight_cap * 2;
+		f = xcalloc(ncap, sizeof *f);
+		for (i = 0; i < s->flight_len; i++)
+			f[i] = s->flight[(s->flight_head + i) % s->flight_cap];
+		free(s->flight);
+		s->flight = f;
+		s->flight_cap = ncap;
+		s->flight_head = 0;
+	}
+	f = &s->flight[(s->flight_head + s->flight_len) % s->flight_cap];
+	f->seq = seq;
+	f->idx = idx;
+	f->type = type;
+	f->size = size;
+	s->flight_len++;
+}
+
+static const char *
+send_action(uint8_t msg, uint8_t type)
+{
+	switch (msg) {
+	case ZC_MSG_DELETE:
+		return ("delete");
+	case ZC_MSG_META:
+		return ("meta");
+	case ZC_MSG_DIR:
+		return ("dir");
+	case ZC_MSG_SYMLINK:
+		return ("link");
+	default:
+		return (type == ZC_TYPE_FILE ? "send" : "entry");
+	}
+}
+
+/* The src entry for dst entry d's parent (deletions dirty it), or NULL. */
+static struct zc_mentry *
+send_src_parent_of_dst(struct zc_send *s, const struct zc_mentry *d)
+{
+	if (d->parent == ZC_MANIFEST_NONE)
+		return (NULL);
+	return (zc_manifest_find(s->src, s->dst->v[d->parent].path));
+}
+
+static void
+send_mark_parent(struct zc_send *s, const struct zc_mentry *e)
+{
+	if (e != NULL && e->parent != ZC_MANIFEST_NONE)
+		s->src->v[e->parent].flags |= ZC_MENTRY_DIRTY;
+}
+
+/*
+ * Decide what to send.  Content is compared by type, size and mtime to the
+ * nanosecond (rsync's quick check, without its one-second window);
+ * attributes by mode and, when both sides keep owners, uid/gid.
+ */
+static void
+send_plan(struct zc_send *s)
+{
+	struct zc_mentry	*d, *e, *p;
+	size_t			 i;
+	int			 aflags = s->owners ? ZC_META_CHOWN : 0;
+
+	for (i = 0; i < s->dst->n; i++) {
+		d = &s->dst->v[i];
+		e = zc_manifest_find(s->src, d->path);
+		if (e == NULL && !(s->opts.flags & ZC_PUSH_DELETE))
+			continue;
+		if (e != NULL && e->meta.type == d->meta.type) {
+			d->flags |= ZC_MENTRY_SEEN;
+			continue;
+		}
+		d->flags |= ZC_MENTRY_DEL;
+		if ((p = send_src_parent_of_dst(s, d)) != NULL)
+			p->flags |= ZC_MENTRY_DIRTY;
+	}
+	for (i = 0; i < s->src->n; i++) {
+		e = &s->src->v[i];
+		d = zc_manifest_find(s->dst, e->path);
+		if (d == NULL || (d->flags & ZC_MENTRY_DEL)) {
+			e->flags |= ZC_MENTRY_SEND;
+			send_mark_parent(s, e);
+			continue;
+		}
+		switch (e->meta.type) {
+		case ZC_TYPE_FILE:
+			if (!zc_meta_same_content(&e->meta, &d->meta)) {
+				e->flags |= ZC_MENTRY_SEND;
+				send_mark_parent(s, e);
+				break;
+			}
+			s->stats.skipped++;
+			if (!zc_meta_same_attrs(&e->meta, &d->meta, aflags))
+				e->flags |= ZC_MENTRY_META;
+			break;
+		case ZC_TYPE_DIR:
+			if (!zc_meta_same_attrs(&e->meta, &d->meta, aflags) ||
+			    e->meta.mtime_sec != d->meta.mtime_sec ||
+			    e->meta.mtime_nsec != d->meta.mtime_nsec)
+				e->flags |= ZC_MENTRY_SEND;
+			break;
+		case ZC_TYPE_SYMLINK:
+			if (d->target == NULL ||
+			    strcmp(e->target, d->target) != 0) {
+				e->flags |= ZC_MENTRY_SEND;
+				send_mark_parent(s, e);
+			} else if (e->meta.mtime_sec != d->meta.mtime_sec ||
+			    e->meta.mtime_nsec != d->meta.mtime_nsec ||
+			    !zc_meta_same_attrs(&e->meta, &d->meta, aflags))
+				e->flags |= ZC_MENTRY_META;
+			break;
+		}
+	}
+}
+
+/* Dry run: say what would happen, send nothing. */
+static void
+send_plan_report(struct zc_send *s)
+{
+	struct zc_mentry	*d, *e;
+	size_t			 i;
+
+	for (i = s->dst->n; i-- > 0;) {
+		d = &s->dst->v[i];
+		if (d->flags & ZC_MENTRY_DEL) {
+			s->stats.deleted++;
+			send_report(s, ZC_SEND_PLAN, d->path, "delete");
+		}
+	}
+	for (i = 0; i < s->src->n; i++) {
+		e = &s->src->v[i];
+		if (e->flags & ZC_MENTRY_SEND) {
+			switch (e->meta.type) {
+			case ZC_TYPE_FILE:
+				s->stats.files++;
+				s->stats.bytes += e->meta.size;
+				break;
+			case ZC_TYPE_DIR:
+				s->stats.dirs++;
+				break;
+			default:
+				s->stats.links++;
+				break;
+			}
+			send_report(s, ZC_SEND_PLAN, e->path, send_action(
+			    e->meta.type == ZC_TYPE_DIR ? ZC_MSG_DIR :
+			    e->meta.type == ZC_TYPE_SYMLINK ? ZC_MSG_SYMLINK :
+			    ZC_MSG_FILE, e->meta.type));
+		} else if (e->flags & ZC_MENTRY_META) {
+			s->stats.metas++;
+			send_report(s, ZC_SEND_PLAN, e->path, "meta");
+		}
+	}
+}
+
+static int
+send_entry_frame(struct zc_send *s, uint8_t msg, const struct zc_mentry *e,
+    const struct zc_meta *meta, uint64_t seq)
+{
+	struct zc_entry	ent;
+
+	memset(&ent, 0, sizeof ent);
+	ent.seq = seq;
+	if (meta != NULL)
+		ent.meta = *meta;
+	ent.path = e->path;
+	ent.path_len = strlen(e->path);
+	if (msg == ZC_MSG_SYMLINK) {
+		ent.target = e->target;
+		ent.target_len = strlen(e->target);
+	}
+	return (zc_proto_put_entry(s->conn->out, msg, &ent));
+}
+
+/* Did the file change since cur_st?  (size, mtime or ctime) */
+static int
+send_changed(struct zc_send *s, int fd)
+{
+	struct stat	st;
+
+	if (fstat(fd, &st) == -1)
+		return (1);
+	return (st.st_size != s->cur_st.st_size ||
+	    st.st_mtim.tv_sec != s->cur_st.st_mtim.tv_sec ||
+	    st.st_mtim.tv_nsec != s->cur_st.st_mtim.tv_nsec ||
+	    st.st_ctim.tv_sec != s->cur_st.st_ctim.tv_sec ||
+	    st.st_ctim.tv_nsec != s->cur_st.st_ctim.tv_nsec);
+}
+
+static void
+send_retry_later(struct zc_send *s, uint32_t idx)
+{
+	if (s->tries == NULL)
+		s->tries = xcalloc(s->src->n, 1);
+	if (++s->tries[idx] > ZC_SEND_RETRIES) {
+		s->stats.failed++;
+		send_report(s, ZC_SEND_FAILED, s->src->v[idx].path,
+		    "changed during send, too many times");
+		return;
+	}
+	s->stats.retried++;
+	if (s->nretry == s->retry_cap) {
+		s->retry_cap = s->retry_cap == 0 ? 64 : s->retry_cap * 2;
+		s->retry = xreallocarray(s->retry, s->retry_cap,
+		    sizeof *s->retry);
+	}
+	s->retry[s->nretry++] = idx;
+}
+
+/* End the body in progress with FILE_END. */
+static int
+send_file_end(struct zc_send *s, int aborted)
+{
+	uint32_t	status;
+	int		error;
+
+	status = aborted ? ZC_BODY_ABORTED : ZC_BODY_COMPLETE;
+	if (!aborted && send_changed(s, s->cur_fd))
+		status = ZC_BODY_ABORTED;
+	close(s->cur_fd);
+	s->cur_fd = -1;
+	if ((error = zc_proto_put_file_end(s->conn->out, s->cur_seq,
+	    status)) != 0)
+		return (send_fail(s, error, "cannot queue FILE_END"));
+	if (status == ZC_BODY_ABORTED)
+		send_retry_later(s, s->cur_idx);
+	return (0);
+}
+
+/*
+ * Send one file: header, then the body, from the output buffer (small) or
+ * by sendfile (large).  0, or -errno for the session.
+ */
+static int
+send_file(struct zc_send *s, uint32_t idx)
+{
+	struct zc_mentry	*e = &s->src->v[idx];
+	struct zc_meta		 meta;
+	uint8_t			*p;
+	size_t			 got;
+	ssize_t			 n;
+	int			 fd, error;
+
+	fd = zc_path_openat(s->src_fd, e->path, O_RDONLY | O_NOFOLLOW, 0);
+	if (fd < 0) {
+		if (fd == -ENOENT || fd == -ELOOP || fd == -ENOTDIR) {
+			s->stats.vanished++;
+			send_report(s, ZC_SEND_VANISHED, e->path,
+			    "vanished before it was sent");
+		} else {
+			s->stats.failed++;
+			send_report(s, ZC_SEND_FAILED, e->path,
+			    strerror(-fd));
+		}
+		return (0);
+	}
+	if (fstat(fd, &s->cur_st) == -1 ||
+	    zc_meta_from_stat(&s->cur_st, &meta) != 0 ||
+	    meta.type != ZC_TYPE_FILE) {
+		close(fd);
+		s->stats.vanished++;
+		send_report(s, ZC_SEND_VANISHED, e->path, "changed type");
+		return (0);
+	}
+	s->cur_fd = fd;
+	s->cur_idx = idx;
+	s->cur_seq = ++s->seq;
+	if ((error = send_entry_frame(s, ZC_MSG_FILE, e, &meta,
+	    s->cur_seq)) != 0)
+		return (send_fail(s, error, "cannot queue FILE"));
+	send_flight_push(s, s->cur_seq, idx, ZC_MSG_FILE, meta.size);
+	if (meta.size > ZC_SEND_SMALL_MAX || s->opts.no_zerocopy) {
+		zc_conn_send_body(s->conn, fd, 0, meta.size);
+		return (0);
+	}
+	if (meta.size == 0)
+		return (send_file_end(s, 0));
+	if ((error = zc_buf_reserve(s->conn->out, meta.size, &p)) != 0)
+		return (send_fail(s, error, "output buffer full"));
+	for (got = 0; got < meta.size; got += (size_t)n) {
+		n = pread(fd, p + got, meta.size - got, (off_t)got);
+		if (n < 0 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n <= 0)
+			break;
+	}
+	if (got < meta.size)
+		memset(p + got, 0, meta.size - got);
+	zc_buf_commit(s->conn->out, meta.size);
+	return (send_file_end(s, got < meta.size));
+}
+
+static int
+send_one(struct zc_send *s, uint32_t idx)
+{
+	struct zc_mentry	*e = &s->src->v[idx];
+	uint8_t			 msg;
+	int			 error;
+
+	if (e->flags & ZC_MENTRY_META)
+		msg = ZC_MSG_META;
+	else if (e->meta.type == ZC_TYPE_DIR &&
+	    (e->flags & (ZC_MENTRY_SEND | ZC_MENTRY_DIRTY)))
+		msg = ZC_MSG_DIR;
+	else if (!(e->flags & ZC_MENTRY_SEND))
+		return (0);
+	else if (e->meta.type == ZC_TYPE_FILE)
+		return (send_file(s, idx));
+	else
+		msg = ZC_MSG_SYMLINK;
+	if ((error = send_entry_frame(s, msg, e, &e->meta, ++s->seq)) != 0)
+		return (send_fail(s, error, "cannot queue an entry"));
+	send_flight_push(s, s->seq, idx, msg, 0);
+	return (0);
+}
+
+static int
+send_on_writable(struct zc_conn *c)
+{
+	struct zc_send		*s = c->data;
+	struct zc_mentry	*d;
+	struct zc_entry		 ent;
+	int			 error;
+
+	if (s->state != SEND_STREAM)
+		return (0);
+	while (zc_buf_len(c->out) < ZC_SEND_BATCH && s->cur_fd == -1 &&
+	    !(c->flags & ZC_CONN_OUT_BODY)) {
+		switch (s->phase) {
+		case PHASE_DELETE:
+			if (s->cursor == 0) {
+				s->phase = PHASE_TREE;
+				break;
+			}
+			d = &s->dst->v[--s->cursor];
+			/* Top-most only: the receiver removes whole trees. */
+			if (!(d->flags & ZC_MENTRY_DEL) ||
+			    (d->parent != ZC_MANIFEST_NONE &&
+			    (s->dst->v[d->parent].flags & ZC_MENTRY_DEL)))
+				break;
+			memset(&ent, 0, sizeof ent);
+			ent.seq = ++s->seq;
+			ent.path = d->path;
+			ent.path_len = strlen(d->path);
+			if ((error = zc_proto_put_entry(c->out, ZC_MSG_DELETE,
+			    &ent)) != 0)
+				return (send_fail(s, error, "cannot queue"));
+			send_flight_push(s, s->seq, (uint32_t)s->cursor,
+			    ZC_MSG_DELETE, 0);
+			break;
+		case PHASE_TREE:
+			if (s->cursor == s->src->n) {
+				s->phase = PHASE_RETRY;
+				break;
+			}
+			if ((error = send_one(s, (uint32_t)s->cursor++)) != 0)
+				return (error);
+			break;
+		case PHASE_RETRY:
+			if (s->retry_pos == s->nretry) {
+				/* Bodies in flight may still be aborted. */
+				if (s->cur_fd != -1)
+					return (0);
+				if ((error = zc_proto_put_done(c->out)) != 0)
+					return (send_fail(s, error, "queue"));
+				s->phase = PHASE_DONE;
+				s->state = SEND_DRAIN;
+				return (0);
+			}
+			if ((error = send_file(s,
+			    s->retry[s->retry_pos++])) != 0)
+				return (error);
+			break;
+		case PHASE_DONE:
+			return (0);
+		}
+	}
+	return (0);
+}
+
+static int
+send_on_body_sent(struct zc_conn *c, int shrunk)
+{
+	struct zc_send	*s = c->data;
+
+	return (send_file_end(s, shrunk));
+}
+
+static int
+send_on_hello(struct zc_send *s, struct zc_rd *rd)
+{
+	struct zc_hello	h;
+
+	if (zc_proto_get_hello(rd, &h) != 0)
+		return (send_fail(s, -EPROTO, "malformed HELLO from receiver"));
+	if (h.magic != ZC_PROTO_MAGIC || h.version != ZC_PROTO_VERSION)
+		return (send_fail(s, -EPROTO, "receiver speaks another "
+		    "protocol (version %u)", h.version));
+	if (h.mandatory & ~ZC_FEAT_KNOWN)
+		return (send_fail(s, -EPROTO, "receiver needs features we "
+		    "lack (%#llx)", (unsigned long long)h.mandatory));
+	s->owners = geteuid() == 0 && (h.features & ZC_FEAT_OWNER);
+	s->state = SEND_MANIFEST;
+	return (0);
+}
+
+static int
+send_on_manifest(struct zc_send *s, struct zc_rd *rd)
+{
+	struct zc_entry		 ent;
+	struct zc_mentry	*parent;
+	char			 path[ZC_PATH_MAX + 1], *slash;
+	uint32_t		 count, i, pidx;
+	int			 r;
+
+	if (zc_proto_get_manifest_count(rd, &count) != 0)
+		return (send_fail(s, -EPROTO, "malformed MANIFEST"));
+	for (i = 0; i < count; i++) {
+		if (zc_proto_get_manifest_item(rd, &ent) != 0 ||
+		    zc_path_check(ent.path, ent.path_len, path,
+		    sizeof path) != 0)
+			return (send_fail(s, -EPROTO, "malformed MANIFEST "
+			    "item"));
+		pidx = ZC_MANIFEST_NONE;
+		if ((slash = strrchr(path, '/')) != NULL) {
+			*slash = '\0';
+			parent = zc_manifest_find(s->dst, path);
+			if (parent == NULL || parent->meta.type != ZC_TYPE_DIR)
+				return (send_fail(s, -EPROTO, "MANIFEST item "
+				    "before its directory"));
+			pidx = (uint32_t)(parent - s->dst->v);
+			*slash = '/';
+		}
+		r = zc_manifest_add(s->dst, &ent.meta, path, ent.path_len,
+		    ent.target, ent.target_len, pidx);
+		if (r < 0)
+			return (send_fail(s, -EPROTO, "bad MANIFEST item: %s",
+			    strerror(-r)));
+		if (ent.meta.type == ZC_TYPE_SYMLINK &&
+		    s->dst->v[r].target == NULL)
+			s->dst->v[r].target = xstrdup("");
+	}
+	if (zc_proto_get_end(rd) != 0)
+		return (send_fail(s, -EPROTO, "trailing bytes in MANIFEST"));
+	return (0);
+}
+
+static int
+send_on_manifest_end(struct zc_send *s, struct zc_rd *rd)
+{
+	uint64_t	count;
+
+	if (zc_proto_get_manifest_end(rd, &count) != 0 ||
+	    count != s->dst->n)
+		return (send_fail(s, -EPROTO, "MANIFEST_END count mismatch"));
+	send_plan(s);
+	if (s->opts.flags & ZC_PUSH_DRY_RUN) {
+		send_plan_report(s);
+		s->phase = PHASE_DONE;
+		s->state = SEND_DRAIN;
+		if (zc_proto_put_done(s->conn->out) != 0)
+			return (send_fail(s, -ENOBUFS, "queue"));
+		zc_conn_update(s->conn);
+		return (0);
+	}
+	s->state = SEND_STREAM;
+	s->phase = PHASE_DELETE;
+	s->cursor = s->dst->n;
+	zc_conn_want_write(s->conn);
+	return (0);
+}
+
+static void
+send_account(struct zc_send *s, const struct send_flight *f)
+{
+	struct zc_mentry	*e;
+
+	if (f->type == ZC_MSG_DELETE) {
+		s->stats.deleted++;
+		send_report(s, ZC_SEND_LANDED, s->dst->v[f->idx].path,
+		    "delete");
+		return;
+	}
+	e = &s->src->v[f->idx];
+	switch (f->type) {
+	case ZC_MSG_FILE:
+		s->stats.files++;
+		s->stats.bytes += f->size;
+		break;
+	case ZC_MSG_DIR:
+		s->stats.dirs++;
+		break;
+	case ZC_MSG_SYMLINK:
+		s->stats.links++;
+		break;
+	case ZC_MSG_META:
+		s->stats.metas++;
+		break;
+	}
+	send_report(s, ZC_SEND_LANDED, e->path, send_action(f->type,
+	    e->meta.type));
+}
+
+static int
+send_on_ack(struct zc_send *s, struct zc_rd *rd)
+{
+	struct zc_status	 st;
+	struct send_flight	 f;
+	char			 msg[ZC_PROTO_MSG_MAX + 64];
+	const char		*path;
+
+	if (zc_proto_get_status(rd, ZC_MSG_ACK, &st) != 0)
+		return (send_fail(s, -EPROTO, "malformed ACK"));
+	if (s->flight_len == 0 ||
+	    s->flight[s->flight_head].seq != st.seq)
+		return (send_fail(s, -EPROTO, "ACK for unexpected seq %llu",
+		    (unsigned long long)st.seq));
+	f = s->flight[s->flight_head];
+	s->flight_head = (s->flight_head + 1) % s->flight_cap;
+	s->flight_len--;
+	if (st.code == ZC_OK) {
+		send_account(s, &f);
+		return (0);
+	}
+	if (st.code == ZC_E_ABORTED && f.type == ZC_MSG_FILE)
+		return (0);	/* we aborted it; a retry is queued */
+	path = f.type == ZC_MSG_DELETE ? s->dst->v[f.idx].path :
+	    s->src->v[f.idx].path;
+	snprintf(msg, sizeof msg, "%s%s%.*s", zc_proto_code_str(st.code),
+	    st.msg_len ? ": " : "", (int)st.msg_len, st.msg);
+	s->stats.failed++;
+	send_report(s, ZC_SEND_FAILED, path, msg);
+	return (0);
+}
+
+static int
+send_on_frame(struct zc_conn *c, const struct zc_frame_hdr *hdr,
+    struct zc_rd *rd)
+{
+	struct zc_send		*s = c->data;
+	struct zc_status	 st;
+	struct zc_summary	 sum;
+
+	if (hdr->type == ZC_MSG_ERROR) {
+		if (zc_proto_get_status(rd, ZC_MSG_ERROR, &st) != 0)
+			return (send_fail(s, -EPROTO, "malformed ERROR"));
+		return (send_fail(s, -ECONNABORTED, "receiver refused: %s%s%.*s",
+		    zc_proto_code_str(st.code), st.msg_len ? ": " : "",
+		    (int)st.msg_len, st.msg));
+	}
+	switch (s->state) {
+	case SEND_HELLO:
+		if (hdr->type == ZC_MSG_HELLO)
+			return (send_on_hello(s, rd));
+		break;
+	case SEND_MANIFEST:
+		if (hdr->type == ZC_MSG_MANIFEST)
+			return (send_on_manifest(s, rd));
+		if (hdr->type == ZC_MSG_MANIFEST_END)
+			return (send_on_manifest_end(s, rd));
+		break;
+	case SEND_STREAM:
+	case SEND_DRAIN:
+		if (hdr->type == ZC_MSG_ACK)
+			return (send_on_ack(s, rd));
+		if (hdr->type == ZC_MSG_SUMMARY && s->state == SEND_DRAIN &&
+		    s->flight_len == 0) {
+			if (zc_proto_get_summary(rd, &sum) != 0)
+				return (send_fail(s, -EPROTO, "bad SUMMARY"));
+			s->state = SEND_FINISHED;
+			zc_conn_close(c, 0);
+			return (0);
+		}
+		break;
+	case SEND_FINISHED:
+		break;
+	}
+	return (send_fail(s, -EPROTO, "unexpected message %u from receiver",
+	    hdr->type));
+}
+
+static void
+send_on_close(struct zc_conn *c, int err)
+{
+	struct zc_send	*s = c->data;
+
+	s->conn = NULL;
+	if (s->cur_fd != -1) {
+		close(s->cur_fd);
+		s->cur_fd = -1;
+	}
+	if (s->state != SEND_FINISHED) {
+		if (s->err == 0)
+			send_fail(s, err != 0 ? err : -EPIPE,
+			    "connection lost: %s", err != 0 ? strerror(-err) :
+			    "closed by the receiver");
+		s->stats.failed += s->flight_len;
+	}
+	s->done_cb(s, s->err, s->why, s->done_arg);
+}
+
+int
+zc_send_start(uv_loop_t *loop, int sock, int src_fd,
+    const struct zc_send_opts *opts, zc_send_done_cb done_cb, void *arg,
+    struct zc_send **out, char *err, size_t errlen)
+{
+	struct zc_send	*s;
+	int		 error;
+
+	*out = NULL;
+	s = xcalloc(1, sizeof *s);
+	s->loop = loop;
+	s->src_fd = src_fd;
+	s->opts = *opts;
+	s->done_cb = done_cb;
+	s->done_arg = arg;
+	s->cur_fd = -1;
+	s->src = zc_manifest_new();
+	s->dst = zc_manifest_new();
+	if ((error = zc_manifest_walk(s->src, src_fd, err, errlen)) != 0)
+		goto fail;
+	if ((error = zc_conn_new(loop, sock, &send_ops, s, opts->idle_ms,
+	    &s->conn)) != 0) {
+		snprintf(err, errlen, "%s", uv_strerror(error));
+		sock = -1;
+		goto fail;
+	}
+	sock = -1;
+	if (opts->no_zerocopy)
+		s->conn->flags |= ZC_CONN_NO_ZEROCOPY;
+	if (zc_proto_put_hello(s->conn->out, opts->node_name,
+	    geteuid() == 0 ? ZC_FEAT_OWNER : 0, 0) != 0 ||
+	    zc_proto_put_push(s->conn->out, opts->set, opts->flags) != 0) {
+		snprintf(err, errlen, "bad node or set name");
+		zc_conn_close(s->conn, -EINVAL);
+		/* on_close will run later: hand it a session that says so. */
+		s->err = -EINVAL;
+		snprintf(s->why, sizeof s->why, "%s", err);
+		*out = s;
+		return (0);
+	}
+	snprintf(s->conn->desc, sizeof s->conn->desc, "set=%s", opts->set);
+	zc_conn_update(s->conn);
+	*out = s;
+	return (0);
+fail:
+	if (sock != -1)
+		close(sock);
+	zc_send_free(s);
+	return (error);
+}
+
+const struct zc_send_stats *
+zc_send_stats(const struct zc_send *s)
+{
+	return (&s->stats);
+}
+
+void
+zc_send_free(struct zc_send *s)
+{
+	if (s == NULL)
+		return;
+	zc_manifest_free(s->src);
+	zc_manifest_free(s->dst);
+	free(s->retry);
+	free(s->tries);
+	free(s->flight);
+	free(s);
+}

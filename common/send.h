@@ -1,0 +1,73 @@
+/*
+ * send.h: the sending side of a push session, on a loop it is given.
+ * `zcsync push` runs it on a short-lived loop; the daemon will run the
+ * same code for live mirroring.  See docs/PROTOCOL.md for the exchange.
+ */
+#ifndef ZC_SEND_H
+#define ZC_SEND_H
+
+#include <stdint.h>
+
+#include <uv.h>
+
+/*
+ * Bodies up to this size are read into the output buffer and batched with
+ * their headers; larger ones leave by sendfile(2).  On this machine a
+ * sendfile per 4 KiB file was slower than one buffered write for many of
+ * them (docs/benchmarks.md has the measurement).
+ */
+#define ZC_SEND_SMALL_MAX	(64 * 1024)
+#define ZC_SEND_RETRIES		3	/* a file that keeps changing */
+#define ZC_SEND_BATCH		(256 * 1024)	/* output queued per wakeup */
+
+enum zc_send_event {
+	ZC_SEND_FAILED,		/* msg says why */
+	ZC_SEND_VANISHED,	/* gone or changed type before we sent it */
+	ZC_SEND_PLAN,		/* dry run: what would happen (msg = action) */
+	ZC_SEND_LANDED,		/* acknowledged (msg = action) */
+};
+
+typedef void (*zc_send_report_cb)(void *arg, enum zc_send_event,
+    const char *path, const char *msg);
+
+struct zc_send_opts {
+	const char		*node_name;	/* our HELLO name */
+	const char		*set;		/* the receiver's set */
+	uint32_t		 flags;		/* ZC_PUSH_DELETE, ZC_PUSH_DRY_RUN */
+	int			 no_zerocopy;	/* read/write instead of sendfile */
+	uint64_t		 idle_ms;	/* connection idle limit */
+	zc_send_report_cb	 report;	/* may be NULL */
+	void			*arg;
+};
+
+struct zc_send_stats {
+	uint64_t	files;		/* file bodies landed */
+	uint64_t	bytes;		/* body bytes landed */
+	uint64_t	skipped;	/* files already equal */
+	uint64_t	dirs;		/* directories created or updated */
+	uint64_t	links;		/* symlinks landed */
+	uint64_t	metas;		/* metadata-only updates */
+	uint64_t	deleted;	/* entries removed on the receiver */
+	uint64_t	failed;		/* entries that did not land */
+	uint64_t	vanished;	/* source entries gone before sending */
+	uint64_t	retried;	/* bodies resent because they changed */
+};
+
+struct zc_send;
+
+/* err: 0 when every entry was answered; why: a line for a person. */
+typedef void (*zc_send_done_cb)(struct zc_send *, int err, const char *why,
+    void *arg);
+
+/*
+ * Walk the tree beneath src_fd (borrowed; it must outlive the session),
+ * then speak to the receiver on sock (connected; taken).  0 or -errno with
+ * err set; done_cb is called once, later, unless start fails.
+ */
+int	zc_send_start(uv_loop_t *, int sock, int src_fd,
+	    const struct zc_send_opts *, zc_send_done_cb, void *arg,
+	    struct zc_send **out, char *err, size_t errlen);
+const struct zc_send_stats *zc_send_stats(const struct zc_send *);
+void	zc_send_free(struct zc_send *);
+
+#endif

@@ -1,0 +1,177 @@
+/*
+ * listen.c: accept connections and give each a receiving session.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "compat.h"
+#include "log.h"
+#include "proto.h"
+#include "recv.h"
+#include "xmalloc.h"
+#include "zcsyncd.h"
+
+static uint32_t
+listen_auth(void *arg, const char *peer, const char *set,
+    struct zc_recv_target *t)
+{
+	struct zcd			*zcd = arg;
+	const struct zc_config_set	*s;
+
+	if ((s = zc_config_set(zcd->cfg, set)) == NULL)
+		return (ZC_E_NOSET);
+	if (!zc_config_set_accepts(s, peer))
+		return (ZC_E_DENIED);
+	t->root = s->path;
+	t->fsync = s->fsync;
+	return (ZC_OK);
+}
+
+static void
+listen_session_done(struct zc_recv *recv, int err, void *arg)
+{
+	struct zcd_session	*ss = arg;
+	struct zcd		*zcd = ss->zcd;
+
+	if (ss->prev != NULL)
+		ss->prev->next = ss->next;
+	else
+		zcd->sessions = ss->next;
+	if (ss->next != NULL)
+		ss->next->prev = ss->prev;
+	zcd->nsessions--;
+	zc_recv_free(recv);
+	free(ss);
+}
+
+static void
+listen_on_accept(uv_poll_t *h, int status, int events)
+{
+	struct zcd		*zcd = h->data;
+	struct zcd_session	*ss;
+	struct zc_recv_opts	 opts;
+	struct zc_addr		 peer;
+	char			 addr[64];
+	int			 fd, n, error;
+
+	if (status < 0) {
+		zc_log_err("listen: %s", uv_strerror(status));
+		return;
+	}
+	/* A bounded batch per wakeup: accepting must not starve transfers. */
+	for (n = 0; n < 64; n++) {
+		peer.len = sizeof peer.ss;
+		fd = accept4(zcd->listen_fd, (struct sockaddr *)&peer.ss,
+		    &peer.len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			if (errno == ECONNABORTED)
+				continue;
+			/* EMFILE and friends: log, retry on the next wakeup. */
+			zc_log_err("accept: %s", strerror(errno));
+			return;
+		}
+		zc_addr_str(&peer, addr, sizeof addr);
+		if (zcd->nsessions >= ZCD_MAX_SESSIONS || zcd->stopping) {
+			zc_log_info("addr=%s: refused: %u connections already",
+			    addr, zcd->nsessions);
+			close(fd);
+			continue;
+		}
+		memset(&opts, 0, sizeof opts);
+		opts.node_name = zcd->cfg->node.name;
+		opts.idle_ms = ZCD_IDLE_MS;
+		opts.no_zerocopy = zcd->no_zerocopy;
+		opts.auth = listen_auth;
+		opts.arg = zcd;
+		ss = xcalloc(1, sizeof *ss);
+		ss->zcd = zcd;
+		if ((error = zc_recv_start(zcd->loop, fd, addr, &opts,
+		    listen_session_done, ss, &ss->recv)) != 0) {
+			zc_log_err("addr=%s: %s", addr, uv_strerror(error));
+			free(ss);
+			continue;
+		}
+		zc_log_debug("addr=%s: connected", addr);
+		ss->next = zcd->sessions;
+		if (ss->next != NULL)
+			ss->next->prev = ss;
+		zcd->sessions = ss;
+		zcd->nsessions++;
+	}
+}
+
+int
+zcd_listen_start(struct zcd *zcd, char *err, size_t errlen)
+{
+	const struct zc_addr	*a = &zcd->cfg->node.listen_addr;
+	int			 fd, one = 1, error;
+
+	zcd->listen_fd = -1;
+	fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return (-errno);
+	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) == -1 ||
+	    listen(fd, 512) == -1) {
+		error = -errno;
+		snprintf(err, errlen, "listen on %s: %s", zcd->cfg->node.listen,
+		    strerror(errno));
+		close(fd);
+		return (error);
+	}
+	zcd->bound.len = sizeof zcd->bound.ss;
+	if (getsockname(fd, (struct sockaddr *)&zcd->bound.ss,
+	    &zcd->bound.len) == -1) {
+		error = -errno;
+		snprintf(err, errlen, "getsockname: %s", strerror(errno));
+		close(fd);
+		return (error);
+	}
+	if ((error = uv_poll_init(zcd->loop, &zcd->listen_poll, fd)) != 0) {
+		snprintf(err, errlen, "poll: %s", uv_strerror(error));
+		close(fd);
+		return (error);
+	}
+	zcd->listen_poll.data = zcd;
+	zcd->listen_fd = fd;
+	uv_poll_start(&zcd->listen_poll, UV_READABLE, listen_on_accept);
+	return (0);
+}
+
+static void
+listen_on_closed(uv_handle_t *h)
+{
+	struct zcd	*zcd = h->data;
+
+	close(zcd->listen_fd);
+	zcd->listen_fd = -1;
+}
+
+void
+zcd_listen_stop(struct zcd *zcd)
+{
+	if (zcd->listen_fd == -1 || uv_is_closing((uv_handle_t *)
+	    &zcd->listen_poll))
+		return;
+	uv_close((uv_handle_t *)&zcd->listen_poll, listen_on_closed);
+}
+
+void
+zcd_sessions_close(struct zcd *zcd)
+{
+	struct zcd_session	*ss;
+
+	for (ss = zcd->sessions; ss != NULL; ss = ss->next)
+		zc_recv_close(ss->recv);
+}

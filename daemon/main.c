@@ -1,0 +1,263 @@
+/*
+ * main.c: zcsyncd, the zcsync daemon: argv, config, signals, readiness,
+ * uv_run().
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "land.h"
+#include "log.h"
+#include "path.h"
+#include "version.h"
+#include "zcsyncd.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: zcsyncd [-tv] [-c config] [--ready-fd N] "
+	    "[--no-zero-copy]\n"
+	    "       zcsyncd --version\n"
+	    "  -c, --config FILE   configuration (default %s)\n"
+	    "  -t, --test          check the configuration and exit\n"
+	    "  -v, --verbose       more logging (twice: debug)\n"
+	    "  -q, --quiet         errors and warnings only\n"
+	    "  --ready-fd N        when listening, write the port and a\n"
+	    "                      newline to fd N and close it\n"
+	    "  --no-zero-copy      receive with read/write (benchmarks)\n",
+	    ZC_CONFIG_DEFAULT_FILE);
+}
+
+/*
+ * Check every set root now, and remove temporary names a killed receiver
+ * may have left (O_TMPFILE leaves none; the named fallback might).
+ */
+static int
+main_prepare_sets(struct zc_config *cfg)
+{
+	unsigned long	removed;
+	size_t		i;
+	int		fd, error;
+
+	for (i = 0; i < cfg->nsets; i++) {
+		if ((fd = zc_path_open_root(cfg->sets[i].path)) < 0) {
+			zc_log_err("set %s: %s: %s", cfg->sets[i].name,
+			    cfg->sets[i].path, strerror(-fd));
+			return (fd);
+		}
+		if (cfg->sets[i].naccept_from > 0) {
+			error = zc_land_sweep(fd, &removed);
+			if (error != 0)
+				zc_log_warn("set %s: sweeping temporary files: "
+				    "%s", cfg->sets[i].name, strerror(-error));
+			else if (removed > 0)
+				zc_log_info("set %s: removed %lu leftover "
+				    "temporary files", cfg->sets[i].name,
+				    removed);
+		}
+		close(fd);
+	}
+	return (0);
+}
+
+static void
+main_on_closed(uv_handle_t *h)
+{
+}
+
+static void
+main_stop(struct zcd *zcd, int signum)
+{
+	if (zcd->stopping)
+		return;
+	zcd->stopping = 1;
+	zc_log_info("%s: stopping; %u connections to close",
+	    strsignal(signum), zcd->nsessions);
+	zcd_listen_stop(zcd);
+	zcd_sessions_close(zcd);
+	uv_close((uv_handle_t *)&zcd->sig_term, main_on_closed);
+	uv_close((uv_handle_t *)&zcd->sig_int, main_on_closed);
+	uv_close((uv_handle_t *)&zcd->sig_hup, main_on_closed);
+}
+
+/*
+ * Reload: build and check the new config before touching the old; a bad
+ * one changes nothing.  Sessions consult the config only when a push
+ * starts, so swapping it between callbacks is safe.
+ */
+static void
+main_reload(struct zcd *zcd)
+{
+	struct zc_config	*cfg;
+	char			 err[1024];
+
+	if (zc_config_load(zcd->config_file, &cfg, err, sizeof err) != 0) {
+		zc_log_err("reload failed, keeping the running config: %s",
+		    err);
+		return;
+	}
+	if (main_prepare_sets(cfg) != 0) {
+		zc_log_err("reload failed, keeping the running config");
+		zc_config_free(cfg);
+		return;
+	}
+	if ((cfg->node.listen == NULL) != (zcd->cfg->node.listen == NULL) ||
+	    (cfg->node.listen != NULL &&
+	    strcmp(cfg->node.listen, zcd->cfg->node.listen) != 0))
+		zc_log_warn("reload: node.listen changed; restart to apply");
+	zc_config_free(zcd->cfg);
+	zcd->cfg = cfg;
+	zc_log_info("reloaded %s: %zu peers, %zu sets", zcd->config_file,
+	    cfg->npeers, cfg->nsets);
+}
+
+static void
+main_on_signal(uv_signal_t *h, int signum)
+{
+	struct zcd	*zcd = h->data;
+
+	if (signum == SIGHUP)
+		main_reload(zcd);
+	else
+		main_stop(zcd, signum);
+}
+
+static int
+main_ready(int fd, int port)
+{
+	char	line[32];
+	int	n;
+
+	n = snprintf(line, sizeof line, "%d\n", port);
+	if (write(fd, line, (size_t)n) != n) {
+		zc_log_err("--ready-fd %d: %s", fd, strerror(errno));
+		close(fd);
+		return (-1);
+	}
+	close(fd);
+	return (0);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "test", no_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "ready-fd", required_argument, NULL, 'R' },
+		{ "no-zero-copy", no_argument, NULL, 'Z' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct zcd	 zcd;
+	char		 err[1024], addr[64], *end;
+	int		 ch, test = 0, level = ZC_LOG_INFO, ready_fd = -1;
+	long		 l;
+
+	memset(&zcd, 0, sizeof zcd);
+	zcd.config_file = ZC_CONFIG_DEFAULT_FILE;
+	zcd.listen_fd = -1;
+	while ((ch = getopt_long(argc, argv, "c:tvqh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			zcd.config_file = optarg;
+			break;
+		case 't':
+			test = 1;
+			break;
+		case 'v':
+			level++;
+			break;
+		case 'q':
+			level = ZC_LOG_WARN;
+			break;
+		case 'R':
+			errno = 0;
+			l = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || l < 0 || l > 65535) {
+				fprintf(stderr, "zcsyncd: bad --ready-fd: %s\n",
+				    optarg);
+				return (2);
+			}
+			ready_fd = (int)l;
+			break;
+		case 'Z':
+			zcd.no_zerocopy = 1;
+			break;
+		case 'V':
+			printf("zcsyncd %s %s\n", zc_version(),
+			    zc_version_features());
+			return (0);
+		case 'h':
+			usage(stdout);
+			return (0);
+		default:
+			usage(stderr);
+			return (2);
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return (2);
+	}
+	zc_log_init("zcsyncd", level);
+	if (zc_config_load(zcd.config_file, &zcd.cfg, err, sizeof err) != 0) {
+		fprintf(stderr, "zcsyncd: %s\n", err);
+		return (1);
+	}
+	if (test) {
+		printf("%s: ok\n", zcd.config_file);
+		zc_config_free(zcd.cfg);
+		return (0);
+	}
+	if (zcd.cfg->node.listen == NULL) {
+		fprintf(stderr, "zcsyncd: %s: node.listen is not set: nothing "
+		    "to serve yet\n", zcd.config_file);
+		zc_config_free(zcd.cfg);
+		return (1);
+	}
+	if (main_prepare_sets(zcd.cfg) != 0) {
+		zc_config_free(zcd.cfg);
+		return (1);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	zcd.loop = uv_default_loop();
+	if (zcd_listen_start(&zcd, err, sizeof err) != 0) {
+		zc_log_err("%s", err);
+		zc_config_free(zcd.cfg);
+		return (1);
+	}
+	uv_signal_init(zcd.loop, &zcd.sig_term);
+	uv_signal_init(zcd.loop, &zcd.sig_int);
+	uv_signal_init(zcd.loop, &zcd.sig_hup);
+	zcd.sig_term.data = zcd.sig_int.data = zcd.sig_hup.data = &zcd;
+	uv_signal_start(&zcd.sig_term, main_on_signal, SIGTERM);
+	uv_signal_start(&zcd.sig_int, main_on_signal, SIGINT);
+	uv_signal_start(&zcd.sig_hup, main_on_signal, SIGHUP);
+	zc_log_info("zcsyncd %s (%s) node %s listening on %s: plain TCP, "
+	    "bodies by %s", zc_version(), zc_version_features(),
+	    zcd.cfg->node.name, zc_addr_str(&zcd.bound, addr, sizeof addr),
+	    zcd.no_zerocopy ? "read/write (zero copy off)" :
+	    "splice(2) into place");
+	if (ready_fd != -1 && main_ready(ready_fd,
+	    zc_addr_port(&zcd.bound)) != 0) {
+		main_stop(&zcd, SIGTERM);
+		uv_run(zcd.loop, UV_RUN_DEFAULT);
+		zc_config_free(zcd.cfg);
+		return (1);
+	}
+	uv_run(zcd.loop, UV_RUN_DEFAULT);
+	uv_loop_close(zcd.loop);
+	zc_config_free(zcd.cfg);
+	zc_log_info("stopped");
+	return (0);
+}

@@ -1,0 +1,22 @@
+#!/bin/sh
+# install-deps.sh: install what zcsync needs to build, test and benchmark,
+# from Debian's packages (Debian 12).  Installs only what is missing.
+set -eu
+pkgs="build-essential autoconf automake pkg-config libuv1-dev libyaml-dev
+libcmocka-dev libssl-dev libsystemd-dev libxxhash-dev rsync iproute2
+procps psmisc attr"
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: missing:$missing (run as root to install them)" >&2
+	exit 1
+fi
+echo "install-deps: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
