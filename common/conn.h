@@ -77,7 +77,7 @@ struct zc_conn {
 
 	uint64_t		 bytes_in;
 	uint64_t		 bytes_out;
-	char			 desc[80];	/* "peer=NAME" or address */
+	char			 desc[160];	/* "peer=NAME addr=A" */
 };
 
 /*

@@ -207,7 +207,8 @@ path_openat_walk(int root_fd, const char *rel, int flags, mode_t mode)
 			break;
 		}
 		if (next == NULL)
-			fd = openat(dfd, c, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+			fd = openat(dfd, c, flags | O_NOFOLLOW | O_CLOEXEC,
+			    mode);
 		else if (strcmp(c, ".") == 0) {
 			c = next;
 			continue;
@@ -215,7 +216,7 @@ path_openat_walk(int root_fd, const char *rel, int flags, mode_t mode)
 			fd = openat(dfd, c,
 			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd == -1) {
-			/* O_DIRECTORY wins over O_NOFOLLOW: ENOTDIR for a link. */
+			/* O_DIRECTORY beats O_NOFOLLOW: ENOTDIR for a link. */
 			r = -errno;
 			if (r == -ENOTDIR &&
 			    fstatat(dfd, c, &st, AT_SYMLINK_NOFOLLOW) == 0 &&

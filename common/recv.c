@@ -53,6 +53,7 @@ struct zc_recv {
 	int			 root_fd;	/* owned */
 	int			 land_flags;
 	uint64_t		 last_seq;
+	int			 dry_run;
 
 	struct zc_manifest	*man;		/* owned while sending it */
 	size_t			 man_pos;
@@ -114,6 +115,9 @@ recv_ack(struct zc_recv *r, uint64_t seq, uint32_t code, const char *path,
 	msg[0] = '\0';
 	if (code == ZC_OK)
 		r->stats.entries++;
+	else if (code == ZC_E_ABORTED)
+		zc_log_debug("peer=%s set=%s: body aborted by the sender",
+		    r->peer, r->set);
 	else {
 		r->stats.failures++;
 		if (error != 0)
@@ -191,6 +195,7 @@ recv_on_push(struct zc_recv *r, struct zc_rd *rd)
 	}
 	zc_log_info("peer=%s addr=%s set=%s: push started%s", r->peer, r->addr,
 	    r->set, (req.flags & ZC_PUSH_DRY_RUN) ? " (dry run)" : "");
+	r->dry_run = (req.flags & ZC_PUSH_DRY_RUN) != 0;
 	r->state = RECV_MANIFEST;
 	zc_conn_want_write(r->conn);
 	return (0);
@@ -229,8 +234,10 @@ recv_on_writable(struct zc_conn *c)
 			open = 0;
 			continue;
 		}
-		if (error != 0)
+		if (error != 0) {
+			zc_proto_manifest_finish(c->out, &mf);
 			return (error);
+		}
 		r->man_pos++;
 	}
 	if (open)
@@ -267,6 +274,8 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 
 	if (zc_proto_get_entry(rd, type, &ent) != 0)
 		return (recv_refuse(r, ZC_E_PROTOCOL, "malformed entry"));
+	if (r->dry_run)
+		return (recv_refuse(r, ZC_E_PROTOCOL, "entry in a dry run"));
 	if (ent.seq <= r->last_seq)
 		return (recv_refuse(r, ZC_E_PROTOCOL, "sequence %llu after "
 		    "%llu", (unsigned long long)ent.seq,

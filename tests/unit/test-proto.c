@@ -726,14 +726,14 @@ test_bad_header(void **state)
 	struct zc_buf		*b = zc_buf_new(BIG);
 	struct zc_frame_hdr	 h;
 	struct zc_rd		 rd;
-	static const uint8_t	 over[] = { 0, 4, 0, 1, ZC_MSG_DONE, 0, 0, 0 };
-	static const uint8_t	 huge[] = { 0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0 };
-	static const uint8_t	 atmax[] = { 0, 4, 0, 0, ZC_MSG_HELLO, 0, 0, 0 };
-	static const uint8_t	 flags[] = { 0, 0, 0, 0, ZC_MSG_DONE, 1, 0, 0 };
-	static const uint8_t	 resv[] = { 0, 0, 0, 0, ZC_MSG_DONE, 0, 0, 1 };
+	static const uint8_t	 over[] = { 0, 4, 0, 1, 12, 0, 0, 0 };
+	static const uint8_t	 huge[] = { 255, 255, 255, 255, 1, 0, 0, 0 };
+	static const uint8_t	 atmax[] = { 0, 4, 0, 0, 1, 0, 0, 0 };
+	static const uint8_t	 flags[] = { 0, 0, 0, 0, 12, 1, 0, 0 };
+	static const uint8_t	 resv[] = { 0, 0, 0, 0, 12, 0, 0, 1 };
 	static const uint8_t	 zero[] = { 0, 0, 0, 0, 0, 0, 0, 0 };
-	static const uint8_t	 next[] = { 0, 0, 0, 0, ZC_MSG_LAST + 1, 0, 0, 0 };
-	static const uint8_t	 ff[] = { 0, 0, 0, 0, 0xff, 0, 0, 0 };
+	static const uint8_t	 next[] = { 0, 0, 0, 0, 15, 0, 0, 0 };
+	static const uint8_t	 ff[] = { 0, 0, 0, 0, 255, 0, 0, 0 };
 	const uint8_t		*bad[] = { over, huge, flags, resv, zero, next,
 	    ff };
 	size_t			 i;
