@@ -170,6 +170,11 @@ conn_on_timer(uv_timer_t *t)
 
 	if (c->flags & ZC_CONN_CLOSING)
 		return;
+	if (c->deadline != 0 && uv_now(t->loop) >= c->deadline) {
+		zc_log_info("%s: handshake not done in time, closing", c->desc);
+		zc_conn_close(c, -ETIMEDOUT);
+		return;
+	}
 	if (uv_now(t->loop) - c->last_io >= c->idle_ms) {
 		zc_log_info("%s: idle for %llu ms, closing", c->desc,
 		    (unsigned long long)c->idle_ms);

@@ -62,6 +62,7 @@ struct zc_conn {
 	int			 close_err;
 	uint64_t		 idle_ms;
 	uint64_t		 last_io;	/* uv_now() of the last progress */
+	uint64_t		 deadline;	/* uv_now() to close by; 0 = none */
 
 	/* Body in. */
 	int			 body_in_fd;	/* borrowed; -1 = discard */

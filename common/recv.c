@@ -196,6 +196,7 @@ recv_on_push(struct zc_recv *r, struct zc_rd *rd)
 	zc_log_info("peer=%s addr=%s set=%s: push started%s", r->peer, r->addr,
 	    r->set, (req.flags & ZC_PUSH_DRY_RUN) ? " (dry run)" : "");
 	r->dry_run = (req.flags & ZC_PUSH_DRY_RUN) != 0;
+	r->conn->deadline = 0;
 	r->state = RECV_MANIFEST;
 	zc_conn_want_write(r->conn);
 	return (0);
@@ -512,6 +513,8 @@ zc_recv_start(uv_loop_t *loop, int sock, const char *addr,
 	}
 	if (opts->no_zerocopy)
 		r->conn->flags |= ZC_CONN_NO_ZEROCOPY;
+	/* HELLO and PUSH by then, however slowly the bytes trickle in. */
+	r->conn->deadline = uv_now(loop) + ZC_RECV_HANDSHAKE_MS;
 	snprintf(r->conn->desc, sizeof r->conn->desc, "addr=%s", addr);
 	*out = r;
 	return (0);

@@ -10,6 +10,9 @@
 
 #include <uv.h>
 
+/* HELLO and PUSH must arrive within this (a trickler holds no slot). */
+#define ZC_RECV_HANDSHAKE_MS	10000
+
 struct zc_recv_target {
 	const char	*root;		/* absolute path of the set root */
 	int		 fsync;		/* fsync each file before rename */
