@@ -18,6 +18,18 @@
 #define ZC_LAND_FSYNC	0x1	/* fsync file, then the directory after rename */
 #define ZC_LAND_CHOWN	0x2	/* apply owners (we are root, the peer says so) */
 
+/*
+ * Bodies up to this size land through a named temporary file (create,
+ * write, rename); larger ones through O_TMPFILE + linkat, which a killed
+ * receiver cannot leave behind.  O_TMPFILE's orphan-list work and the
+ * extra linkat cost more than a small file's write (docs/benchmarks.md);
+ * a named temp left by a crash is removed at the next start.
+ */
+#define ZC_LAND_NAMED_MAX	(64 * 1024)
+
+/* Bodies larger than this are fallocate()d before any byte arrives. */
+#define ZC_LAND_PREALLOC_MIN	(64 * 1024)
+
 /* One file being received. */
 struct zc_land_file {
 	int		 dir_fd;	/* owned; the target's directory */

@@ -124,7 +124,13 @@ path_mix(uint64_t x)
 void
 zc_path_make_temp(char *out, size_t outlen)
 {
-	static uint64_t		 counter;	/* fallback only */
+	/*
+	 * A per-process random key and a counter, like a PRNG's state: one
+	 * getrandom() per process instead of one per file (4 us each, seen
+	 * with strace -c on 20,000 small files).  Names only need to be
+	 * unlikely to collide; O_EXCL and linkat's EEXIST catch the rest.
+	 */
+	static uint64_t		 key, counter;
 	static const char	 hex[] = "0123456789abcdef";
 	struct timespec		 ts;
 	uint64_t		 v;
@@ -136,12 +142,15 @@ zc_path_make_temp(char *out, size_t outlen)
 			out[0] = '\0';
 		return;
 	}
-	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v)) {
+	if (key == 0 &&
+	    getrandom(&key, sizeof(key), GRND_NONBLOCK) != (ssize_t)sizeof(key)) {
 		clock_gettime(CLOCK_REALTIME, &ts);
-		v = path_mix(++counter ^ (uint64_t)getpid() << 32 ^
+		key = path_mix((uint64_t)getpid() << 32 ^
 		    path_mix((uint64_t)ts.tv_sec * 1000000000ULL +
 		    (uint64_t)ts.tv_nsec));
 	}
+	key |= 1;
+	v = path_mix(key + ++counter);
 
 	p = out;
 	memcpy(p, ZC_PATH_TMP_PREFIX, sizeof(ZC_PATH_TMP_PREFIX) - 1);
