@@ -151,7 +151,7 @@ fail:
 }
 
 int
-zc_land_dir(int root_fd, const char *rel)
+zc_land_dir(int root_fd, const char *rel, int flags)
 {
 	const char	*leaf;
 	struct stat	 st;
@@ -159,7 +159,11 @@ zc_land_dir(int root_fd, const char *rel)
 
 	if ((dfd = zc_path_open_parent(root_fd, rel, &leaf)) < 0)
 		return (dfd);
-	if (mkdirat(dfd, leaf, 0700) == -1) {
+	if (mkdirat(dfd, leaf, 0700) == 0) {
+		/* The new name must outlive a crash as its files will. */
+		if ((flags & ZC_LAND_FSYNC) && fsync(dfd) == -1)
+			error = -errno;
+	} else {
 		error = -errno;
 		if (error == -EEXIST) {
 			if (fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == -1)

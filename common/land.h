@@ -51,8 +51,11 @@ int	zc_land_file_commit(struct zc_land_file *, int flags);
 /* Drop the temporary file; safe to call twice or after commit. */
 void	zc_land_file_abort(struct zc_land_file *);
 
-/* mkdir beneath root if missing (mode 0700 until its metadata lands). */
-int	zc_land_dir(int root_fd, const char *rel);
+/*
+ * mkdir beneath root if missing (mode 0700 until its metadata lands); with
+ * ZC_LAND_FSYNC the parent is fsynced after a creation.
+ */
+int	zc_land_dir(int root_fd, const char *rel, int flags);
 /* Apply a directory's metadata (after its contents). */
 int	zc_land_dir_meta(int root_fd, const char *rel, const struct zc_meta *,
 	    int flags);

@@ -301,7 +301,7 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 	}
 	switch (type) {
 	case ZC_MSG_DIR:
-		if ((error = zc_land_dir(r->root_fd, path)) == 0)
+		if ((error = zc_land_dir(r->root_fd, path, r->land_flags)) == 0)
 			recv_dir_later(r, path, &ent.meta);
 		return (recv_ack(r, ent.seq, zc_land_code(error), path, error));
 	case ZC_MSG_FILE:
