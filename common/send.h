@@ -16,7 +16,9 @@
  * sendfile per 4 KiB file was slower than one buffered write for many of
  * them (docs/benchmarks.md has the measurement).
  */
+#ifndef ZC_SEND_SMALL_MAX		/* -D for the benchmark that chose it */
 #define ZC_SEND_SMALL_MAX	(64 * 1024)
+#endif
 #define ZC_SEND_RETRIES		3	/* a file that keeps changing */
 #define ZC_SEND_BATCH		(256 * 1024)	/* output queued per wakeup */
 
