@@ -76,6 +76,8 @@ push_report(void *arg, enum zc_send_event ev, const char *path,
 		if (p->verbose)
 			printf("%s %s\n", msg, name);
 		break;
+	case ZC_SEND_LIVE:
+		break;		/* push is never live */
 	}
 }
 

@@ -260,6 +260,29 @@ zc_land_meta(int root_fd, const char *rel, const struct zc_meta *meta,
 	return (error);
 }
 
+int
+zc_land_rename(int root_fd, const char *from, const char *to, int flags)
+{
+	const char	*lfrom, *lto;
+	int		 ffd, tfd, error = 0;
+
+	if ((ffd = zc_path_open_parent(root_fd, from, &lfrom)) < 0)
+		return (ffd);
+	if ((tfd = zc_path_open_parent(root_fd, to, &lto)) < 0) {
+		close(ffd);
+		return (tfd);
+	}
+	if (renameat(ffd, lfrom, tfd, lto) == -1)
+		error = -errno;
+	else if (flags & ZC_LAND_FSYNC) {
+		if (fsync(tfd) == -1 || fsync(ffd) == -1)
+			error = -errno;
+	}
+	close(ffd);
+	close(tfd);
+	return (error);
+}
+
 /* Empty the directory dfd (which we own), depth-bounded. */
 static int
 land_empty_dir(int dfd, int depth)

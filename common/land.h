@@ -65,6 +65,9 @@ int	zc_land_symlink(int root_fd, const char *rel, const char *target,
 /* Apply metadata to an existing file or symlink (no body). */
 int	zc_land_meta(int root_fd, const char *rel, const struct zc_meta *,
 	    int flags);
+/* Move from to to (both beneath root), replacing a file or empty dir. */
+int	zc_land_rename(int root_fd, const char *from, const char *to,
+	    int flags);
 /* Remove rel; a directory recursively, never following symlinks. */
 int	zc_land_delete(int root_fd, const char *rel);
 /* Remove our leftover temporary names anywhere beneath root. */

@@ -721,3 +721,77 @@ zc_proto_get_summary(struct zc_rd *rd, struct zc_summary *s)
 	*rd = r;
 	return (0);
 }
+
+/* SYNC: seq. */
+int
+zc_proto_put_sync(struct zc_buf *out, uint64_t seq)
+{
+	uint8_t	*p;
+	int	 r;
+
+	if (seq == 0)
+		return (-EINVAL);
+	if ((r = proto_begin(out, ZC_MSG_SYNC, 8, &p)) != 0)
+		return (r);
+	proto_w64(&p, seq);
+	proto_end(out, 8);
+	return (0);
+}
+
+/* RENAME: seq, old path, new path. */
+int
+zc_proto_put_rename(struct zc_buf *out, const struct zc_entry *e)
+{
+	size_t	 len;
+	uint8_t	*p;
+	int	 r;
+
+	if (e->seq == 0 || e->path_len == 0 ||
+	    e->path_len > ZC_PROTO_PATH_MAX || e->target_len == 0 ||
+	    e->target_len > ZC_PROTO_PATH_MAX)
+		return (-EINVAL);
+	len = 8 + 2 + e->path_len + 2 + e->target_len;
+	if ((r = proto_begin(out, ZC_MSG_RENAME, len, &p)) != 0)
+		return (r);
+	proto_w64(&p, e->seq);
+	proto_wstr(&p, e->path, e->path_len);
+	proto_wstr(&p, e->target, e->target_len);
+	proto_end(out, len);
+	return (0);
+}
+
+/* SYNC. */
+int
+zc_proto_get_sync(struct zc_rd *rd, uint64_t *seq)
+{
+	struct zc_rd	 r = *rd;
+
+	*seq = 0;
+	if (zc_rd_u64(&r, seq) != 0 || *seq == 0 ||
+	    zc_proto_get_end(&r) != 0) {
+		*seq = 0;
+		return (-EPROTO);
+	}
+	*rd = r;
+	return (0);
+}
+
+/* RENAME: path = old name, target = new name. */
+int
+zc_proto_get_rename(struct zc_rd *rd, struct zc_entry *e)
+{
+	struct zc_rd	 r = *rd;
+
+	memset(e, 0, sizeof(*e));
+	if (zc_rd_u64(&r, &e->seq) != 0 || e->seq == 0 ||
+	    zc_rd_str16(&r, &e->path, &e->path_len) != 0 ||
+	    zc_rd_str16(&r, &e->target, &e->target_len) != 0 ||
+	    e->path_len == 0 || e->path_len > ZC_PROTO_PATH_MAX ||
+	    e->target_len == 0 || e->target_len > ZC_PROTO_PATH_MAX ||
+	    zc_proto_get_end(&r) != 0) {
+		memset(e, 0, sizeof(*e));
+		return (-EPROTO);
+	}
+	*rd = r;
+	return (0);
+}

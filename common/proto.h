@@ -43,9 +43,11 @@ enum zc_msg {
 	ZC_MSG_DONE = 12,
 	ZC_MSG_ACK = 13,
 	ZC_MSG_SUMMARY = 14,
-	/* 15 and up: reserved for later versions (RENAME, ...). */
+	ZC_MSG_SYNC = 15,	/* live: apply pending directory metadata */
+	ZC_MSG_RENAME = 16,	/* live: a move stays a move */
+	/* 17 and up: reserved for later versions. */
 };
-#define ZC_MSG_LAST	ZC_MSG_SUMMARY
+#define ZC_MSG_LAST	ZC_MSG_RENAME
 
 /* Status and error codes, in ERROR, ACK and FILE_END. */
 enum zc_code {
@@ -72,7 +74,8 @@ const char	*zc_proto_code_str(uint32_t);
 /* PUSH flags. */
 #define ZC_PUSH_DELETE		0x1
 #define ZC_PUSH_DRY_RUN		0x2
-#define ZC_PUSH_FLAGS_KNOWN	0x3
+#define ZC_PUSH_LIVE		0x4	/* no DONE after catch-up: stream changes */
+#define ZC_PUSH_FLAGS_KNOWN	0x7
 
 /* Entry types. */
 #define ZC_TYPE_FILE		1
@@ -164,6 +167,9 @@ int	zc_proto_put_done(struct zc_buf *);
 int	zc_proto_put_ack(struct zc_buf *, uint64_t seq, uint32_t code,
 	    const char *msg);
 int	zc_proto_put_summary(struct zc_buf *, const struct zc_summary *);
+int	zc_proto_put_sync(struct zc_buf *, uint64_t seq);
+/* RENAME: e->path is the old name, e->target the new one. */
+int	zc_proto_put_rename(struct zc_buf *, const struct zc_entry *e);
 
 /*
  * MANIFEST frames are built incrementally: begin reserves the header and
@@ -195,6 +201,8 @@ int	zc_proto_get_manifest_item(struct zc_rd *, struct zc_entry *);
 int	zc_proto_get_entry(struct zc_rd *, uint8_t type, struct zc_entry *);
 int	zc_proto_get_file_end(struct zc_rd *, uint64_t *seq, uint32_t *status);
 int	zc_proto_get_summary(struct zc_rd *, struct zc_summary *);
+int	zc_proto_get_sync(struct zc_rd *, uint64_t *seq);
+int	zc_proto_get_rename(struct zc_rd *, struct zc_entry *e);
 /* 0 when the payload is fully consumed, -EPROTO for trailing bytes. */
 int	zc_proto_get_end(const struct zc_rd *);
 

@@ -54,6 +54,7 @@ struct zc_recv {
 	int			 land_flags;
 	uint64_t		 last_seq;
 	int			 dry_run;
+	int			 live;		/* no DONE: SYNCs apply dirs */
 
 	struct zc_manifest	*man;		/* owned while sending it */
 	size_t			 man_pos;
@@ -193,10 +194,17 @@ recv_on_push(struct zc_recv *r, struct zc_rd *rd)
 		zc_log_err("set=%s: scanning the root: %s", r->set, err);
 		return (recv_refuse(r, ZC_E_IO, "cannot scan the set"));
 	}
-	zc_log_info("peer=%s addr=%s set=%s: push started%s", r->peer, r->addr,
-	    r->set, (req.flags & ZC_PUSH_DRY_RUN) ? " (dry run)" : "");
+	zc_log_info("peer=%s addr=%s set=%s: %s started%s", r->peer, r->addr,
+	    r->set, (req.flags & ZC_PUSH_LIVE) ? "live mirror" : "push",
+	    (req.flags & ZC_PUSH_DRY_RUN) ? " (dry run)" : "");
 	r->dry_run = (req.flags & ZC_PUSH_DRY_RUN) != 0;
+	r->live = (req.flags & ZC_PUSH_LIVE) != 0;
 	r->conn->deadline = 0;
+	/* A live link may be quiet for hours: TCP keepalive watches it. */
+	if (r->live)
+		r->conn->idle_ms = 0;
+	if (r->live && r->dry_run)
+		return (recv_refuse(r, ZC_E_PROTOCOL, "live dry run"));
 	r->state = RECV_MANIFEST;
 	zc_conn_want_write(r->conn);
 	return (0);
@@ -388,16 +396,13 @@ recv_on_file_end(struct zc_recv *r, struct zc_rd *rd)
 	return (recv_ack(r, seq, code, r->file_path, error));
 }
 
-static int
-recv_on_done(struct zc_recv *r, struct zc_rd *rd)
+/* Directories last, deepest first: their contents moved their mtime. */
+static void
+recv_apply_dirs(struct zc_recv *r)
 {
-	struct zc_summary	sum;
-	size_t			i;
-	int			error;
+	size_t	i;
+	int	error;
 
-	if (zc_proto_get_end(rd) != 0)
-		return (recv_refuse(r, ZC_E_PROTOCOL, "bad DONE"));
-	/* Directories last, deepest first: their contents moved their mtime. */
 	for (i = r->ndirs; i-- > 0;) {
 		error = zc_land_dir_meta(r->root_fd, r->dirs[i].path,
 		    &r->dirs[i].meta, r->land_flags);
@@ -407,7 +412,50 @@ recv_on_done(struct zc_recv *r, struct zc_rd *rd)
 			    r->peer, r->set, r->dirs[i].path,
 			    strerror(-error));
 		}
+		free(r->dirs[i].path);
 	}
+	r->ndirs = 0;
+}
+
+static int
+recv_on_sync(struct zc_recv *r, struct zc_rd *rd)
+{
+	uint64_t	seq;
+
+	if (!r->live || zc_proto_get_sync(rd, &seq) != 0 || seq <= r->last_seq)
+		return (recv_refuse(r, ZC_E_PROTOCOL, "bad SYNC"));
+	r->last_seq = seq;
+	recv_apply_dirs(r);
+	return (recv_ack(r, seq, ZC_OK, "", 0));
+}
+
+static int
+recv_on_rename(struct zc_recv *r, struct zc_rd *rd)
+{
+	struct zc_entry	 ent;
+	char		 from[ZC_PATH_MAX + 1], to[ZC_PATH_MAX + 1];
+	int		 error;
+
+	if (!r->live || zc_proto_get_rename(rd, &ent) != 0 ||
+	    ent.seq <= r->last_seq)
+		return (recv_refuse(r, ZC_E_PROTOCOL, "bad RENAME"));
+	r->last_seq = ent.seq;
+	if (zc_path_check(ent.path, ent.path_len, from, sizeof from) != 0 ||
+	    zc_path_check(ent.target, ent.target_len, to, sizeof to) != 0)
+		return (recv_ack(r, ent.seq, ZC_E_PATH, "(rename)", 0));
+	error = zc_land_rename(r->root_fd, from, to, r->land_flags);
+	return (recv_ack(r, ent.seq, zc_land_code(error), to, error));
+}
+
+static int
+recv_on_done(struct zc_recv *r, struct zc_rd *rd)
+{
+	struct zc_summary	sum;
+	int			error;
+
+	if (zc_proto_get_end(rd) != 0)
+		return (recv_refuse(r, ZC_E_PROTOCOL, "bad DONE"));
+	recv_apply_dirs(r);
 	memset(&sum, 0, sizeof sum);
 	sum.entries = r->stats.entries;
 	sum.bytes = r->stats.bytes;
@@ -450,6 +498,10 @@ recv_on_frame(struct zc_conn *c, const struct zc_frame_hdr *hdr,
 			return (recv_on_entry(r, hdr->type, rd));
 		case ZC_MSG_DONE:
 			return (recv_on_done(r, rd));
+		case ZC_MSG_SYNC:
+			return (recv_on_sync(r, rd));
+		case ZC_MSG_RENAME:
+			return (recv_on_rename(r, rd));
 		}
 		break;
 	case RECV_FILE_END:

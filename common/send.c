@@ -37,15 +37,17 @@ enum send_phase {
 	PHASE_DELETE,
 	PHASE_TREE,
 	PHASE_RETRY,
+	PHASE_LIVE,		/* catch-up sent: stream what next() gives */
 	PHASE_DONE,
 };
 
 /* An entry sent and not yet acknowledged. */
 struct send_flight {
-	uint64_t	seq;
-	uint32_t	idx;		/* into src, or dst for deletes */
-	uint8_t		type;		/* the message */
-	uint64_t	size;
+	uint64_t	 seq;
+	char		*path;		/* owned; what the entry was about */
+	uint32_t	 idx;		/* src index (catch-up files), or NONE */
+	uint8_t		 type;		/* the message */
+	uint64_t	 size;
 };
 
 struct zc_send {
@@ -72,6 +74,16 @@ struct zc_send {
 	size_t			 flight_head, flight_len, flight_cap;
 	uint64_t		 seq;
 
+	/* Live: a subtree being sent, and paths to resend whole. */
+	struct zc_manifest	*tree;		/* owned */
+	char			*tree_base;	/* owned; its path */
+	size_t			 tree_pos;
+	char			**fallback;	/* owned */
+	size_t			 nfallback, fallback_cap;
+	int			 unsynced;	/* entries since the last SYNC */
+	struct zc_manifest	*dirty;		/* owned; parents to restamp */
+	size_t			 dirty_pos;
+
 	/* The body in progress. */
 	int			 cur_fd;
 	uint32_t		 cur_idx;
@@ -79,6 +91,7 @@ struct zc_send {
 	struct stat		 cur_st;
 
 	struct zc_send_stats	 stats;
+	int			 live_reported;
 	char			 why[512];
 	int			 err;
 };
@@ -123,8 +136,8 @@ send_fail(struct zc_send *s, int err, const char *fmt, ...)
 }
 
 static void
-send_flight_push(struct zc_send *s, uint64_t seq, uint32_t idx, uint8_t type,
-    uint64_t size)
+send_flight_push(struct zc_send *s, uint64_t seq, uint8_t type,
+    const char *path, uint32_t idx, uint64_t size)
 {
 	struct send_flight	*f;
 	size_t			 i, ncap;
@@ -141,10 +154,13 @@ send_flight_push(struct zc_send *s, uint64_t seq, uint32_t idx, uint8_t type,
 	}
 	f = &s->flight[(s->flight_head + s->flight_len) % s->flight_cap];
 	f->seq = seq;
+	f->path = xstrdup(path);
 	f->idx = idx;
 	f->type = type;
 	f->size = size;
 	s->flight_len++;
+	if (type != ZC_MSG_SYNC)
+		s->unsynced = 1;
 }
 
 static const char *
@@ -363,25 +379,24 @@ send_file_end(struct zc_send *s, int aborted)
  * by sendfile (large).  0, or -errno for the session.
  */
 static int
-send_file(struct zc_send *s, uint32_t idx)
+send_file(struct zc_send *s, const char *path, uint32_t idx)
 {
-	struct zc_mentry	*e = &s->src->v[idx];
 	struct zc_meta		 meta;
+	struct zc_entry		 ent;
 	uint8_t			*p;
 	size_t			 got;
 	ssize_t			 n;
 	int			 fd, error;
 
-	fd = zc_path_openat(s->src_fd, e->path, O_RDONLY | O_NOFOLLOW, 0);
+	fd = zc_path_openat(s->src_fd, path, O_RDONLY | O_NOFOLLOW, 0);
 	if (fd < 0) {
 		if (fd == -ENOENT || fd == -ELOOP || fd == -ENOTDIR) {
 			s->stats.vanished++;
-			send_report(s, ZC_SEND_VANISHED, e->path,
+			send_report(s, ZC_SEND_VANISHED, path,
 			    "vanished before it was sent");
 		} else {
 			s->stats.failed++;
-			send_report(s, ZC_SEND_FAILED, e->path,
-			    strerror(-fd));
+			send_report(s, ZC_SEND_FAILED, path, strerror(-fd));
 		}
 		return (0);
 	}
@@ -390,16 +405,20 @@ send_file(struct zc_send *s, uint32_t idx)
 	    meta.type != ZC_TYPE_FILE) {
 		close(fd);
 		s->stats.vanished++;
-		send_report(s, ZC_SEND_VANISHED, e->path, "changed type");
+		send_report(s, ZC_SEND_VANISHED, path, "changed type");
 		return (0);
 	}
 	s->cur_fd = fd;
 	s->cur_idx = idx;
 	s->cur_seq = ++s->seq;
-	if ((error = send_entry_frame(s, ZC_MSG_FILE, e, &meta,
-	    s->cur_seq)) != 0)
+	memset(&ent, 0, sizeof ent);
+	ent.seq = s->cur_seq;
+	ent.meta = meta;
+	ent.path = path;
+	ent.path_len = strlen(path);
+	if ((error = zc_proto_put_entry(s->conn->out, ZC_MSG_FILE, &ent)) != 0)
 		return (send_fail(s, error, "cannot queue FILE"));
-	send_flight_push(s, s->cur_seq, idx, ZC_MSG_FILE, meta.size);
+	send_flight_push(s, s->cur_seq, ZC_MSG_FILE, path, idx, meta.size);
 	if (meta.size > ZC_SEND_SMALL_MAX || s->opts.no_zerocopy) {
 		zc_conn_send_body(s->conn, fd, 0, meta.size);
 		return (0);
@@ -438,13 +457,268 @@ send_one(struct zc_send *s, uint32_t idx)
 	else if (!(e->flags & ZC_MENTRY_SEND))
 		return (0);
 	else if (e->meta.type == ZC_TYPE_FILE)
-		return (send_file(s, idx));
+		return (send_file(s, e->path, idx));
 	else
 		msg = ZC_MSG_SYMLINK;
 	if ((error = send_entry_frame(s, msg, e, &e->meta, ++s->seq)) != 0)
 		return (send_fail(s, error, "cannot queue an entry"));
-	send_flight_push(s, s->seq, idx, msg, 0);
+	send_flight_push(s, s->seq, msg, e->path, idx, 0);
 	return (0);
+}
+
+static int
+send_sync(struct zc_send *s)
+{
+	int	error;
+
+	if ((error = zc_proto_put_sync(s->conn->out, ++s->seq)) != 0)
+		return (send_fail(s, error, "cannot queue SYNC"));
+	send_flight_push(s, s->seq, ZC_MSG_SYNC, "", ZC_MANIFEST_NONE, 0);
+	s->unsynced = 0;
+	return (0);
+}
+
+static void
+send_fallback(struct zc_send *s, const char *path)
+{
+	if (s->nfallback == s->fallback_cap) {
+		s->fallback_cap = s->fallback_cap ? s->fallback_cap * 2 : 16;
+		s->fallback = xreallocarray(s->fallback, s->fallback_cap,
+		    sizeof *s->fallback);
+	}
+	s->fallback[s->nfallback++] = xstrdup(path);
+}
+
+/*
+ * Live: a change in a directory moves its mtime on the receiver too, so
+ * its parent's metadata is sent again before the next SYNC.
+ */
+static void
+send_live_dirty(struct zc_send *s, const char *path)
+{
+	static const struct zc_meta	 none;
+	const char			*slash;
+
+	if ((slash = strrchr(path, '/')) == NULL)
+		return;		/* the root keeps its own metadata */
+	if (s->dirty == NULL)
+		s->dirty = zc_manifest_new();
+	(void)zc_manifest_add(s->dirty, &none, path, (size_t)(slash - path),
+	    NULL, 0, ZC_MANIFEST_NONE);
+}
+
+/*
+ * Live: send what path is now: its entry, metadata only with attr_only,
+ * or DELETE when it is gone (with the DELETE flag).  0 or -errno for the
+ * session; a path we cannot send is reported and skipped.
+ */
+static int
+send_live_path(struct zc_send *s, const char *path, int attr_only)
+{
+	struct stat	 st;
+	struct zc_entry	 ent;
+	const char	*leaf;
+	char		 target[ZC_PROTO_TARGET_MAX + 1];
+	ssize_t		 n;
+	uint8_t		 msg;
+	int		 pfd, error;
+
+	if (strlen(path) > ZC_PATH_MAX || *path == '\0') {
+		s->stats.failed++;
+		send_report(s, ZC_SEND_FAILED, path, "name too long");
+		return (0);
+	}
+	memset(&ent, 0, sizeof ent);
+	ent.path = path;
+	ent.path_len = strlen(path);
+	if (!attr_only)
+		send_live_dirty(s, path);
+	pfd = zc_path_open_parent(s->src_fd, path, &leaf);
+	if (pfd >= 0 && fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+		error = -errno;
+		close(pfd);
+		pfd = error;
+	}
+	if (pfd == -ENOENT || pfd == -ENOTDIR || pfd == -ELOOP) {
+		if (!(s->opts.flags & ZC_PUSH_DELETE))
+			return (0);
+		ent.seq = ++s->seq;
+		if ((error = zc_proto_put_entry(s->conn->out, ZC_MSG_DELETE,
+		    &ent)) != 0)
+			return (send_fail(s, error, "cannot queue DELETE"));
+		send_flight_push(s, ent.seq, ZC_MSG_DELETE, path,
+		    ZC_MANIFEST_NONE, 0);
+		return (0);
+	}
+	if (pfd < 0) {
+		s->stats.failed++;
+		send_report(s, ZC_SEND_FAILED, path, strerror(-pfd));
+		return (0);
+	}
+	if (zc_meta_from_stat(&st, &ent.meta) != 0) {
+		close(pfd);
+		return (0);	/* fifo, device, socket */
+	}
+	switch (ent.meta.type) {
+	case ZC_TYPE_FILE:
+		close(pfd);
+		if (!attr_only)
+			return (send_file(s, path, ZC_MANIFEST_NONE));
+		msg = ZC_MSG_META;
+		break;
+	case ZC_TYPE_DIR:
+		close(pfd);
+		msg = ZC_MSG_DIR;
+		break;
+	default:
+		n = readlinkat(pfd, leaf, target, sizeof target);
+		close(pfd);
+		if (n <= 0 || (size_t)n >= sizeof target)
+			return (0);	/* changed meanwhile: an event follows */
+		target[n] = '\0';
+		ent.target = target;
+		ent.target_len = (size_t)n;
+		ent.meta.size = (uint64_t)n;
+		msg = ZC_MSG_SYMLINK;
+		break;
+	}
+	ent.seq = ++s->seq;
+	if ((error = zc_proto_put_entry(s->conn->out, msg, &ent)) != 0)
+		return (send_fail(s, error, "cannot queue an entry"));
+	send_flight_push(s, ent.seq, msg, path, ZC_MANIFEST_NONE, 0);
+	return (0);
+}
+
+/* Live: a directory's metadata again (DIR), if it is still a directory. */
+static int
+send_live_dir(struct zc_send *s, const char *path)
+{
+	struct stat	 st;
+	struct zc_entry	 ent;
+	int		 fd, error;
+
+	fd = zc_path_openat(s->src_fd, path, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW, 0);
+	if (fd < 0)
+		return (0);
+	memset(&ent, 0, sizeof ent);
+	if (fstat(fd, &st) == -1 || zc_meta_from_stat(&st, &ent.meta) != 0) {
+		close(fd);
+		return (0);
+	}
+	close(fd);
+	ent.seq = ++s->seq;
+	ent.path = path;
+	ent.path_len = strlen(path);
+	if ((error = zc_proto_put_entry(s->conn->out, ZC_MSG_DIR, &ent)) != 0)
+		return (send_fail(s, error, "cannot queue DIR"));
+	send_flight_push(s, ent.seq, ZC_MSG_DIR, path, ZC_MANIFEST_NONE, 0);
+	return (0);
+}
+
+/* Live: path and everything beneath it (a new or moved-in directory). */
+static int
+send_live_tree(struct zc_send *s, const char *path)
+{
+	char	err[512];
+	int	fd, error;
+
+	fd = zc_path_openat(s->src_fd, path, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW, 0);
+	if (fd < 0)
+		return (send_live_path(s, path, 0));	/* not a directory */
+	zc_manifest_free(s->tree);
+	free(s->tree_base);
+	s->tree = zc_manifest_new();
+	s->tree_base = xstrdup(path);
+	s->tree_pos = 0;
+	if ((error = zc_manifest_walk(s->tree, fd, err, sizeof err)) != 0)
+		zc_log_warn("set=%s: walking %s: %s", s->opts.set, path, err);
+	close(fd);
+	return (send_live_path(s, path, 0));
+}
+
+static int
+send_live_rename(struct zc_send *s, const char *from, const char *to)
+{
+	struct zc_entry	ent;
+	int		error;
+
+	if (strlen(from) > ZC_PATH_MAX || strlen(to) > ZC_PATH_MAX) {
+		send_fallback(s, to);
+		return (0);
+	}
+	send_live_dirty(s, from);
+	send_live_dirty(s, to);
+	memset(&ent, 0, sizeof ent);
+	ent.seq = ++s->seq;
+	ent.path = from;
+	ent.path_len = strlen(from);
+	ent.target = to;
+	ent.target_len = strlen(to);
+	if ((error = zc_proto_put_rename(s->conn->out, &ent)) != 0)
+		return (send_fail(s, error, "cannot queue RENAME"));
+	send_flight_push(s, ent.seq, ZC_MSG_RENAME, to, ZC_MANIFEST_NONE, 0);
+	return (0);
+}
+
+/* One live step: 0 after output (or progress), 1 when idle, or -errno. */
+static int
+send_live_step(struct zc_send *s)
+{
+	struct zc_live_item	 it;
+	char			*p;
+	int			 error;
+
+	if (s->tree != NULL) {
+		if (s->tree_pos < s->tree->n) {
+			xasprintf(&p, "%s/%s", s->tree_base,
+			    s->tree->v[s->tree_pos++].path);
+			error = send_live_path(s, p, 0);
+			free(p);
+			return (error);
+		}
+		zc_manifest_free(s->tree);
+		free(s->tree_base);
+		s->tree = NULL;
+		s->tree_base = NULL;
+		return (0);
+	}
+	if (s->nfallback > 0) {
+		p = s->fallback[--s->nfallback];
+		error = send_live_tree(s, p);
+		free(p);
+		return (error);
+	}
+	memset(&it, 0, sizeof it);
+	if (s->opts.next(s->opts.arg, &it)) {
+		switch (it.op) {
+		case ZC_LIVE_PATH:
+			return (send_live_path(s, it.path, 0));
+		case ZC_LIVE_ATTR:
+			return (send_live_path(s, it.path, 1));
+		case ZC_LIVE_TREE:
+			return (send_live_tree(s, it.path));
+		case ZC_LIVE_RENAME:
+			return (send_live_rename(s, it.path, it.path2));
+		}
+		return (0);
+	}
+	if (s->dirty != NULL) {
+		if (s->dirty_pos < s->dirty->n) {
+			/* Not send_live_path(): that would dirty its parent. */
+			p = xstrdup(s->dirty->v[s->dirty_pos++].path);
+			error = send_live_dir(s, p);
+			free(p);
+			return (error);
+		}
+		zc_manifest_free(s->dirty);
+		s->dirty = NULL;
+		s->dirty_pos = 0;
+	}
+	if (s->unsynced)
+		return (send_sync(s));
+	return (1);
 }
 
 static int
@@ -453,6 +727,7 @@ send_on_writable(struct zc_conn *c)
 	struct zc_send		*s = c->data;
 	struct zc_mentry	*d;
 	struct zc_entry		 ent;
+	uint32_t		 idx;
 	int			 error;
 
 	if (s->state != SEND_STREAM)
@@ -478,8 +753,8 @@ send_on_writable(struct zc_conn *c)
 			if ((error = zc_proto_put_entry(c->out, ZC_MSG_DELETE,
 			    &ent)) != 0)
 				return (send_fail(s, error, "cannot queue"));
-			send_flight_push(s, s->seq, (uint32_t)s->cursor,
-			    ZC_MSG_DELETE, 0);
+			send_flight_push(s, s->seq, ZC_MSG_DELETE, d->path,
+			    ZC_MANIFEST_NONE, 0);
 			break;
 		case PHASE_TREE:
 			if (s->cursor == s->src->n) {
@@ -494,15 +769,27 @@ send_on_writable(struct zc_conn *c)
 				/* Bodies in flight may still be aborted. */
 				if (s->cur_fd != -1)
 					return (0);
+				if (s->opts.next != NULL) {
+					/* Live: SYNC marks the catch-up's end. */
+					if ((error = send_sync(s)) != 0)
+						return (error);
+					s->phase = PHASE_LIVE;
+					break;
+				}
 				if ((error = zc_proto_put_done(c->out)) != 0)
 					return (send_fail(s, error, "queue"));
 				s->phase = PHASE_DONE;
 				s->state = SEND_DRAIN;
 				return (0);
 			}
-			if ((error = send_file(s,
-			    s->retry[s->retry_pos++])) != 0)
+			idx = s->retry[s->retry_pos++];
+			if ((error = send_file(s, s->src->v[idx].path,
+			    idx)) != 0)
 				return (error);
+			break;
+		case PHASE_LIVE:
+			if ((error = send_live_step(s)) != 0)
+				return (error < 0 ? error : 0);
 			break;
 		case PHASE_DONE:
 			return (0);
@@ -606,16 +893,10 @@ send_on_manifest_end(struct zc_send *s, struct zc_rd *rd)
 static void
 send_account(struct zc_send *s, const struct send_flight *f)
 {
-	struct zc_mentry	*e;
-
-	if (f->type == ZC_MSG_DELETE) {
-		s->stats.deleted++;
-		send_report(s, ZC_SEND_LANDED, s->dst->v[f->idx].path,
-		    "delete");
-		return;
-	}
-	e = &s->src->v[f->idx];
 	switch (f->type) {
+	case ZC_MSG_DELETE:
+		s->stats.deleted++;
+		break;
 	case ZC_MSG_FILE:
 		s->stats.files++;
 		s->stats.bytes += f->size;
@@ -629,9 +910,18 @@ send_account(struct zc_send *s, const struct send_flight *f)
 	case ZC_MSG_META:
 		s->stats.metas++;
 		break;
+	case ZC_MSG_RENAME:
+		s->stats.renames++;
+		break;
+	case ZC_MSG_SYNC:
+		if (!s->live_reported) {
+			s->live_reported = 1;
+			send_report(s, ZC_SEND_LIVE, "", "in sync");
+		}
+		return;
 	}
-	send_report(s, ZC_SEND_LANDED, e->path, send_action(f->type,
-	    e->meta.type));
+	send_report(s, ZC_SEND_LANDED, f->path, send_action(f->type,
+	    ZC_TYPE_FILE));
 }
 
 static int
@@ -640,7 +930,6 @@ send_on_ack(struct zc_send *s, struct zc_rd *rd)
 	struct zc_status	 st;
 	struct send_flight	 f;
 	char			 msg[ZC_PROTO_MSG_MAX + 64];
-	const char		*path;
 
 	if (zc_proto_get_status(rd, ZC_MSG_ACK, &st) != 0)
 		return (send_fail(s, -EPROTO, "malformed ACK"));
@@ -651,18 +940,23 @@ send_on_ack(struct zc_send *s, struct zc_rd *rd)
 	f = s->flight[s->flight_head];
 	s->flight_head = (s->flight_head + 1) % s->flight_cap;
 	s->flight_len--;
-	if (st.code == ZC_OK) {
+	if (st.code == ZC_OK)
 		send_account(s, &f);
-		return (0);
+	else if (st.code == ZC_E_ABORTED && f.type == ZC_MSG_FILE)
+		;	/* we aborted it; a retry is queued (or, live, an event) */
+	else if ((f.type == ZC_MSG_RENAME || f.type == ZC_MSG_META) &&
+	    s->opts.next != NULL) {
+		/* The receiver lacked the old name: send the new one whole. */
+		send_fallback(s, f.path);
+		zc_conn_want_write(s->conn);
+	} else {
+		snprintf(msg, sizeof msg, "%s%s%.*s",
+		    zc_proto_code_str(st.code), st.msg_len ? ": " : "",
+		    (int)st.msg_len, st.msg);
+		s->stats.failed++;
+		send_report(s, ZC_SEND_FAILED, f.path, msg);
 	}
-	if (st.code == ZC_E_ABORTED && f.type == ZC_MSG_FILE)
-		return (0);	/* we aborted it; a retry is queued */
-	path = f.type == ZC_MSG_DELETE ? s->dst->v[f.idx].path :
-	    s->src->v[f.idx].path;
-	snprintf(msg, sizeof msg, "%s%s%.*s", zc_proto_code_str(st.code),
-	    st.msg_len ? ": " : "", (int)st.msg_len, st.msg);
-	s->stats.failed++;
-	send_report(s, ZC_SEND_FAILED, path, msg);
+	free(f.path);
 	return (0);
 }
 
@@ -763,7 +1057,8 @@ zc_send_start(uv_loop_t *loop, int sock, int src_fd,
 		s->conn->flags |= ZC_CONN_NO_ZEROCOPY;
 	if (zc_proto_put_hello(s->conn->out, opts->node_name,
 	    geteuid() == 0 ? ZC_FEAT_OWNER : 0, 0) != 0 ||
-	    zc_proto_put_push(s->conn->out, opts->set, opts->flags) != 0) {
+	    zc_proto_put_push(s->conn->out, opts->set, opts->flags |
+	    (opts->next != NULL ? ZC_PUSH_LIVE : 0)) != 0) {
 		snprintf(err, errlen, "bad node or set name");
 		zc_conn_close(s->conn, -EINVAL);
 		/* on_close will run later: hand it a session that says so. */
@@ -790,10 +1085,36 @@ zc_send_stats(const struct zc_send *s)
 }
 
 void
+zc_send_kick(struct zc_send *s)
+{
+	if (s->conn != NULL && s->phase == PHASE_LIVE)
+		zc_conn_want_write(s->conn);
+}
+
+void
+zc_send_close(struct zc_send *s, int err)
+{
+	if (s->conn == NULL)
+		return;
+	send_fail(s, err, "closed: %s", strerror(-err));
+	zc_conn_close(s->conn, err);
+}
+
+void
 zc_send_free(struct zc_send *s)
 {
+	size_t	i;
+
 	if (s == NULL)
 		return;
+	for (i = 0; i < s->flight_len; i++)
+		free(s->flight[(s->flight_head + i) % s->flight_cap].path);
+	for (i = 0; i < s->nfallback; i++)
+		free(s->fallback[i]);
+	free(s->fallback);
+	zc_manifest_free(s->dirty);
+	zc_manifest_free(s->tree);
+	free(s->tree_base);
 	zc_manifest_free(s->src);
 	zc_manifest_free(s->dst);
 	free(s->retry);

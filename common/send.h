@@ -27,7 +27,29 @@ enum zc_send_event {
 	ZC_SEND_VANISHED,	/* gone or changed type before we sent it */
 	ZC_SEND_PLAN,		/* dry run: what would happen (msg = action) */
 	ZC_SEND_LANDED,		/* acknowledged (msg = action) */
+	ZC_SEND_LIVE,		/* live: catch-up acknowledged, now streaming */
 };
+
+/*
+ * Live mirroring: after the catch-up the session stays open and asks its
+ * owner for changes with next(); paths are relative to the source root and
+ * borrowed until the next call.
+ */
+enum zc_live_op {
+	ZC_LIVE_PATH,		/* send what path is now (or delete it) */
+	ZC_LIVE_ATTR,		/* metadata only, unless the type changed */
+	ZC_LIVE_RENAME,		/* path moved to path2 */
+	ZC_LIVE_TREE,		/* path and everything beneath it */
+};
+
+struct zc_live_item {
+	enum zc_live_op	 op;
+	const char	*path;
+	const char	*path2;
+};
+
+/* 1 and *it, or 0 when nothing is ready. */
+typedef int (*zc_send_next_cb)(void *arg, struct zc_live_item *it);
 
 typedef void (*zc_send_report_cb)(void *arg, enum zc_send_event,
     const char *path, const char *msg);
@@ -39,6 +61,7 @@ struct zc_send_opts {
 	int			 no_zerocopy;	/* read/write instead of sendfile */
 	uint64_t		 idle_ms;	/* connection idle limit */
 	zc_send_report_cb	 report;	/* may be NULL */
+	zc_send_next_cb		 next;		/* live mode when not NULL */
 	void			*arg;
 };
 
@@ -53,6 +76,7 @@ struct zc_send_stats {
 	uint64_t	failed;		/* entries that did not land */
 	uint64_t	vanished;	/* source entries gone before sending */
 	uint64_t	retried;	/* bodies resent because they changed */
+	uint64_t	renames;	/* live: moves landed as moves */
 };
 
 struct zc_send;
@@ -70,6 +94,10 @@ int	zc_send_start(uv_loop_t *, int sock, int src_fd,
 	    const struct zc_send_opts *, zc_send_done_cb, void *arg,
 	    struct zc_send **out, char *err, size_t errlen);
 const struct zc_send_stats *zc_send_stats(const struct zc_send *);
+/* Live: changes were queued; next() will be asked when there is room. */
+void	zc_send_kick(struct zc_send *);
+/* Close the session now; done_cb follows. */
+void	zc_send_close(struct zc_send *, int err);
 void	zc_send_free(struct zc_send *);
 
 #endif

@@ -134,13 +134,21 @@ decode(uint8_t type, struct zc_rd *rd)
 		return (zc_proto_get_end(rd));
 	case ZC_MSG_SUMMARY:
 		return (zc_proto_get_summary(rd, &s));
+	case ZC_MSG_SYNC:
+		return (zc_proto_get_sync(rd, &u64));
+	case ZC_MSG_RENAME:
+		if ((r = zc_proto_get_rename(rd, &e)) == 0) {
+			INSIDE(e.path, e.path_len);
+			INSIDE(e.target, e.target_len);
+		}
+		return (r);
 	}
 	fail_msg("unexpected type %u", type);
 	return (-1);
 #undef INSIDE
 }
 
-#define NSAMPLES	14
+#define NSAMPLES	16
 
 /*
  * Append sample frame i (one of each message type) to b: 0 or the first
@@ -201,6 +209,13 @@ encode_sample(struct zc_buf *b, int i)
 		return (zc_proto_put_ack(b, 5, ZC_E_IO, "disk"));
 	case 13:
 		return (zc_proto_put_summary(b, &s));
+	case 14:
+		return (zc_proto_put_sync(b, 6));
+	case 15:
+		e = mkentry(7, NULL, "old", NULL);
+		e.target = "new/name";
+		e.target_len = 8;
+		return (zc_proto_put_rename(b, &e));
 	}
 	fail();
 	return (-1);
@@ -317,7 +332,8 @@ test_push(void **state)
 	assert_int_equal(pr.flags, ZC_PUSH_DELETE | ZC_PUSH_DRY_RUN);
 	assert_int_equal(pr.set_len, 6);
 	assert_memory_equal(pr.set, "photos", 6);
-	assert_int_equal(zc_proto_put_push(b, "photos", 0x4), -EINVAL);
+	assert_int_equal(zc_proto_put_push(b, "photos",
+	    ZC_PUSH_FLAGS_KNOWN + 1), -EINVAL);
 	assert_int_equal(zc_proto_put_push(b, "../x", 0), -EINVAL);
 	assert_int_equal(zc_proto_put_push(b, "", 0), -EINVAL);
 	assert_int_equal(zc_buf_len(b), 0);
@@ -732,7 +748,7 @@ test_bad_header(void **state)
 	static const uint8_t	 flags[] = { 0, 0, 0, 0, 12, 1, 0, 0 };
 	static const uint8_t	 resv[] = { 0, 0, 0, 0, 12, 0, 0, 1 };
 	static const uint8_t	 zero[] = { 0, 0, 0, 0, 0, 0, 0, 0 };
-	static const uint8_t	 next[] = { 0, 0, 0, 0, 15, 0, 0, 0 };
+	static const uint8_t	 next[] = { 0, 0, 0, 0, ZC_MSG_LAST + 1, 0, 0, 0 };
 	static const uint8_t	 ff[] = { 0, 0, 0, 0, 255, 0, 0, 0 };
 	const uint8_t		*bad[] = { over, huge, flags, resv, zero, next,
 	    ff };
