@@ -129,6 +129,24 @@ const struct zc_config_key zc_config_keys[] = {
 	  .dflt = "false",
 	  .doc = "Propagate deletions when mirroring live."
 	},
+	{ .name = "sets[].delay",
+	  .type = ZC_CONFIG_MS,
+	  .offset = offsetof(struct zc_config_set, delay_ms),
+	  .min = 0,
+	  .max = 60000,
+	  .dflt = "0",
+	  .doc = "Live: wait this long after a change before sending "
+	      "(0: the next loop turn; events read together still coalesce)."
+	},
+	{ .name = "sets[].settle",
+	  .type = ZC_CONFIG_MS,
+	  .offset = offsetof(struct zc_config_set, settle_ms),
+	  .min = 0,
+	  .max = 3600000,
+	  .dflt = "1000",
+	  .doc = "Live: a file still open for writing is sent at most this "
+	      "long after its first change, without waiting for its close."
+	},
 };
 
 const size_t zc_config_nkeys = nitems(zc_config_keys);

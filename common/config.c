@@ -96,6 +96,9 @@ static int	config_set_addr(struct config_load *,
 static int	config_set_bool(struct config_load *,
 		    const struct zc_config_key *, const struct config_node *,
 		    const char *, void *);
+static int	config_set_ms(struct config_load *,
+		    const struct zc_config_key *, const struct config_node *,
+		    const char *, void *);
 static int	config_set_names(struct config_load *,
 		    const struct zc_config_key *, const struct config_node *,
 		    const char *, void *);
@@ -109,6 +112,7 @@ static const struct config_type config_types[] = {
 	[ZC_CONFIG_ADDR] = { "address", config_set_addr },
 	[ZC_CONFIG_BOOL] = { "boolean", config_set_bool },
 	[ZC_CONFIG_NAMES] = { "list of peer names", config_set_names },
+	[ZC_CONFIG_MS] = { "milliseconds", config_set_ms },
 };
 
 static int	config_map(struct config_load *, const struct config_node *,
@@ -643,6 +647,33 @@ config_set_bool(struct config_load *ld, const struct zc_config_key *e,
 	}
 	return (config_error(ld, &v->mark, kpath,
 	    "must be a boolean (true or false)"));
+}
+
+/* A whole number of milliseconds, unquoted, within min..max. */
+static int
+config_set_ms(struct config_load *ld, const struct zc_config_key *e,
+    const struct config_node *v, const char *kpath, void *base)
+{
+	uint64_t		*slot = config_field(base, e->offset);
+	unsigned long long	 n = 0;
+	const char		*p;
+
+	if (v->type != CONFIG_SCALAR || !(v->flags & CONFIG_NODE_PLAIN) ||
+	    v->value[0] == '\0')
+		goto bad;
+	for (p = v->value; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9' || n > 1000000000000ULL)
+			goto bad;
+		n = n * 10 + (unsigned long long)(*p - '0');
+	}
+	if ((long long)n < e->min || (long long)n > e->max)
+		goto bad;
+	*slot = n;
+	return (0);
+bad:
+	return (config_error(ld, &v->mark, kpath,
+	    "must be a whole number of milliseconds, %lld..%lld", e->min,
+	    e->max));
 }
 
 /* A list of peer names; that they name defined peers is checked later. */

@@ -7,6 +7,7 @@
 #define ZC_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "addr.h"
@@ -36,6 +37,8 @@ struct zc_config_set {
 	size_t		 naccept_from;
 	int		 fsync;		/* default 1 */
 	int		 delete;	/* default 0: mirror deletions (live) */
+	uint64_t	 delay_ms;	/* live: debounce before sending */
+	uint64_t	 settle_ms;	/* live: longest wait for a file open for writing */
 };
 
 struct zc_config {
@@ -82,6 +85,7 @@ enum zc_config_type {
 	ZC_CONFIG_ADDR,		/* char *; aux = struct zc_addr; port min..max */
 	ZC_CONFIG_BOOL,		/* int */
 	ZC_CONFIG_NAMES,	/* char **; aux = count; at most max names */
+	ZC_CONFIG_MS,		/* uint64_t milliseconds; min..max */
 };
 
 struct zc_config_key {

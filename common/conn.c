@@ -66,10 +66,10 @@ zc_conn_new(uv_loop_t *loop, int fd, const struct zc_conn_ops *ops,
 	}
 	uv_timer_init(loop, &c->timer);
 	conn_touch(c);
-	if (idle_ms > 0)
-		uv_timer_start(&c->timer, conn_on_timer,
-		    idle_ms < 1000 ? idle_ms : 1000,
-		    idle_ms < 1000 ? idle_ms : 1000);
+	/* Idle limit and handshake deadline, checked once a second. */
+	uv_timer_start(&c->timer, conn_on_timer,
+	    idle_ms > 0 && idle_ms < 1000 ? idle_ms : 1000,
+	    idle_ms > 0 && idle_ms < 1000 ? idle_ms : 1000);
 	zc_conn_update(c);
 	*out = c;
 	return (0);
@@ -175,7 +175,7 @@ conn_on_timer(uv_timer_t *t)
 		zc_conn_close(c, -ETIMEDOUT);
 		return;
 	}
-	if (uv_now(t->loop) - c->last_io >= c->idle_ms) {
+	if (c->idle_ms > 0 && uv_now(t->loop) - c->last_io >= c->idle_ms) {
 		zc_log_info("%s: idle for %llu ms, closing", c->desc,
 		    (unsigned long long)c->idle_ms);
 		zc_conn_close(c, -ETIMEDOUT);

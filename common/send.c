@@ -175,6 +175,8 @@ send_action(uint8_t msg, uint8_t type)
 		return ("dir");
 	case ZC_MSG_SYMLINK:
 		return ("link");
+	case ZC_MSG_RENAME:
+		return ("rename");
 	default:
 		return (type == ZC_TYPE_FILE ? "send" : "entry");
 	}

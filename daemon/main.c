@@ -66,6 +66,17 @@ main_prepare_sets(struct zc_config *cfg)
 	return (0);
 }
 
+static int
+main_has_mirrors(const struct zc_config *cfg)
+{
+	size_t	i;
+
+	for (i = 0; i < cfg->nsets; i++)
+		if (cfg->sets[i].npush_to > 0)
+			return (1);
+	return (0);
+}
+
 static void
 main_on_closed(uv_handle_t *h)
 {
@@ -81,6 +92,7 @@ main_stop(struct zcd *zcd, int signum)
 	    strsignal(signum), zcd->nsessions);
 	zcd_listen_stop(zcd);
 	zcd_sessions_close(zcd);
+	zcd_mirror_stop_all(zcd);
 	uv_close((uv_handle_t *)&zcd->sig_term, main_on_closed);
 	uv_close((uv_handle_t *)&zcd->sig_int, main_on_closed);
 	uv_close((uv_handle_t *)&zcd->sig_hup, main_on_closed);
@@ -219,9 +231,9 @@ main(int argc, char **argv)
 		zc_config_free(zcd.cfg);
 		return (0);
 	}
-	if (zcd.cfg->node.listen == NULL) {
-		fprintf(stderr, "zcsyncd: %s: node.listen is not set: nothing "
-		    "to serve yet\n", zcd.config_file);
+	if (zcd.cfg->node.listen == NULL && !main_has_mirrors(zcd.cfg)) {
+		fprintf(stderr, "zcsyncd: %s: no node.listen and no set with "
+		    "push_to: nothing to do\n", zcd.config_file);
 		zc_config_free(zcd.cfg);
 		return (1);
 	}
@@ -231,7 +243,8 @@ main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	zcd.loop = uv_default_loop();
-	if (zcd_listen_start(&zcd, err, sizeof err) != 0) {
+	if (zcd.cfg->node.listen != NULL &&
+	    zcd_listen_start(&zcd, err, sizeof err) != 0) {
 		zc_log_err("%s", err);
 		zc_config_free(zcd.cfg);
 		return (1);
@@ -243,13 +256,21 @@ main(int argc, char **argv)
 	uv_signal_start(&zcd.sig_term, main_on_signal, SIGTERM);
 	uv_signal_start(&zcd.sig_int, main_on_signal, SIGINT);
 	uv_signal_start(&zcd.sig_hup, main_on_signal, SIGHUP);
-	zc_log_info("zcsyncd %s (%s) node %s listening on %s: plain TCP, "
-	    "bodies by %s", zc_version(), zc_version_features(),
-	    zcd.cfg->node.name, zc_addr_str(&zcd.bound, addr, sizeof addr),
-	    zcd.no_zerocopy ? "read/write (zero copy off)" :
-	    "splice(2) into place");
-	if (ready_fd != -1 && main_ready(ready_fd,
-	    zc_addr_port(&zcd.bound)) != 0) {
+	zc_log_info("zcsyncd %s (%s) node %s %s%s: plain TCP; bodies leave by "
+	    "%s and land by %s", zc_version(), zc_version_features(),
+	    zcd.cfg->node.name, zcd.listen_fd != -1 ? "listening on " :
+	    "not listening", zcd.listen_fd != -1 ? zc_addr_str(&zcd.bound,
+	    addr, sizeof addr) : "", zcd.no_zerocopy ? "read(2)" : "sendfile(2)",
+	    zcd.no_zerocopy ? "write(2)" : "splice(2)");
+	if (zcd_mirror_start_all(&zcd, err, sizeof err) != 0) {
+		zc_log_err("%s", err);
+		main_stop(&zcd, SIGTERM);
+		uv_run(zcd.loop, UV_RUN_DEFAULT);
+		zc_config_free(zcd.cfg);
+		return (1);
+	}
+	if (ready_fd != -1 && main_ready(ready_fd, zcd.listen_fd != -1 ?
+	    zc_addr_port(&zcd.bound) : 0) != 0) {
 		main_stop(&zcd, SIGTERM);
 		uv_run(zcd.loop, UV_RUN_DEFAULT);
 		zc_config_free(zcd.cfg);

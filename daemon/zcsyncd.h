@@ -9,10 +9,67 @@
 
 #include "addr.h"
 #include "config.h"
+#include "queue.h"
 #include "recv.h"
+#include "send.h"
+#include "watch.h"
 
 #define ZCD_MAX_SESSIONS	256	/* connections served at once */
 #define ZCD_IDLE_MS		60000	/* a connection silent this long ends */
+
+#define ZCD_CONNECT_MS		5000	/* a dial that takes longer failed */
+#define ZCD_BACKOFF_MIN_MS	250	/* first retry after a failure */
+#define ZCD_BACKOFF_MAX_MS	30000	/* retries back off up to this */
+#define ZCD_RESCAN_MS		30000	/* rescans of a set out of watches */
+
+struct zcd_mirror;
+
+enum zcd_link_state {
+	ZCD_LINK_CONNECTING,
+	ZCD_LINK_SYNCING,	/* catch-up push running */
+	ZCD_LINK_LIVE,		/* caught up: streaming changes */
+	ZCD_LINK_BACKOFF,	/* waiting to dial again */
+	ZCD_LINK_STOPPING,
+};
+
+/* One set going to one peer: its connection, backoff and queue. */
+struct zcd_link {
+	struct zcd_mirror	*mirror;	/* borrowed */
+	char			*peer;		/* owned */
+	struct zc_addr		 addr;
+	enum zcd_link_state	 state;
+	int			 fd;		/* owned while dialling */
+	uv_poll_t		 dial;		/* while dialling */
+	int			 dialling;
+	uv_timer_t		 timer;		/* backoff and dial deadline */
+	struct zc_send		*send;		/* owned; the session */
+	struct zcd_queue	 queue;
+	uint64_t		 backoff_ms;
+	int			 resync;	/* redo the catch-up */
+	int			 closes;
+	char			 last_error[256];
+};
+
+/* A set this node mirrors to peers (push_to), watched with inotify. */
+struct zcd_mirror {
+	struct zcd		*zcd;		/* borrowed */
+	char			*name;		/* owned */
+	char			*path;		/* owned */
+	int			 root_fd;	/* owned */
+	dev_t			 root_dev;
+	ino_t			 root_ino;
+	int			 delete;
+	uint64_t		 delay_ms;
+	uint64_t		 settle_ms;
+	struct zcd_watch	*watch;		/* owned */
+	uv_timer_t		 flush;		/* debounce and settle */
+	uv_timer_t		 rescan;	/* when out of watches */
+	struct zcd_link		**links;	/* owned */
+	size_t			 nlinks;
+	int			 stopped;
+	int			 closes;
+	struct zcd_mirror	*next;
+};
 
 struct zcd_session {
 	struct zcd		*zcd;		/* borrowed */
@@ -32,9 +89,26 @@ struct zcd {
 
 	uv_signal_t		 sig_term, sig_int, sig_hup;
 	struct zcd_session	*sessions;	/* owned list */
+	struct zcd_mirror	*mirrors;	/* owned list */
 	unsigned		 nsessions;
 	int			 stopping;
 };
+
+/* mirror.c */
+int	zcd_mirror_start_all(struct zcd *, char *err, size_t errlen);
+void	zcd_mirror_stop_all(struct zcd *);
+void	zcd_mirror_stop(struct zcd_mirror *, const char *why);
+int	zcd_mirror_root_ok(struct zcd_mirror *, char *why, size_t whylen);
+/* A link wants to be kicked when its queue has something ready. */
+void	zcd_mirror_arm(struct zcd_mirror *);
+
+/* peer.c */
+struct zcd_link *zcd_link_new(struct zcd_mirror *, const char *peer,
+	    const struct zc_addr *);
+void	zcd_link_start(struct zcd_link *);
+void	zcd_link_kick(struct zcd_link *);
+void	zcd_link_resync(struct zcd_link *);
+void	zcd_link_stop(struct zcd_link *);
 
 /* listen.c */
 int	zcd_listen_start(struct zcd *, char *err, size_t errlen);

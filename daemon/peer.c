@@ -1,0 +1,309 @@
+/*
+ * peer.c: links, one per set and peer: dial, back off, run the catch-up
+ * push and then the live session, each with its own queue so that a slow
+ * or dead peer never delays the others.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "proto.h"
+#include "xmalloc.h"
+#include "zcsyncd.h"
+
+static void	link_dial(struct zcd_link *);
+static void	link_on_timer(uv_timer_t *);
+
+struct zcd_link *
+zcd_link_new(struct zcd_mirror *m, const char *peer, const struct zc_addr *a)
+{
+	struct zcd_link	*l;
+
+	l = xcalloc(1, sizeof *l);
+	l->mirror = m;
+	l->peer = xstrdup(peer);
+	l->addr = *a;
+	l->fd = -1;
+	l->backoff_ms = ZCD_BACKOFF_MIN_MS;
+	zcd_queue_init(&l->queue);
+	uv_timer_init(m->zcd->loop, &l->timer);
+	l->timer.data = l;
+	return (l);
+}
+
+/* Exponential backoff with jitter (+-25%), capped. */
+static void
+link_backoff(struct zcd_link *l, const char *why)
+{
+	uint32_t	r = 0;
+	uint64_t	ms;
+
+	if (l->state == ZCD_LINK_STOPPING)
+		return;
+	snprintf(l->last_error, sizeof l->last_error, "%s", why);
+	(void)getrandom(&r, sizeof r, GRND_NONBLOCK);
+	ms = l->backoff_ms - l->backoff_ms / 4 + (r % (l->backoff_ms / 2 + 1));
+	zc_log_info("peer=%s set=%s: %s; retrying in %llu ms", l->peer,
+	    l->mirror->name, why, (unsigned long long)ms);
+	l->state = ZCD_LINK_BACKOFF;
+	l->backoff_ms *= 2;
+	if (l->backoff_ms > ZCD_BACKOFF_MAX_MS)
+		l->backoff_ms = ZCD_BACKOFF_MAX_MS;
+	uv_timer_start(&l->timer, link_on_timer, ms, 0);
+}
+
+static int
+link_next(void *arg, struct zc_live_item *it)
+{
+	struct zcd_link	*l = arg;
+
+	return (zcd_queue_take(&l->queue, uv_now(l->mirror->zcd->loop), it));
+}
+
+static void
+link_report(void *arg, enum zc_send_event ev, const char *path,
+    const char *msg)
+{
+	struct zcd_link	*l = arg;
+	char		 name[512];
+
+	switch (ev) {
+	case ZC_SEND_LIVE:
+		l->state = ZCD_LINK_LIVE;
+		l->backoff_ms = ZCD_BACKOFF_MIN_MS;
+		l->last_error[0] = '\0';
+		zc_log_info("peer=%s set=%s: in sync; mirroring live",
+		    l->peer, l->mirror->name);
+		/* Changes queued during the catch-up go now. */
+		zcd_mirror_arm(l->mirror);
+		break;
+	case ZC_SEND_FAILED:
+		zc_log_info("peer=%s set=%s %s: %s", l->peer, l->mirror->name,
+		    zc_log_name(path, name, sizeof name), msg);
+		break;
+	case ZC_SEND_LANDED:
+		if (zc_log_level() >= ZC_LOG_DEBUG)
+			zc_log_debug("peer=%s set=%s %s %s", l->peer,
+			    l->mirror->name, msg,
+			    zc_log_name(path, name, sizeof name));
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+link_on_done(struct zc_send *s, int err, const char *why, void *arg)
+{
+	struct zcd_link	*l = arg;
+	char		 line[600];
+
+	l->send = NULL;
+	zc_send_free(s);
+	if (l->state == ZCD_LINK_STOPPING) {
+		zcd_link_stop(l);	/* the session was the last thing */
+		return;
+	}
+	if (l->resync || l->queue.overflowed) {
+		l->resync = 0;
+		zcd_queue_clear(&l->queue);
+		zc_log_info("peer=%s set=%s: full resync", l->peer,
+		    l->mirror->name);
+		l->backoff_ms = ZCD_BACKOFF_MIN_MS;
+		link_dial(l);
+		return;
+	}
+	snprintf(line, sizeof line, "connection ended: %s",
+	    why[0] ? why : (err ? strerror(-err) : "closed"));
+	link_backoff(l, line);
+}
+
+static void
+link_session(struct zcd_link *l, int fd)
+{
+	struct zc_send_opts	 opts;
+	char			 err[512];
+	int			 one = 1, idle = 10, intvl = 5, cnt = 3;
+	unsigned		 timeout = 30000;
+
+	/* A dead peer is noticed in seconds, not at the next write. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &timeout,
+	    sizeof timeout);
+	/* Never catch up from a root that is not the one we watch. */
+	if (!zcd_mirror_root_ok(l->mirror, err, sizeof err)) {
+		close(fd);
+		zcd_mirror_stop(l->mirror, err);
+		return;
+	}
+	/* The catch-up compares everything: what was queued is covered. */
+	zcd_queue_clear(&l->queue);
+	memset(&opts, 0, sizeof opts);
+	opts.node_name = l->mirror->zcd->cfg->node.name;
+	opts.set = l->mirror->name;
+	opts.flags = l->mirror->delete ? ZC_PUSH_DELETE : 0;
+	opts.no_zerocopy = l->mirror->zcd->no_zerocopy;
+	opts.idle_ms = 0;
+	opts.report = link_report;
+	opts.next = link_next;
+	opts.arg = l;
+	l->state = ZCD_LINK_SYNCING;
+	if (zc_send_start(l->mirror->zcd->loop, fd, l->mirror->root_fd, &opts,
+	    link_on_done, l, &l->send, err, sizeof err) != 0) {
+		link_backoff(l, err);
+		return;
+	}
+	zc_log_info("peer=%s set=%s: connected; catching up", l->peer,
+	    l->mirror->name);
+}
+
+static void
+link_on_dial_closed(uv_handle_t *h)
+{
+	struct zcd_link	*l = h->data;
+	int		 fd = l->fd, soerr = 0;
+	socklen_t	 len = sizeof soerr;
+	char		 why[300];
+
+	l->dialling = 0;
+	l->fd = -1;
+	if (l->state == ZCD_LINK_STOPPING) {
+		close(fd);
+		zcd_link_stop(l);
+		return;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1)
+		soerr = errno;
+	if (soerr == 0 && l->state == ZCD_LINK_CONNECTING) {
+		uv_timer_stop(&l->timer);
+		link_session(l, fd);
+		return;
+	}
+	close(fd);
+	snprintf(why, sizeof why, "connecting to %s: %s", l->peer,
+	    soerr != 0 ? strerror(soerr) : "timed out");
+	link_backoff(l, why);
+}
+
+static void
+link_on_dial(uv_poll_t *h, int status, int events)
+{
+	uv_poll_stop(h);
+	uv_close((uv_handle_t *)h, link_on_dial_closed);
+}
+
+static void
+link_dial(struct zcd_link *l)
+{
+	char	why[300];
+	int	fd, error;
+
+	l->state = ZCD_LINK_CONNECTING;
+	fd = socket(l->addr.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		snprintf(why, sizeof why, "socket: %s", strerror(errno));
+		link_backoff(l, why);
+		return;
+	}
+	if (connect(fd, (struct sockaddr *)&l->addr.ss, l->addr.len) == -1 &&
+	    errno != EINPROGRESS) {
+		snprintf(why, sizeof why, "connecting to %s: %s", l->peer,
+		    strerror(errno));
+		close(fd);
+		link_backoff(l, why);
+		return;
+	}
+	if ((error = uv_poll_init(l->mirror->zcd->loop, &l->dial, fd)) != 0) {
+		close(fd);
+		link_backoff(l, uv_strerror(error));
+		return;
+	}
+	l->fd = fd;
+	l->dialling = 1;
+	l->dial.data = l;
+	uv_poll_start(&l->dial, UV_WRITABLE, link_on_dial);
+	uv_timer_start(&l->timer, link_on_timer, ZCD_CONNECT_MS, 0);
+}
+
+static void
+link_on_timer(uv_timer_t *t)
+{
+	struct zcd_link	*l = t->data;
+
+	if (l->state == ZCD_LINK_CONNECTING && l->dialling) {
+		/* Dial deadline: give up on this attempt. */
+		uv_poll_stop(&l->dial);
+		l->state = ZCD_LINK_BACKOFF;	/* closed cb sees a timeout */
+		uv_close((uv_handle_t *)&l->dial, link_on_dial_closed);
+		return;
+	}
+	if (l->state == ZCD_LINK_BACKOFF)
+		link_dial(l);
+}
+
+void
+zcd_link_start(struct zcd_link *l)
+{
+	link_dial(l);
+}
+
+void
+zcd_link_kick(struct zcd_link *l)
+{
+	if (l->send != NULL && l->state == ZCD_LINK_LIVE)
+		zc_send_kick(l->send);
+}
+
+void
+zcd_link_resync(struct zcd_link *l)
+{
+	if (l->send != NULL) {
+		l->resync = 1;
+		zc_send_close(l->send, -ECANCELED);
+	}
+	/* Not connected: the next connection catches up anyway. */
+}
+
+static void
+link_on_closed(uv_handle_t *h)
+{
+	struct zcd_link	*l = h->data;
+
+	zcd_queue_clear(&l->queue);
+	free(l->peer);
+	free(l);
+}
+
+/*
+ * Stop: close the session or the dial first; their callbacks call back
+ * here, and the last step frees the link.
+ */
+void
+zcd_link_stop(struct zcd_link *l)
+{
+	l->state = ZCD_LINK_STOPPING;
+	if (l->send != NULL) {
+		zc_send_close(l->send, -ECANCELED);
+		return;
+	}
+	if (l->dialling) {
+		if (!uv_is_closing((uv_handle_t *)&l->dial)) {
+			uv_poll_stop(&l->dial);
+			uv_close((uv_handle_t *)&l->dial, link_on_dial_closed);
+		}
+		return;
+	}
+	if (!uv_is_closing((uv_handle_t *)&l->timer))
+		uv_close((uv_handle_t *)&l->timer, link_on_closed);
+}
