@@ -552,6 +552,16 @@ conn_on_poll(uv_poll_t *h, int status, int events)
 	if (c->flags & ZC_CONN_CLOSING)
 		return;
 	if (status < 0) {
+		/*
+		 * libuv reports POLLERR as UV_EBADF; the socket knows the
+		 * real reason (ECONNRESET, ETIMEDOUT, ...).
+		 */
+		int		soerr = 0;
+		socklen_t	len = sizeof soerr;
+
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 &&
+		    soerr != 0)
+			status = -soerr;
 		zc_conn_close(c, status);
 		return;
 	}

@@ -262,6 +262,36 @@ send_plan(struct zc_send *s)
 	}
 }
 
+/*
+ * One past the last entry of dst[i]'s subtree: a walk in pre-order with
+ * sorted names keeps a subtree contiguous.  What a DELETE of dst[i] removes.
+ */
+static size_t
+send_subtree_end(const struct zc_send *s, size_t i)
+{
+	const char	*top = s->dst->v[i].path, *p;
+	size_t		 j, n = strlen(top);
+
+	for (j = i + 1; j < s->dst->n; j++) {
+		p = s->dst->v[j].path;
+		if (strncmp(p, top, n) != 0 || p[n] != '/')
+			break;
+	}
+	return (j);
+}
+
+/* Count (and report) everything a DELETE of dst[i] removes. */
+static void
+send_deleted(struct zc_send *s, size_t i, enum zc_send_event ev)
+{
+	size_t	j, end = send_subtree_end(s, i);
+
+	for (j = i; j < end; j++) {
+		s->stats.deleted++;
+		send_report(s, ev, s->dst->v[j].path, "delete");
+	}
+}
+
 /* Dry run: say what would happen, send nothing. */
 static void
 send_plan_report(struct zc_send *s)
@@ -269,16 +299,20 @@ send_plan_report(struct zc_send *s)
 	struct zc_mentry	*d, *e;
 	size_t			 i;
 
+	/* Exactly what the real push would send (send_on_writable). */
 	for (i = s->dst->n; i-- > 0;) {
 		d = &s->dst->v[i];
-		if (d->flags & ZC_MENTRY_DEL) {
-			s->stats.deleted++;
-			send_report(s, ZC_SEND_PLAN, d->path, "delete");
-		}
+		if ((d->flags & ZC_MENTRY_DEL) && !(d->parent != ZC_MANIFEST_NONE &&
+		    (s->dst->v[d->parent].flags & ZC_MENTRY_DEL)))
+			send_deleted(s, i, ZC_SEND_PLAN);
 	}
 	for (i = 0; i < s->src->n; i++) {
 		e = &s->src->v[i];
-		if (e->flags & ZC_MENTRY_SEND) {
+		if (e->meta.type == ZC_TYPE_DIR &&
+		    (e->flags & ZC_MENTRY_DIRTY) && !(e->flags & ZC_MENTRY_SEND)) {
+			s->stats.dirs++;
+			send_report(s, ZC_SEND_PLAN, e->path, "dir");
+		} else if (e->flags & ZC_MENTRY_SEND) {
 			switch (e->meta.type) {
 			case ZC_TYPE_FILE:
 				s->stats.files++;
@@ -756,7 +790,7 @@ send_on_writable(struct zc_conn *c)
 			    &ent)) != 0)
 				return (send_fail(s, error, "cannot queue"));
 			send_flight_push(s, s->seq, ZC_MSG_DELETE, d->path,
-			    ZC_MANIFEST_NONE, 0);
+			    (uint32_t)s->cursor, 0);
 			break;
 		case PHASE_TREE:
 			if (s->cursor == s->src->n) {
@@ -897,6 +931,10 @@ send_account(struct zc_send *s, const struct send_flight *f)
 {
 	switch (f->type) {
 	case ZC_MSG_DELETE:
+		if (f->idx != ZC_MANIFEST_NONE) {
+			send_deleted(s, f->idx, ZC_SEND_LANDED);
+			return;
+		}
 		s->stats.deleted++;
 		break;
 	case ZC_MSG_FILE:

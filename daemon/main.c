@@ -261,7 +261,8 @@ main(int argc, char **argv)
 	    zcd.cfg->node.name, zcd.listen_fd != -1 ? "listening on " :
 	    "not listening", zcd.listen_fd != -1 ? zc_addr_str(&zcd.bound,
 	    addr, sizeof addr) : "", zcd.no_zerocopy ? "read(2)" : "sendfile(2)",
-	    zcd.no_zerocopy ? "write(2)" : "splice(2)");
+	    zcd.no_zerocopy ? "write(2): read/write (zero copy off)" :
+	    "splice(2)");
 	if (zcd_mirror_start_all(&zcd, err, sizeof err) != 0) {
 		zc_log_err("%s", err);
 		main_stop(&zcd, SIGTERM);

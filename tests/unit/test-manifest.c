@@ -1,0 +1,404 @@
+/*
+ * test-manifest.c: the entry list and its index (add, find, rehash) and
+ * the tree walk (pre-order, sorted, parents, links never followed, temp
+ * names and special files skipped).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "manifest.h"
+#include "path.h"
+
+static struct zc_meta
+file_meta(uint64_t size)
+{
+	struct zc_meta	m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = ZC_TYPE_FILE;
+	m.mode = 0644;
+	m.size = size;
+	m.mtime_sec = 1700000000;
+	m.mtime_nsec = 123;
+	return (m);
+}
+
+static int
+add_s(struct zc_manifest *m, const char *path, uint32_t parent)
+{
+	struct zc_meta	meta = file_meta(strlen(path));
+
+	return (zc_manifest_add(m, &meta, path, strlen(path), NULL, 0, parent));
+}
+
+static void
+test_add_find(void **state)
+{
+	struct zc_manifest	*m;
+	struct zc_mentry	*e;
+	struct zc_meta		 dir, link;
+
+	m = zc_manifest_new();
+	assert_non_null(m);
+	/* An empty manifest finds nothing (and has no index yet). */
+	assert_null(zc_manifest_find(m, "a"));
+	assert_null(zc_manifest_find(m, ""));
+
+	memset(&dir, 0, sizeof(dir));
+	dir.type = ZC_TYPE_DIR;
+	dir.mode = 0755;
+	assert_int_equal(zc_manifest_add(m, &dir, "a", 1, NULL, 0,
+	    ZC_MANIFEST_NONE), 0);
+	assert_int_equal(add_s(m, "a/b", 0), 1);
+	memset(&link, 0, sizeof(link));
+	link.type = ZC_TYPE_SYMLINK;
+	link.mode = 0777;
+	link.size = 5;
+	/* Neither path nor target needs a terminator: only len bytes count. */
+	assert_int_equal(zc_manifest_add(m, &link, "a/lnkXXX", 5, "../b/c",
+	    5, 0), 2);
+	assert_int_equal(m->n, 3);
+
+	e = zc_manifest_find(m, "a");
+	assert_non_null(e);
+	assert_ptr_equal(e, &m->v[0]);
+	assert_int_equal(e->meta.type, ZC_TYPE_DIR);
+	assert_int_equal(e->parent, ZC_MANIFEST_NONE);
+	assert_null(e->target);
+	assert_int_equal(e->flags, 0);
+
+	e = zc_manifest_find(m, "a/b");
+	assert_non_null(e);
+	assert_string_equal(e->path, "a/b");
+	assert_int_equal(e->parent, 0);
+	assert_int_equal(e->meta.size, 3);
+	assert_int_equal(e->meta.mtime_nsec, 123);
+
+	e = zc_manifest_find(m, "a/lnk");
+	assert_non_null(e);
+	assert_string_equal(e->path, "a/lnk");
+	assert_string_equal(e->target, "../b/");
+	assert_int_equal(e->meta.type, ZC_TYPE_SYMLINK);
+	assert_null(zc_manifest_find(m, "a/lnkXXX"));
+
+	/* Prefixes and extensions of a stored name are other names. */
+	assert_null(zc_manifest_find(m, "a/"));
+	assert_null(zc_manifest_find(m, "a/bb"));
+	assert_null(zc_manifest_find(m, "a/l"));
+	assert_null(zc_manifest_find(m, ""));
+	assert_null(zc_manifest_find(m, "b"));
+
+	/* A duplicate is refused and changes nothing, by length too. */
+	assert_int_equal(add_s(m, "a/b", 0), -EEXIST);
+	assert_int_equal(zc_manifest_add(m, &dir, "a/bcd", 3, NULL, 0, 0),
+	    -EEXIST);
+	assert_int_equal(zc_manifest_add(m, &link, "a/lnk", 5, "x", 1, 0),
+	    -EEXIST);
+	assert_int_equal(m->n, 3);
+	assert_int_equal(zc_manifest_find(m, "a/b")->meta.type, ZC_TYPE_FILE);
+	assert_string_equal(zc_manifest_find(m, "a/lnk")->target, "../b/");
+
+	/* "ab" is not "a" (the index compares whole names). */
+	assert_int_equal(add_s(m, "ab", ZC_MANIFEST_NONE), 3);
+	assert_string_equal(zc_manifest_find(m, "a")->path, "a");
+	assert_string_equal(zc_manifest_find(m, "ab")->path, "ab");
+
+	zc_manifest_free(m);
+	zc_manifest_free(NULL);
+}
+
+/* Enough entries to grow the index several times over. */
+static void
+test_many(void **state)
+{
+	struct zc_manifest	*m;
+	struct zc_mentry	*e;
+	char			 p[64];
+	size_t			 nslots = 0, grew = 0;
+	int			 i, n = 20000;
+
+	m = zc_manifest_new();
+	for (i = 0; i < n; i++) {
+		snprintf(p, sizeof(p), "d%03d/f%05d", i % 97, i);
+		assert_int_equal(add_s(m, p, ZC_MANIFEST_NONE), i);
+		if (m->nslots != nslots) {
+			grew++;
+			nslots = m->nslots;
+		}
+		/* The index stays at most half full, a power of two. */
+		assert_true(m->n * 2 <= m->nslots);
+		assert_int_equal(m->nslots & (m->nslots - 1), 0);
+	}
+	assert_true(grew >= 4);
+	assert_int_equal(m->n, (size_t)n);
+	for (i = 0; i < n; i++) {
+		snprintf(p, sizeof(p), "d%03d/f%05d", i % 97, i);
+		e = zc_manifest_find(m, p);
+		assert_non_null(e);
+		assert_ptr_equal(e, &m->v[i]);
+		assert_string_equal(e->path, p);
+		assert_int_equal(e->meta.size, strlen(p));
+	}
+	/* Duplicates are still found after every rehash. */
+	for (i = 0; i < n; i += 997) {
+		snprintf(p, sizeof(p), "d%03d/f%05d", i % 97, i);
+		assert_int_equal(add_s(m, p, ZC_MANIFEST_NONE), -EEXIST);
+	}
+	assert_int_equal(m->n, (size_t)n);
+	/* And names that were never added are not. */
+	for (i = 0; i < 1000; i++) {
+		snprintf(p, sizeof(p), "d%03d/f%05d", (i + 1) % 97, i);
+		assert_null(zc_manifest_find(m, p));
+		snprintf(p, sizeof(p), "d%03d/f%05d", i % 97, n + i);
+		assert_null(zc_manifest_find(m, p));
+	}
+	zc_manifest_free(m);
+}
+
+/* Temp trees. */
+static int
+rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return (remove(p) == -1 ? -1 : 0);
+}
+
+static void
+rm_tree(const char *dir)
+{
+	assert_int_equal(nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
+static void
+mkfile(int dfd, const char *rel, const char *content)
+{
+	int	fd;
+
+	fd = openat(dfd, rel, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, content, strlen(content)),
+	    (ssize_t)strlen(content));
+	close(fd);
+}
+
+static const struct zc_mentry *
+want(const struct zc_manifest *m, size_t i, const char *path, int type,
+    uint32_t parent)
+{
+	const struct zc_mentry	*e;
+
+	assert_true(i < m->n);
+	e = &m->v[i];
+	assert_string_equal(e->path, path);
+	assert_int_equal(e->meta.type, type);
+	assert_int_equal(e->parent, parent);
+	assert_ptr_equal(zc_manifest_find(m, path), e);
+	if (type != ZC_TYPE_SYMLINK)
+		assert_null(e->target);
+	return (e);
+}
+
+static void
+test_walk(void **state)
+{
+	struct zc_manifest		*m;
+	const struct zc_mentry		*e;
+	struct sockaddr_un		 sun;
+	struct timespec			 ts[2];
+	char				 tmpl[] = "/tmp/test-manifest.XXXXXX";
+	char				 err[512], outside[PATH_MAX];
+	int				 root, fd, s;
+
+	umask(022);
+	assert_non_null(mkdtemp(tmpl));
+	root = open(tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(root >= 0);
+
+	/*
+	 * root/
+	 *   B            (bytewise, "B" sorts before "a")
+	 *   a
+	 *   b/ z a sub/ deep
+	 *   c -> b       (a link to a directory: listed, not entered)
+	 *   d -> /nonexistent/x
+	 *   e/           (empty)
+	 *   f/ -> outside tree through a link: not entered
+	 *   .zc.0123456789abcdef.zctmp        (our temp name: skipped)
+	 *   b/.zc.fedcba9876543210.zctmp/x    (a temp-named dir: skipped)
+	 *   fifo, sock   (skipped)
+	 */
+	mkfile(root, "B", "upper");
+	mkfile(root, "a", "top");
+	assert_int_equal(mkdirat(root, "b", 0750), 0);
+	mkfile(root, "b/z", "zz");
+	mkfile(root, "b/a", "");
+	assert_int_equal(mkdirat(root, "b/sub", 0700), 0);
+	mkfile(root, "b/sub/deep", "deeper");
+	assert_int_equal(symlinkat("b", root, "c"), 0);
+	assert_int_equal(symlinkat("/nonexistent/x", root, "d"), 0);
+	assert_int_equal(mkdirat(root, "e", 0755), 0);
+	snprintf(outside, sizeof(outside), "%s/b/sub", tmpl);
+	assert_int_equal(symlinkat(outside, root, "f"), 0);
+	mkfile(root, ".zc.0123456789abcdef.zctmp", "temp");
+	assert_int_equal(mkdirat(root, "b/.zc.fedcba9876543210.zctmp", 0700),
+	    0);
+	mkfile(root, "b/.zc.fedcba9876543210.zctmp/x", "hidden");
+	assert_int_equal(mkfifoat(root, "fifo", 0600), 0);
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(s >= 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/sock", tmpl);
+	assert_int_equal(bind(s, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	close(s);
+	ts[0].tv_sec = ts[1].tv_sec = 1234567890;
+	ts[0].tv_nsec = ts[1].tv_nsec = 987654321;
+	assert_int_equal(utimensat(root, "a", ts, 0), 0);
+
+	m = zc_manifest_new();
+	err[0] = '\0';
+	assert_int_equal(zc_manifest_walk(m, root, err, sizeof(err)), 0);
+	assert_int_equal(m->n, 11);
+
+	/* Pre-order, names sorted bytewise at each level. */
+	e = want(m, 0, "B", ZC_TYPE_FILE, ZC_MANIFEST_NONE);
+	assert_int_equal(e->meta.size, 5);
+	e = want(m, 1, "a", ZC_TYPE_FILE, ZC_MANIFEST_NONE);
+	assert_int_equal(e->meta.size, 3);
+	assert_int_equal(e->meta.mode, 0640);
+	assert_int_equal(e->meta.mtime_sec, 1234567890);
+	assert_int_equal(e->meta.mtime_nsec, 987654321);
+	e = want(m, 2, "b", ZC_TYPE_DIR, ZC_MANIFEST_NONE);
+	assert_int_equal(e->meta.mode, 0750);
+	assert_int_equal(e->meta.size, 0);
+	e = want(m, 3, "b/a", ZC_TYPE_FILE, 2);
+	assert_int_equal(e->meta.size, 0);
+	want(m, 4, "b/sub", ZC_TYPE_DIR, 2);
+	e = want(m, 5, "b/sub/deep", ZC_TYPE_FILE, 4);
+	assert_int_equal(e->meta.size, 6);
+	e = want(m, 6, "b/z", ZC_TYPE_FILE, 2);
+	assert_int_equal(e->meta.size, 2);
+	e = want(m, 7, "c", ZC_TYPE_SYMLINK, ZC_MANIFEST_NONE);
+	assert_string_equal(e->target, "b");
+	assert_int_equal(e->meta.size, 1);
+	e = want(m, 8, "d", ZC_TYPE_SYMLINK, ZC_MANIFEST_NONE);
+	assert_string_equal(e->target, "/nonexistent/x");
+	assert_int_equal(e->meta.size, strlen("/nonexistent/x"));
+	want(m, 9, "e", ZC_TYPE_DIR, ZC_MANIFEST_NONE);
+	e = want(m, 10, "f", ZC_TYPE_SYMLINK, ZC_MANIFEST_NONE);
+	assert_string_equal(e->target, outside);
+
+	/* Links were not entered, temp names and special files not listed. */
+	assert_null(zc_manifest_find(m, "c/z"));
+	assert_null(zc_manifest_find(m, "f/deep"));
+	assert_null(zc_manifest_find(m, ".zc.0123456789abcdef.zctmp"));
+	assert_null(zc_manifest_find(m, "b/.zc.fedcba9876543210.zctmp"));
+	assert_null(zc_manifest_find(m, "b/.zc.fedcba9876543210.zctmp/x"));
+	assert_null(zc_manifest_find(m, "fifo"));
+	assert_null(zc_manifest_find(m, "sock"));
+	zc_manifest_free(m);
+
+	/* A walk of an empty directory lists nothing. */
+	fd = openat(root, "e", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	m = zc_manifest_new();
+	assert_int_equal(zc_manifest_walk(m, fd, err, sizeof(err)), 0);
+	assert_int_equal(m->n, 0);
+	assert_null(zc_manifest_find(m, "x"));
+	zc_manifest_free(m);
+	close(fd);
+
+	/* A walk of something that is not a directory fails and says why. */
+	fd = openat(root, "a", O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	m = zc_manifest_new();
+	err[0] = '\0';
+	assert_true(zc_manifest_walk(m, fd, err, sizeof(err)) < 0);
+	assert_true(err[0] != '\0');
+	zc_manifest_free(m);
+	close(fd);
+
+	close(root);
+	rm_tree(tmpl);
+}
+
+/* Deep trees: each entry's parent is the directory just above it. */
+static void
+test_walk_parents(void **state)
+{
+	struct zc_manifest	*m;
+	const struct zc_mentry	*e;
+	char			 tmpl[] = "/tmp/test-manifest.XXXXXX";
+	char			 rel[256], err[256];
+	int			 root, depth = 20, i;
+	size_t			 k;
+
+	assert_non_null(mkdtemp(tmpl));
+	root = open(tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(root >= 0);
+	rel[0] = '\0';
+	for (i = 0; i < depth; i++) {
+		snprintf(rel + strlen(rel), sizeof(rel) - strlen(rel), "%s%c",
+		    i ? "/" : "", 'a' + i);
+		assert_int_equal(mkdirat(root, rel, 0755), 0);
+	}
+	strncat(rel, "/leaf", sizeof(rel) - strlen(rel) - 1);
+	mkfile(root, rel, "x");
+	mkfile(root, "sibling", "y");
+
+	m = zc_manifest_new();
+	assert_int_equal(zc_manifest_walk(m, root, err, sizeof(err)), 0);
+	assert_int_equal(m->n, (size_t)depth + 2);
+	for (k = 0; k < (size_t)depth + 1; k++) {
+		e = &m->v[k];
+		if (k == 0)
+			assert_int_equal(e->parent, ZC_MANIFEST_NONE);
+		else {
+			assert_int_equal(e->parent, k - 1);
+			/* The parent's path is this path up to the last '/'. */
+			assert_int_equal(strrchr(e->path, '/') - e->path,
+			    strlen(m->v[e->parent].path));
+			assert_memory_equal(e->path, m->v[e->parent].path,
+			    strlen(m->v[e->parent].path));
+		}
+	}
+	assert_string_equal(m->v[depth].path, rel);
+	assert_int_equal(m->v[depth].meta.type, ZC_TYPE_FILE);
+	assert_string_equal(m->v[depth + 1].path, "sibling");
+	assert_int_equal(m->v[depth + 1].parent, ZC_MANIFEST_NONE);
+	zc_manifest_free(m);
+	close(root);
+	rm_tree(tmpl);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_add_find),
+		cmocka_unit_test(test_many),
+		cmocka_unit_test(test_walk),
+		cmocka_unit_test(test_walk_parents),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
