@@ -125,6 +125,7 @@ main_reload(struct zcd *zcd)
 		zc_log_warn("reload: node.listen changed; restart to apply");
 	zc_config_free(zcd->cfg);
 	zcd->cfg = cfg;
+	zcd_mirror_reload(zcd);
 	zc_log_info("reloaded %s: %zu peers, %zu sets", zcd->config_file,
 	    cfg->npeers, cfg->nsets);
 }

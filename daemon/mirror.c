@@ -162,6 +162,31 @@ mirror_on_rescan(uv_timer_t *t)
 		zcd_link_resync(m->links[i]);
 }
 
+/*
+ * What a mirror is made of, as one string: a reload keeps a mirror (and
+ * its connections) whose signature did not change.
+ */
+static char *
+mirror_signature(const struct zc_config *cfg, const struct zc_config_set *cs)
+{
+	const struct zc_config_peer	*p;
+	char				*sig, *next, addr[64];
+	size_t				 i;
+
+	xasprintf(&sig, "%s|%s|%d|%llu|%llu|%s", cs->name, cs->path, cs->delete,
+	    (unsigned long long)cs->delay_ms, (unsigned long long)cs->settle_ms,
+	    cfg->node.name);
+	for (i = 0; i < cs->npush_to; i++) {
+		p = zc_config_peer(cfg, cs->push_to[i]);
+		xasprintf(&next, "%s|%s=%s", sig, cs->push_to[i],
+		    p != NULL && p->address != NULL ?
+		    zc_addr_str(&p->addr, addr, sizeof addr) : "-");
+		free(sig);
+		sig = next;
+	}
+	return (sig);
+}
+
 static int
 mirror_start(struct zcd *zcd, const struct zc_config_set *cs, char *err,
     size_t errlen)
@@ -179,6 +204,7 @@ mirror_start(struct zcd *zcd, const struct zc_config_set *cs, char *err,
 	m->delete = cs->delete;
 	m->delay_ms = cs->delay_ms;
 	m->settle_ms = cs->settle_ms;
+	m->sig = mirror_signature(zcd->cfg, cs);
 	if ((m->root_fd = zc_path_open_root(cs->path)) < 0 ||
 	    fstat(m->root_fd, &st) == -1) {
 		error = m->root_fd < 0 ? m->root_fd : -errno;
@@ -186,6 +212,7 @@ mirror_start(struct zcd *zcd, const struct zc_config_set *cs, char *err,
 		    strerror(-error));
 		if (m->root_fd >= 0)
 			close(m->root_fd);
+		free(m->sig);
 		free(m->name);
 		free(m->path);
 		free(m);
@@ -253,6 +280,7 @@ mirror_on_closed(uv_handle_t *h)
 	}
 	close(m->root_fd);
 	free(m->links);
+	free(m->sig);
 	free(m->name);
 	free(m->path);
 	free(m);
@@ -287,5 +315,51 @@ zcd_mirror_stop_all(struct zcd *zcd)
 	for (m = zcd->mirrors; m != NULL; m = next) {
 		next = m->next;
 		zcd_mirror_stop(m, NULL);
+	}
+}
+
+/*
+ * After a reload (zcd->cfg is the new config): keep the mirrors whose set,
+ * peers and addresses did not change, stop the others and start the new.
+ */
+void
+zcd_mirror_reload(struct zcd *zcd)
+{
+	struct zcd_mirror	*m, *next;
+	char			*sig, err[512];
+	size_t			 i;
+	int			 keep;
+
+	for (m = zcd->mirrors; m != NULL; m = next) {
+		next = m->next;
+		if (m->stopped)
+			continue;
+		keep = 0;
+		for (i = 0; i < zcd->cfg->nsets; i++) {
+			if (zcd->cfg->sets[i].npush_to == 0 ||
+			    strcmp(zcd->cfg->sets[i].name, m->name) != 0)
+				continue;
+			sig = mirror_signature(zcd->cfg, &zcd->cfg->sets[i]);
+			keep = strcmp(sig, m->sig) == 0;
+			free(sig);
+		}
+		if (!keep) {
+			zc_log_info("set %s: changed or removed by the reload: "
+			    "restarting its mirror", m->name);
+			zcd_mirror_stop(m, NULL);
+		}
+	}
+	for (i = 0; i < zcd->cfg->nsets; i++) {
+		if (zcd->cfg->sets[i].npush_to == 0)
+			continue;
+		for (m = zcd->mirrors; m != NULL; m = m->next)
+			if (!m->stopped &&
+			    strcmp(m->name, zcd->cfg->sets[i].name) == 0)
+				break;
+		if (m != NULL)
+			continue;
+		if (mirror_start(zcd, &zcd->cfg->sets[i], err,
+		    sizeof err) != 0)
+			zc_log_err("reload: %s", err);
 	}
 }

@@ -66,6 +66,7 @@ struct zcd_mirror {
 	uv_timer_t		 rescan;	/* when out of watches */
 	struct zcd_link		**links;	/* owned */
 	size_t			 nlinks;
+	char			*sig;		/* owned; see mirror_signature() */
 	int			 stopped;
 	int			 closes;
 	struct zcd_mirror	*next;
@@ -97,6 +98,7 @@ struct zcd {
 /* mirror.c */
 int	zcd_mirror_start_all(struct zcd *, char *err, size_t errlen);
 void	zcd_mirror_stop_all(struct zcd *);
+void	zcd_mirror_reload(struct zcd *);
 void	zcd_mirror_stop(struct zcd_mirror *, const char *why);
 int	zcd_mirror_root_ok(struct zcd_mirror *, char *why, size_t whylen);
 /* A link wants to be kicked when its queue has something ready. */
