@@ -2,9 +2,9 @@
 # demo.sh: the README's first Quick start command.  Installs what is missing
 # (Debian packages), builds zcsync, then runs the main job on the example
 # configs: two daemons on loopback (alpha: etc/zcsync.yaml, beta:
-# etc/zcsync-beta.yaml) and real pushes of alpha's set "site" into beta's,
-# printing what happened.  Run as root on Debian 12: it writes under
-# /srv/zcsync and /srv/zcsync-beta and uses ports 7400 and 7401.
+# etc/zcsync-beta.yaml) that mirror each other's sets live, and a one-shot
+# `zcsync push`, printing what happens.  Run as root on Debian 12: it
+# writes under /srv/zcsync and /srv/zcsync-beta and uses ports 7400/7401.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -28,15 +28,15 @@ for p in 7400 7401; do
 	fi
 done
 
-mkdir -p /srv/zcsync/site /srv/zcsync/incoming /srv/zcsync-beta/site \
-    /srv/zcsync-beta/incoming
 SRC=/srv/zcsync/site DST=/srv/zcsync-beta/site
-say "making a small site in $SRC"
+mkdir -p "$SRC" /srv/zcsync/incoming "$DST" /srv/zcsync-beta/incoming
+say "alpha's set \"site\" ($SRC) before the daemons start"
 mkdir -p "$SRC/css" "$SRC/img"
 printf '<h1>hello from alpha</h1>\n' >"$SRC/index.html"
 printf 'body { color: #333 }\n' >"$SRC/css/site.css"
 head -c 3000000 /dev/urandom >"$SRC/img/photo.jpg"
 ln -sf index.html "$SRC/home.html"
+ls -lR "$SRC" | sed 's/^/    /'
 
 tmp=$(mktemp -d)
 pids=
@@ -64,25 +64,42 @@ start() {	# NAME CONFIG
 		fi
 		sleep 0.1
 	done
-	echo "$1 is listening on port $(cat "$tmp/$1.port")"
+	echo "$1 is up (listening on port $(cat "$tmp/$1.port"))"
 }
-say "starting two daemons"
+# Wait (at most 10 s) until beta's copy equals alpha's.
+converge() {
+	i=0
+	while ! diff -r "$SRC" "$DST" >/dev/null 2>&1; do
+		i=$((i + 1))
+		if [ $i -gt 200 ]; then
+			echo "demo: beta's copy did not converge:" >&2
+			diff -r "$SRC" "$DST" >&2 || true
+			exit 1
+		fi
+		sleep 0.05
+	done
+	echo "beta's copy equals alpha's ($1)"
+}
+
+say "starting beta, then alpha: alpha catches beta up, then mirrors live"
 start beta "$B"
 start alpha "$A"
+converge "after the catch-up"
 
-say "alpha pushes its set \"site\" to beta"
-./zcsync push -v -c "$A" "$SRC" beta/site
-diff -r "$SRC" "$DST" && echo "beta's copy equals alpha's"
-
-say "pushing again: nothing moves"
-./zcsync push -c "$A" "$SRC" beta/site
-
-say "changing one file, removing another, pushing with --delete"
+say "changing files on alpha while the daemons run"
 printf '<h1>hello again</h1>\n' >"$SRC/index.html"
-rm "$SRC/css/site.css"
-./zcsync push -v --delete -c "$A" "$SRC" beta/site
-diff -r "$SRC" "$DST" && echo "beta's copy equals alpha's"
+mkdir -p "$SRC/blog/2026" && printf 'first post\n' >"$SRC/blog/2026/first.html"
+mv "$SRC/img" "$SRC/images"
+chmod 600 "$SRC/css/site.css"
+converge "within moments, with the move kept as a move"
+ls -lR "$DST" | sed 's/^/    /'
 
-say "what beta logged"
-cat "$tmp/beta.log"
+say "a one-shot push (beta's \"incoming\" set lives on alpha): zcsync push"
+mkdir -p "$tmp/report"
+printf 'quarterly numbers\n' >"$tmp/report/q3.txt"
+./zcsync push -v -c "$B" "$tmp/report" alpha/incoming
+ls -l /srv/zcsync/incoming | sed 's/^/    /'
+
+say "what the daemons logged"
+cat "$tmp/alpha.log" "$tmp/beta.log"
 say "done: stopping the daemons"
