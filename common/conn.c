@@ -391,7 +391,16 @@ conn_read(struct zc_conn *c)
 			continue;
 		}
 		if (r != -EAGAIN) {
-			zc_conn_close(c, r);
+			/*
+			 * A header we refuse: say so (PROTOCOL.md 7.8), read
+			 * nothing more, close once the ERROR has left.
+			 */
+			zc_log_info("%s: malformed frame header, closing",
+			    c->desc);
+			(void)zc_proto_put_error(c->out, ZC_E_PROTOCOL,
+			    "malformed frame header");
+			c->finish_err = r;
+			zc_conn_finish(c);
 			return;
 		}
 		if (budget == 0)
@@ -528,7 +537,7 @@ conn_write(struct zc_conn *c)
 			continue;
 		}
 		if (c->flags & ZC_CONN_FINISH) {
-			zc_conn_close(c, 0);
+			zc_conn_close(c, c->finish_err);
 			return;
 		}
 		if (!(c->flags & ZC_CONN_PRODUCE) || budget == 0)

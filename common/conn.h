@@ -60,6 +60,7 @@ struct zc_conn {
 #define ZC_CONN_OUT_BODY	0x20
 	int			 closes;	/* handles still closing */
 	int			 close_err;
+	int			 finish_err;	/* close_err after a finish */
 	uint64_t		 idle_ms;
 	uint64_t		 last_io;	/* uv_now() of the last progress */
 	uint64_t		 deadline;	/* uv_now() to close by; 0 = none */

@@ -70,8 +70,15 @@ zc_log(int level, const char *fmt, ...)
 const char *
 zc_log_name(const char *name, char *out, unsigned long outlen)
 {
+	return (zc_log_namen(name, strlen(name), out, outlen));
+}
+
+const char *
+zc_log_namen(const char *name, unsigned long len, char *out,
+    unsigned long outlen)
+{
 	static const char	 hex[] = "0123456789abcdef";
-	const unsigned char	*p;
+	const unsigned char	*p, *end;
 	unsigned long		 o = 0;
 
 	if (outlen < 8) {
@@ -79,7 +86,8 @@ zc_log_name(const char *name, char *out, unsigned long outlen)
 			out[0] = '\0';
 		return (out);
 	}
-	for (p = (const unsigned char *)name; *p != '\0'; p++) {
+	end = (const unsigned char *)name + len;
+	for (p = (const unsigned char *)name; p < end; p++) {
 		if (o + 4 + 4 >= outlen) {
 			memcpy(out + o, "...", 4);
 			return (out);

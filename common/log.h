@@ -28,5 +28,8 @@ void	zc_log(int level, const char *fmt, ...)
  * "..." if outlen is too small).
  */
 const char *zc_log_name(const char *name, char *out, unsigned long outlen);
+/* The same for len bytes that may hold NULs (a peer's name). */
+const char *zc_log_namen(const char *name, unsigned long len, char *out,
+	    unsigned long outlen);
 
 #endif

@@ -35,11 +35,6 @@ enum recv_state {
 	RECV_REFUSED,		/* ERROR queued */
 };
 
-struct recv_dir {
-	char		*path;		/* owned */
-	struct zc_meta	 meta;
-};
-
 struct zc_recv {
 	struct zc_conn		*conn;		/* owned until closed */
 	struct zc_recv_opts	 opts;
@@ -66,10 +61,14 @@ struct zc_recv {
 	char			 file_path[ZC_PATH_MAX + 1];
 	int			 file_sink_err;
 
-	struct recv_dir		*dirs;		/* owned */
-	size_t			 ndirs, dirs_cap;
+	/*
+	 * Directories whose metadata waits for DONE or SYNC, one entry per
+	 * path however often a peer names it: bounded by what exists.
+	 */
+	struct zc_manifest	*dirs;		/* owned */
 
 	struct zc_recv_stats	 stats;
+	char			 name[1024];	/* recv_name()'s */
 };
 
 static int	recv_on_frame(struct zc_conn *, const struct zc_frame_hdr *,
@@ -107,11 +106,19 @@ recv_refuse(struct zc_recv *r, uint32_t code, const char *fmt, ...)
 	return (0);
 }
 
+/* A path as a log line shows it (escaped), in r->name. */
+static const char *
+recv_name(struct zc_recv *r, const char *path, size_t len)
+{
+	return (zc_log_namen(path, len, r->name, sizeof r->name));
+}
+
+/* Answer one entry; name is display-ready (recv_name()). */
 static int
-recv_ack(struct zc_recv *r, uint64_t seq, uint32_t code, const char *path,
+recv_ack(struct zc_recv *r, uint64_t seq, uint32_t code, const char *name,
     int error)
 {
-	char	msg[ZC_PROTO_MSG_MAX], name[256];
+	char	msg[ZC_PROTO_MSG_MAX];
 
 	msg[0] = '\0';
 	if (code == ZC_OK)
@@ -125,8 +132,7 @@ recv_ack(struct zc_recv *r, uint64_t seq, uint32_t code, const char *path,
 			snprintf(msg, sizeof msg, "%s", strerror(-error));
 		zc_log(code == ZC_E_IO || code == ZC_E_NOSPACE ? ZC_LOG_ERR :
 		    ZC_LOG_INFO, "peer=%s set=%s %s: %s%s%s", r->peer, r->set,
-		    zc_log_name(path, name, sizeof name),
-		    zc_proto_code_str(code), msg[0] ? ": " : "", msg);
+		    name, zc_proto_code_str(code), msg[0] ? ": " : "", msg);
 	}
 	if (zc_proto_put_ack(r->conn->out, seq, code, msg) != 0)
 		return (-ENOBUFS);
@@ -140,7 +146,10 @@ recv_on_hello(struct zc_recv *r, struct zc_rd *rd)
 
 	if (zc_proto_get_hello(rd, &h) != 0)
 		return (recv_refuse(r, ZC_E_PROTOCOL, "malformed HELLO"));
-	if (h.magic != ZC_PROTO_MAGIC || h.version != ZC_PROTO_VERSION)
+	if (h.magic != ZC_PROTO_MAGIC)
+		return (recv_refuse(r, ZC_E_VERSION, "not a zcsync peer (magic "
+		    "%#x)", h.magic));
+	if (h.version != ZC_PROTO_VERSION)
 		return (recv_refuse(r, ZC_E_VERSION, "protocol version %u not "
 		    "supported (want %u)", h.version, ZC_PROTO_VERSION));
 	if (h.mandatory & ~ZC_FEAT_KNOWN)
@@ -265,13 +274,16 @@ recv_on_writable(struct zc_conn *c)
 static void
 recv_dir_later(struct zc_recv *r, const char *path, const struct zc_meta *m)
 {
-	if (r->ndirs == r->dirs_cap) {
-		r->dirs_cap = r->dirs_cap == 0 ? 64 : r->dirs_cap * 2;
-		r->dirs = xreallocarray(r->dirs, r->dirs_cap, sizeof *r->dirs);
+	struct zc_mentry	*e;
+
+	if (r->dirs == NULL)
+		r->dirs = zc_manifest_new();
+	if ((e = zc_manifest_find(r->dirs, path)) != NULL) {
+		e->meta = *m;
+		return;
 	}
-	r->dirs[r->ndirs].path = xstrdup(path);
-	r->dirs[r->ndirs].meta = *m;
-	r->ndirs++;
+	(void)zc_manifest_add(r->dirs, m, path, strlen(path), NULL, 0,
+	    ZC_MANIFEST_NONE);
 }
 
 static int
@@ -291,11 +303,9 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 		    (unsigned long long)r->last_seq));
 	r->last_seq = ent.seq;
 	if (zc_path_check(ent.path, ent.path_len, path, sizeof path) != 0) {
-		/* Logged as escaped bytes: the name may be anything. */
-		memcpy(path, ent.path, ent.path_len < ZC_PATH_MAX ?
-		    ent.path_len : ZC_PATH_MAX);
-		path[ent.path_len < ZC_PATH_MAX ? ent.path_len :
-		    ZC_PATH_MAX] = '\0';
+		/* Escaped now, NULs included: the name may be anything. */
+		recv_name(r, ent.path, ent.path_len);
+		snprintf(path, sizeof path, "%s", r->name);
 		if (type == ZC_MSG_FILE) {
 			r->file_code = ZC_E_PATH;
 			r->file_open = 0;
@@ -311,11 +321,13 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 	case ZC_MSG_DIR:
 		if ((error = zc_land_dir(r->root_fd, path, r->land_flags)) == 0)
 			recv_dir_later(r, path, &ent.meta);
-		return (recv_ack(r, ent.seq, zc_land_code(error), path, error));
+		return (recv_ack(r, ent.seq, zc_land_code(error), recv_name(r, path,
+		    strlen(path)), error));
 	case ZC_MSG_FILE:
 		r->file_seq = ent.seq;
 		r->file_code = ZC_OK;
-		snprintf(r->file_path, sizeof r->file_path, "%s", path);
+		snprintf(r->file_path, sizeof r->file_path, "%s",
+		    recv_name(r, path, strlen(path)));
 		error = zc_land_file_begin(&r->file, r->root_fd, path,
 		    &ent.meta);
 		r->file_open = error == 0;
@@ -329,23 +341,28 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 		return (0);
 	case ZC_MSG_SYMLINK:
 		if (memchr(ent.target, '\0', ent.target_len) != NULL)
-			return (recv_ack(r, ent.seq, ZC_E_PATH, path, 0));
+			return (recv_ack(r, ent.seq, ZC_E_PATH, recv_name(r, path,
+		    strlen(path)), 0));
 		memcpy(target, ent.target, ent.target_len);
 		target[ent.target_len] = '\0';
 		error = zc_land_symlink(r->root_fd, path, target, &ent.meta,
 		    r->land_flags);
-		return (recv_ack(r, ent.seq, zc_land_code(error), path, error));
+		return (recv_ack(r, ent.seq, zc_land_code(error), recv_name(r, path,
+		    strlen(path)), error));
 	case ZC_MSG_DELETE:
 		error = zc_land_delete(r->root_fd, path);
-		return (recv_ack(r, ent.seq, zc_land_code(error), path, error));
+		return (recv_ack(r, ent.seq, zc_land_code(error), recv_name(r, path,
+		    strlen(path)), error));
 	case ZC_MSG_META:
 		if (ent.meta.type == ZC_TYPE_DIR) {
 			recv_dir_later(r, path, &ent.meta);
-			return (recv_ack(r, ent.seq, ZC_OK, path, 0));
+			return (recv_ack(r, ent.seq, ZC_OK, recv_name(r, path,
+		    strlen(path)), 0));
 		}
 		error = zc_land_meta(r->root_fd, path, &ent.meta,
 		    r->land_flags);
-		return (recv_ack(r, ent.seq, zc_land_code(error), path, error));
+		return (recv_ack(r, ent.seq, zc_land_code(error), recv_name(r, path,
+		    strlen(path)), error));
 	}
 	return (recv_refuse(r, ZC_E_PROTOCOL, "unexpected message %u", type));
 }
@@ -403,18 +420,20 @@ recv_apply_dirs(struct zc_recv *r)
 	size_t	i;
 	int	error;
 
-	for (i = r->ndirs; i-- > 0;) {
-		error = zc_land_dir_meta(r->root_fd, r->dirs[i].path,
-		    &r->dirs[i].meta, r->land_flags);
+	if (r->dirs == NULL)
+		return;
+	for (i = r->dirs->n; i-- > 0;) {
+		error = zc_land_dir_meta(r->root_fd, r->dirs->v[i].path,
+		    &r->dirs->v[i].meta, r->land_flags);
 		if (error != 0) {
 			r->stats.failures++;
 			zc_log_info("peer=%s set=%s %s: directory metadata: %s",
-			    r->peer, r->set, r->dirs[i].path,
-			    strerror(-error));
+			    r->peer, r->set, recv_name(r, r->dirs->v[i].path,
+			    strlen(r->dirs->v[i].path)), strerror(-error));
 		}
-		free(r->dirs[i].path);
 	}
-	r->ndirs = 0;
+	zc_manifest_free(r->dirs);
+	r->dirs = NULL;
 }
 
 static int
@@ -444,7 +463,8 @@ recv_on_rename(struct zc_recv *r, struct zc_rd *rd)
 	    zc_path_check(ent.target, ent.target_len, to, sizeof to) != 0)
 		return (recv_ack(r, ent.seq, ZC_E_PATH, "(rename)", 0));
 	error = zc_land_rename(r->root_fd, from, to, r->land_flags);
-	return (recv_ack(r, ent.seq, zc_land_code(error), to, error));
+	return (recv_ack(r, ent.seq, zc_land_code(error),
+	    recv_name(r, to, strlen(to)), error));
 }
 
 static int
@@ -588,15 +608,11 @@ zc_recv_stats(const struct zc_recv *r)
 void
 zc_recv_free(struct zc_recv *r)
 {
-	size_t	i;
-
 	if (r == NULL)
 		return;
 	if (r->root_fd != -1)
 		close(r->root_fd);
 	zc_manifest_free(r->man);
-	for (i = 0; i < r->ndirs; i++)
-		free(r->dirs[i].path);
-	free(r->dirs);
+	zc_manifest_free(r->dirs);
 	free(r);
 }

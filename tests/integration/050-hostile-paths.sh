@@ -70,9 +70,19 @@ check_after()
 		fail "$1: something outside the set root changed"
 	fi
 	[ ! -e "$T/x" ] || fail "$1: $T/x was created"
+	if [ "$etc_x" = absent ]; then
+		[ ! -e /etc/x ] && [ ! -L /etc/x ] || fail "$1: /etc/x was created"
+	else
+		[ "$(stat -c '%i %s %Y' /etc/x)" = "$etc_x" ] ||
+		    fail "$1: /etc/x changed"
+	fi
 	no_temp_files "$area"
 	daemon_alive beta || fail "$1: zcsyncd died"
 }
+
+# An absolute name aims at /etc/x; note whether it exists now.
+etc_x=absent
+[ -e /etc/x ] || [ -L /etc/x ] && etc_x=$(stat -c '%i %s %Y' /etc/x)
 
 recv_config "$T/beta.yaml" "site:$dst"
 start_daemon beta "$T/beta.yaml"
@@ -94,6 +104,7 @@ paths=(
 	'.'
 	'a/..'
 	"$area/abs-x"
+	'/etc/x'
 	"/$area/abs-y"
 	'/'
 	'a//b'

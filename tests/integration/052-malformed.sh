@@ -142,7 +142,8 @@ rcase len-max+1 'timeout-ms 3000' 'frame 1 262145' 'expect-error 1' \
 rcase len-max 'frame 1 262144' 'body 262144' 'expect-error 1' expect-closed
 rcase type-200 'frame 200 0' 'expect-error 1' expect-closed
 rcase type-0 'frame 0 0' 'expect-error 1' expect-closed
-rcase type-15 'frame 15 0' 'expect-error 1' expect-closed
+rcase type-99 'frame 99 0' 'expect-error 1' expect-closed
+rcase type-255 'frame 255 0' 'expect-error 1' expect-closed
 rcase flags "frame 1 31 $HELLO flags 1" 'expect-error 1' expect-closed
 rcase reserved "frame 1 31 $HELLO reserved 0x100" 'expect-error 1' \
     expect-closed
@@ -154,7 +155,7 @@ rcase hello-short "frame 1 30 ${HELLO:0:60}" 'expect-error 1' expect-closed
 rcase hello-name 'hello al/pha' 'expect-error 1' expect-closed
 rcase hello-long-name "hello $(printf 'n%.0s' $(seq 65))" 'expect-error 1' \
     expect-closed
-rcase push-flags 'hello alpha' 'push site flags 4' 'expect-error 1' \
+rcase push-flags 'hello alpha' 'push site flags 0x80000000' 'expect-error 1' \
     expect-closed
 rcase dir-size "${START[@]}" 'dir 1 a size 5' 'expect-error 1' expect-closed
 rcase dir-mode "${START[@]}" 'dir 1 a mode 010000' 'expect-error 1' \

@@ -424,3 +424,98 @@ EOF
 		done
 	} >"$file"
 }
+
+# ---- Live mirroring helpers ----
+
+# start_node NAME CONFIG [ZCSYNCD OPTIONS...]: like start_daemon, for a
+# node that may not listen (a sender only dials): it reports port 0 on
+# --ready-fd once its mirrors have started.  DAEMON_PORT[NAME] is then 0.
+start_node()
+{
+	local name=$1 cfg=$2 pf pid port
+	shift 2
+
+	pf=$T/port.$name
+	rm -f "$pf"
+	"$ZCSYNCD" -c "$cfg" --ready-fd 3 "$@" 3>"$pf" </dev/null \
+	    >>"$T/$name.log" 2>&1 &
+	pid=$!
+	DAEMON_PID[$name]=$pid
+	wait_for -t 10 eval '_port_ready "$pf" || ! pid_alive '"$pid"
+	if ! _port_ready "$pf"; then
+		pid_alive "$pid" ||
+		    fail "zcsyncd $name exited before it was ready"
+		fail "zcsyncd $name: no ready line on --ready-fd within 10 s"
+	fi
+	port=$(head -n 1 "$pf")
+	case $port in
+	''|*[!0-9]*) fail "zcsyncd $name: bad ready line '$port'" ;;
+	esac
+	DAEMON_PORT[$name]=$port
+	log "zcsyncd $name: pid $pid port $port"
+}
+
+# trees_same SRC DST: tree_equal's comparison, quietly: 0 if equal.
+trees_same()
+{
+	local a=$T/.same.a b=$T/.same.b rc=0
+
+	_tree_list "$1" "$a" 2>/dev/null || return 1
+	_tree_list "$2" "$b" 2>/dev/null || return 1
+	cmp -s "$a" "$b" || rc=1
+	rm -f "$a" "$b"
+	[ "$rc" = 0 ] || return 1
+	diff -r --no-dereference -q "$1" "$2" >/dev/null 2>&1
+}
+
+# wait_tree_equal SRC DST [SECONDS]: poll (bounded, default 20 s) until
+# DST mirrors SRC, then check it with tree_equal (which fails the test
+# with the difference if the time ran out).
+wait_tree_equal()
+{
+	local secs=${3:-20} i end
+
+	end=$((EPOCHSECONDS + secs))
+	for ((i = 0; i < secs * 10 && EPOCHSECONDS <= end; i++)); do
+		trees_same "$1" "$2" && break
+		sleep 0.1
+	done
+	tree_equal "$1" "$2"
+}
+
+# wait_log NAME ERE [SECONDS]: wait (bounded, default 10 s) for a line
+# matching ERE in daemon NAME's log; fail if none came.
+wait_log()
+{
+	wait_for -t "${3:-10}" grep -qE -e "$2" "$T/$1.log" ||
+	    fail "no line matching '$2' in $1.log within ${3:-10} s"
+}
+
+# log_count NAME ERE: how many lines of NAME's log match ERE.
+log_count()
+{
+	grep -cE -e "$2" "$T/$1.log" 2>/dev/null || true
+}
+
+# mirror_ok SRC DST NAME...: DST mirrors SRC (bytes and metadata, now),
+# no temporary names are left in DST, and each named daemon is alive.
+mirror_ok()
+{
+	local src=$1 dst=$2 name
+	shift 2
+
+	tree_equal "$src" "$dst"
+	no_temp_files "$dst"
+	for name in "$@"; do
+		daemon_alive "$name" || fail "zcsyncd $name died"
+	done
+}
+
+# inode_list DIR OUT: "inode path" of every regular file beneath DIR,
+# sorted by path: a file renamed on a receiver keeps its inode; one sent
+# again lands as a new inode.
+inode_list()
+{
+	(cd "$1" && find . -type f -printf '%P %i\n') | sort >"$2" ||
+	    fail "inode_list: cannot read $1"
+}

@@ -95,7 +95,7 @@ struct rawpeer {
 	int		 finished;	/* refused by ERROR: skip the rest */
 	int		 holds[RP_HOLD_MAX];
 	int		 nholds;
-	const char	*cmd;		/* the command being run, for messages */
+	const char	*cmd;		/* the command being run */
 };
 
 static int	rp_run(struct rawpeer *, char *);
@@ -165,7 +165,7 @@ rp_escape(const void *p, size_t len, char *out, size_t outlen)
 }
 
 static int
-hexval(int c)
+rp_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return (c - '0');
@@ -193,7 +193,8 @@ rp_unescape(const char *s, char **out, size_t *outlen)
 		s++;
 		switch (*s) {
 		case 'x':
-			if ((hi = hexval(s[1])) < 0 || (lo = hexval(s[2])) < 0)
+			if ((hi = rp_hexval(s[1])) < 0 ||
+			    (lo = rp_hexval(s[2])) < 0)
 				goto bad;
 			b[n++] = (char)(hi << 4 | lo);
 			s += 3;
@@ -432,7 +433,7 @@ rp_msg_name(uint8_t type)
 	    "MANIFEST", "MANIFEST_END", "DIR", "FILE", "FILE_END", "SYMLINK",
 	    "DELETE", "META", "DONE", "ACK", "SUMMARY" };
 
-	return (type <= ZC_MSG_LAST ? names[type] : "?");
+	return (type < sizeof names / sizeof names[0] ? names[type] : "?");
 }
 
 /* One line saying what a frame is, for messages. */
@@ -592,7 +593,7 @@ rp_hex(struct zc_buf *b, const char *s)
 			s++;
 			continue;
 		}
-		if ((hi = hexval(s[0])) < 0 || (lo = hexval(s[1])) < 0)
+		if ((hi = rp_hexval(s[0])) < 0 || (lo = rp_hexval(s[1])) < 0)
 			return (-1);
 		zc_buf_put_u8(b, (uint8_t)(hi << 4 | lo));
 		s += 2;
@@ -606,7 +607,7 @@ rp_is_hex(const char *s)
 	size_t	n = 0;
 
 	for (; *s != '\0'; s++, n++)
-		if (hexval(*s) < 0 && *s != ':' && *s != '.')
+		if (rp_hexval(*s) < 0 && *s != ':' && *s != '.')
 			return (0);
 	return (n > 0);
 }
