@@ -32,6 +32,26 @@ conn_touch(struct zc_conn *c)
 	c->last_io = uv_now(c->poll.loop);
 }
 
+/*
+ * A dead peer is noticed in seconds, even on a quiet live link: keepalive
+ * probes after ZC_CONN_KEEPIDLE s, and unacknowledged data gives up after
+ * ZC_CONN_USER_TIMEOUT_MS (tcp(7) TCP_USER_TIMEOUT).
+ */
+static void
+conn_keepalive(int fd)
+{
+	int		one = 1, idle = ZC_CONN_KEEPIDLE, intvl = ZC_CONN_KEEPINTVL;
+	int		cnt = ZC_CONN_KEEPCNT;
+	unsigned	timeout = ZC_CONN_USER_TIMEOUT_MS;
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &timeout,
+	    sizeof timeout);
+}
+
 int
 zc_conn_new(uv_loop_t *loop, int fd, const struct zc_conn_ops *ops,
     void *data, uint64_t idle_ms, struct zc_conn **out)
@@ -48,6 +68,7 @@ zc_conn_new(uv_loop_t *loop, int fd, const struct zc_conn_ops *ops,
 	}
 	/* Not a TCP socket (a socketpair in tests) is fine. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	conn_keepalive(fd);
 	c = xcalloc(1, sizeof *c);
 	c->fd = fd;
 	c->ops = ops;

@@ -25,6 +25,10 @@
 #define ZC_CONN_OUT_HIGH	(1024 * 1024)	/* stop reading above this */
 #define ZC_CONN_WAKEUP_BYTES	(8 * 1024 * 1024)	/* per callback */
 #define ZC_CONN_PIPE_SIZE	(1024 * 1024)
+#define ZC_CONN_KEEPIDLE	10	/* s of silence before probing */
+#define ZC_CONN_KEEPINTVL	5	/* s between probes */
+#define ZC_CONN_KEEPCNT		3	/* probes before giving up */
+#define ZC_CONN_USER_TIMEOUT_MS	30000	/* unacknowledged data gives up */
 
 struct zc_conn;
 

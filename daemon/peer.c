@@ -130,16 +130,7 @@ link_session(struct zcd_link *l, int fd)
 {
 	struct zc_send_opts	 opts;
 	char			 err[512];
-	int			 one = 1, idle = 10, intvl = 5, cnt = 3;
-	unsigned		 timeout = 30000;
 
-	/* A dead peer is noticed in seconds, not at the next write. */
-	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &timeout,
-	    sizeof timeout);
 	/* Never catch up from a root that is not the one we watch. */
 	if (!zcd_mirror_root_ok(l->mirror, err, sizeof err)) {
 		close(fd);
