@@ -76,6 +76,10 @@ push_report(void *arg, enum zc_send_event ev, const char *path,
 		if (p->verbose)
 			printf("%s %s\n", msg, name);
 		break;
+	case ZC_SEND_SECURE:
+		if (p->verbose)
+			printf("# %s\n", msg);
+		break;
 	case ZC_SEND_LIVE:
 		break;		/* push is never live */
 	}
@@ -200,6 +204,7 @@ cmd_push_exec(int argc, char **argv)
 	struct zc_config		*cfg = NULL;
 	const struct zc_config_peer	*peer = NULL;
 	struct zc_send			*s = NULL;
+	struct zc_tls_ctx		*tls = NULL;
 	struct zc_addr			 addr;
 	uv_loop_t			 loop;
 	const char			*config_file = NULL, *name = NULL;
@@ -280,7 +285,17 @@ cmd_push_exec(int argc, char **argv)
 		    dest, err);
 		goto out;
 	}
-	if (!zc_addr_is_loopback(&addr) && !insecure &&
+	/* A pinned peer is spoken to over TLS, with our own identity. */
+	if (peer != NULL && peer->nfpr > 0 && cfg->node.cert != NULL) {
+		if (zc_tls_ctx_new(cfg->node.cert, cfg->node.key, &tls, err,
+		    sizeof err) != 0) {
+			fprintf(stderr, "zcsync: %s\n", err);
+			goto out;
+		}
+		opts.tls = tls;
+		opts.pins = (const uint8_t (*)[32])peer->fpr;
+		opts.npins = peer->nfpr;
+	} else if (!zc_addr_is_loopback(&addr) && !insecure &&
 	    !(cfg != NULL && cfg->node.insecure)) {
 		fprintf(stderr, "zcsync: %s: plain TCP beyond loopback carries "
 		    "no authentication; use --insecure (or node.insecure) if "
@@ -334,6 +349,7 @@ cmd_push_exec(int argc, char **argv)
 	rc = (p.err != 0 || zc_send_stats(s)->failed > 0) ? 1 : 0;
 out:
 	zc_send_free(s);
+	zc_tls_ctx_free(tls);
 	if (src_fd >= 0)
 		close(src_fd);
 	zc_config_free(cfg);

@@ -52,7 +52,37 @@ const struct zc_config_key zc_config_keys[] = {
 	  .type = ZC_CONFIG_BOOL,
 	  .offset = offsetof(struct zc_config_node, insecure),
 	  .dflt = "false",
-	  .doc = "Allow plain TCP beyond loopback (there is no TLS yet)."
+	  .doc = "Allow plain TCP beyond loopback, without authentication: "
+	      "listening without node.identity, pushing to a peer without "
+	      "a fingerprint."
+	},
+	/*
+	 * The identity's keys live in struct zc_config_node itself: offset 0
+	 * keeps the section's base where it is.
+	 */
+	{ .name = "node.identity",
+	  .type = ZC_CONFIG_SECTION,
+	  .offset = 0,
+	  .doc = "This node's TLS identity (`zcsync keygen`); "
+	      "unset: plain TCP only."
+	},
+	{ .name = "node.identity.cert",
+	  .type = ZC_CONFIG_PATH,
+	  .offset = offsetof(struct zc_config_node, cert),
+	  .min = 1,
+	  .max = KEY_STRING_MAX,
+	  .flags = ZC_CONFIG_REQUIRED,
+	  .doc = "Absolute path of this node's certificate (PEM); "
+	      "peers pin its SHA-256."
+	},
+	{ .name = "node.identity.key",
+	  .type = ZC_CONFIG_PATH,
+	  .offset = offsetof(struct zc_config_node, key),
+	  .min = 1,
+	  .max = KEY_STRING_MAX,
+	  .flags = ZC_CONFIG_REQUIRED,
+	  .doc = "Absolute path of its private key (PEM); a regular file "
+	      "no one else may read (mode 0600)."
 	},
 	{ .name = "peers",
 	  .type = ZC_CONFIG_LIST,
@@ -78,6 +108,16 @@ const struct zc_config_key zc_config_keys[] = {
 	  .max = 65535,
 	  .doc = "Numeric host:port or [v6]:port to dial; "
 	      "unset: the peer only dials us."
+	},
+	{ .name = "peers[].fingerprint",
+	  .type = ZC_CONFIG_FPRS,
+	  .offset = offsetof(struct zc_config_peer, fpr),
+	  .aux = offsetof(struct zc_config_peer, nfpr),
+	  .min = 1,
+	  .max = ZC_CONFIG_FPR_MAX,
+	  .doc = "The peer's pin, `sha256:` and 64 hex digits, or a list of "
+	      "two while it rotates its key; set: TLS, and the peer is "
+	      "known by its certificate alone."
 	},
 	{ .name = "sets",
 	  .type = ZC_CONFIG_LIST,

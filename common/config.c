@@ -9,7 +9,9 @@
  * file costs nothing.  The tree is then walked against the key table in
  * config-keys.c (one handler per value type, not per key), and last the
  * checks that need the whole file: unique names, defined peers, sets that
- * do not overlap, and no plain TCP beyond loopback unless asked for.
+ * do not overlap, unique pins, an identity that is usable (its files are
+ * read here, so the daemon, `zcsyncd -t` and `zcsync check-config` agree),
+ * and no plain TCP beyond loopback unless asked for.
  */
 
 #include <sys/types.h>
@@ -28,6 +30,7 @@
 #include "addr.h"
 #include "compat.h"
 #include "config.h"
+#include "identity.h"
 #include "xmalloc.h"
 
 #define CONFIG_FILE_MAX		(16 * 1024 * 1024)
@@ -102,6 +105,9 @@ static int	config_set_ms(struct config_load *,
 static int	config_set_names(struct config_load *,
 		    const struct zc_config_key *, const struct config_node *,
 		    const char *, void *);
+static int	config_set_fprs(struct config_load *,
+		    const struct zc_config_key *, const struct config_node *,
+		    const char *, void *);
 
 static const struct config_type config_types[] = {
 	[ZC_CONFIG_SECTION] = { "mapping", config_set_section },
@@ -113,6 +119,7 @@ static const struct config_type config_types[] = {
 	[ZC_CONFIG_BOOL] = { "boolean", config_set_bool },
 	[ZC_CONFIG_NAMES] = { "list of peer names", config_set_names },
 	[ZC_CONFIG_MS] = { "milliseconds", config_set_ms },
+	[ZC_CONFIG_FPRS] = { "pin or list of pins", config_set_fprs },
 };
 
 static int	config_map(struct config_load *, const struct config_node *,
@@ -715,6 +722,74 @@ config_set_names(struct config_load *ld, const struct zc_config_key *e,
 	return (0);
 }
 
+#define CONFIG_PIN_BAD \
+	"must be a SHA-256 pin: 64 hex digits, e.g. sha256:ab12..."
+
+/*
+ * Item i of a pin value: the value itself when it is one string, else
+ * item i of the list.  kpath gets its place ("peers[0].fingerprint[1]").
+ */
+static const struct config_node *
+config_fpr_item(const struct config_node *v, size_t i, const char *key,
+    char *kpath, size_t kpathlen)
+{
+	if (v->type == CONFIG_SCALAR) {
+		snprintf(kpath, kpathlen, "%s", key);
+		return (v);
+	}
+	snprintf(kpath, kpathlen, "%s[%zu]", key, i);
+	return (v->items[i]);
+}
+
+/*
+ * Pins: one string, or a list of e->min..e->max different ones (two while
+ * a peer rotates its key), each parsed by zc_identity_fpr_parse().
+ */
+static int
+config_set_fprs(struct config_load *ld, const struct zc_config_key *e,
+    const struct config_node *v, const char *kpath, void *base)
+{
+	char				 ipath[CONFIG_KEYPATH_MAX];
+	uint8_t				 (*fpr)[ZC_FPR_LEN];
+	const struct config_node	*item;
+	size_t				 i, j, n;
+
+	fpr = config_field(base, e->offset);
+	if (v->type == CONFIG_SCALAR && !config_is_null(v))
+		n = 1;
+	else if (v->type == CONFIG_SEQUENCE)
+		n = v->nitems;
+	else {
+		return (config_error(ld, &v->mark, kpath,
+		    "must be a pin or a list of %lld to %lld pins", e->min,
+		    e->max));
+	}
+	if ((long long)n < e->min || (long long)n > e->max) {
+		return (config_error(ld, &v->mark, kpath,
+		    "must be a list of %lld to %lld pins", e->min, e->max));
+	}
+	for (i = 0; i < n; i++) {
+		item = config_fpr_item(v, i, kpath, ipath, sizeof(ipath));
+		if (item->flags & CONFIG_NODE_TAGGED) {
+			return (config_error(ld, &item->mark, ipath,
+			    "tags are not supported"));
+		}
+		if (item->type != CONFIG_SCALAR || config_is_null(item) ||
+		    strlen(item->value) != item->len ||
+		    zc_identity_fpr_parse(item->value, fpr[i]) != 0)
+			return (config_error(ld, &item->mark, ipath,
+			    CONFIG_PIN_BAD));
+		for (j = 0; j < i; j++) {
+			if (memcmp(fpr[i], fpr[j], ZC_FPR_LEN) == 0) {
+				return (config_error(ld, &item->mark, ipath,
+				    "same pin as %s[%zu]", kpath, j));
+			}
+		}
+	}
+	*(size_t *)config_field(base, e->aux) = n;
+	return (0);
+}
+
 /*
  * Walk mapping map whose keys are the table rows under pattern ("",
  * "node", "sets[]"); path is its place in this file ("sets[1]").  Then
@@ -843,8 +918,90 @@ config_pushed_to(const struct zc_config *cfg, const char *peer)
 	return (0);
 }
 
-#define CONFIG_PLAIN_TCP \
-	"plain TCP beyond loopback needs node.insecure: true (no TLS yet)"
+#define CONFIG_PLAIN_LISTEN \
+	"plain TCP beyond loopback needs node.insecure: true " \
+	"(for TLS, set node.identity)"
+#define CONFIG_PLAIN_PEER \
+	"plain TCP beyond loopback needs node.insecure: true " \
+	"(for TLS, give the peer a fingerprint)"
+
+/*
+ * The pins: none shared between two peers, none that is this node's own
+ * certificate (own is NULL without an identity), and none at all without
+ * an identity of our own to answer with.
+ */
+static int
+config_check_fprs(struct config_load *ld, const struct zc_config *cfg,
+    const struct config_node *peers, const uint8_t *own)
+{
+	char				 kpath[CONFIG_KEYPATH_MAX];
+	char				 key[64];	/* peers[255].fingerprint */
+	const struct config_node	*v, *item;
+	const struct zc_config_peer	*p, *o;
+	size_t				 i, j, k, l;
+
+	for (i = 0; i < cfg->npeers; i++) {
+		p = &cfg->peers[i];
+		if (p->nfpr == 0)
+			continue;
+		v = config_get(config_item(peers, i), "fingerprint");
+		snprintf(key, sizeof(key), "peers[%zu].fingerprint", i);
+		if (cfg->node.cert == NULL) {
+			return (config_error(ld, &v->mark, key,
+			    "needs node.identity (this node's own "
+			    "certificate)"));
+		}
+		for (k = 0; k < p->nfpr; k++) {
+			item = config_fpr_item(v, k, key, kpath,
+			    sizeof(kpath));
+			if (own != NULL &&
+			    memcmp(p->fpr[k], own, ZC_FPR_LEN) == 0) {
+				return (config_error(ld, &item->mark, kpath,
+				    "same pin as node.identity.cert (this "
+				    "node's own)"));
+			}
+			for (j = 0; j < i; j++) {
+				o = &cfg->peers[j];
+				for (l = 0; l < o->nfpr; l++) {
+					if (memcmp(p->fpr[k], o->fpr[l],
+					    ZC_FPR_LEN) == 0) {
+						return (config_error(ld,
+						    &item->mark, kpath,
+						    "same pin as peers[%zu]",
+						    j));
+					}
+				}
+			}
+		}
+	}
+	return (0);
+}
+
+/*
+ * node.identity: both files are read now, so a key others can read, a
+ * missing file or a certificate that is not the key's is an error at load
+ * time, with the key that names the file.  own gets the certificate's pin.
+ */
+static int
+config_check_identity(struct config_load *ld, const struct zc_config *cfg,
+    const struct config_node *node, uint8_t own[ZC_FPR_LEN])
+{
+	char				 msg[512];
+	const struct config_node	*id = config_get(node, "identity");
+	const char			*key = "node.identity.key";
+	size_t				 len = strlen(cfg->node.cert);
+
+	if (zc_identity_check(cfg->node.cert, cfg->node.key, msg,
+	    sizeof(msg)) == 0 &&
+	    zc_identity_fpr_file(cfg->node.cert, own, msg, sizeof(msg)) == 0)
+		return (0);
+	/* zc_identity_check() names the file first. */
+	if (strcmp(cfg->node.cert, cfg->node.key) != 0 &&
+	    strncmp(msg, cfg->node.cert, len) == 0 && msg[len] == ':')
+		key = "node.identity.cert";
+	return (config_error(ld, &config_get(id, config_key_leaf(key))->mark,
+	    key, "%s", msg));
+}
 
 /* The checks that need the whole file, once every value is in place. */
 static int
@@ -858,6 +1015,7 @@ config_check(struct config_load *ld, const struct zc_config *cfg,
 	const struct config_node	*n, *set;
 	const struct zc_config_peer	*p;
 	const struct zc_config_set	*s, *o;
+	uint8_t				 own[ZC_FPR_LEN];
 	size_t				 i, j, len;
 	int				 r;
 
@@ -930,22 +1088,35 @@ config_check(struct config_load *ld, const struct zc_config *cfg,
 			return (r);
 	}
 
+	if (cfg->node.cert != NULL &&
+	    (r = config_check_identity(ld, cfg, node, own)) != 0)
+		return (r);
+	r = config_check_fprs(ld, cfg, peers,
+	    cfg->node.cert != NULL ? own : NULL);
+	if (r != 0)
+		return (r);
+
+	/*
+	 * Plain TCP beyond loopback.  With an identity, the daemon demands
+	 * TLS of every peer that is not on loopback, so listening anywhere is
+	 * fine; a peer with a pin is dialled over TLS.
+	 */
 	if (cfg->node.insecure)
 		return (0);
-	if (cfg->node.listen != NULL &&
+	if (cfg->node.listen != NULL && cfg->node.cert == NULL &&
 	    !zc_addr_is_loopback(&cfg->node.listen_addr)) {
 		n = config_get(node, "listen");
 		return (config_error(ld, &n->mark, "node.listen",
-		    CONFIG_PLAIN_TCP));
+		    CONFIG_PLAIN_LISTEN));
 	}
 	for (i = 0; i < cfg->npeers; i++) {
 		p = &cfg->peers[i];
 		if (p->address == NULL || zc_addr_is_loopback(&p->addr) ||
-		    !config_pushed_to(cfg, p->name))
+		    p->nfpr > 0 || !config_pushed_to(cfg, p->name))
 			continue;
 		n = config_get(config_item(peers, i), "address");
 		snprintf(kpath, sizeof(kpath), "peers[%zu].address", i);
-		return (config_error(ld, &n->mark, kpath, CONFIG_PLAIN_TCP));
+		return (config_error(ld, &n->mark, kpath, CONFIG_PLAIN_PEER));
 	}
 	return (0);
 }
@@ -1076,6 +1247,8 @@ zc_config_free(struct zc_config *cfg)
 	free(cfg->node.name);
 	free(cfg->node.listen);
 	free(cfg->node.control);
+	free(cfg->node.cert);
+	free(cfg->node.key);
 	for (i = 0; i < cfg->npeers; i++) {
 		free(cfg->peers[i].name);
 		free(cfg->peers[i].address);
@@ -1156,6 +1329,10 @@ zc_config_print_keys(FILE *f)
 		case ZC_CONFIG_ADDR:
 			snprintf(type, sizeof(type), "address, port %lld..%lld",
 			    e->min, e->max);
+			break;
+		case ZC_CONFIG_FPRS:
+			snprintf(type, sizeof(type), "%s (%lld-%lld)",
+			    config_types[e->type].name, e->min, e->max);
 			break;
 		default:
 			snprintf(type, sizeof(type), "%s",

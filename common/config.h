@@ -11,8 +11,10 @@
 #include <stdio.h>
 
 #include "addr.h"
+#include "identity.h"
 
 #define ZC_CONFIG_DEFAULT_FILE	"/etc/zcsync/zcsync.yaml"
+#define ZC_CONFIG_FPR_MAX	2	/* pins per peer: old and new while rotating */
 
 struct zc_config_node {
 	char		*name;		/* owned; [A-Za-z0-9._-]{1,64} */
@@ -20,12 +22,16 @@ struct zc_config_node {
 	struct zc_addr	 listen_addr;
 	char		*control;	/* owned; NULL if unset (later work) */
 	int		 insecure;	/* plain TCP beyond loopback allowed */
+	char		*cert;		/* owned; node.identity.cert or NULL */
+	char		*key;		/* owned; node.identity.key or NULL */
 };
 
 struct zc_config_peer {
 	char		*name;		/* owned */
 	char		*address;	/* owned; NULL = this peer only dials us */
 	struct zc_addr	 addr;
+	uint8_t		 fpr[ZC_CONFIG_FPR_MAX][ZC_FPR_LEN]; /* pins */
+	size_t		 nfpr;		/* 0: no TLS identity known */
 };
 
 struct zc_config_set {
@@ -86,6 +92,7 @@ enum zc_config_type {
 	ZC_CONFIG_BOOL,		/* int */
 	ZC_CONFIG_NAMES,	/* char **; aux = count; at most max names */
 	ZC_CONFIG_MS,		/* uint64_t milliseconds; min..max */
+	ZC_CONFIG_FPRS,		/* uint8_t [max][ZC_FPR_LEN]; aux = count */
 };
 
 struct zc_config_key {

@@ -78,6 +78,7 @@ zc_conn_new(uv_loop_t *loop, int fd, const struct zc_conn_ops *ops,
 	c->pipe[0] = c->pipe[1] = -1;
 	c->body_in_fd = c->body_out_fd = -1;
 	c->idle_ms = idle_ms;
+	c->flags |= ZC_CONN_TLS_READY;
 	if ((error = uv_poll_init(loop, &c->poll, fd)) != 0) {
 		zc_buf_free(c->in);
 		zc_buf_free(c->out);
@@ -115,6 +116,7 @@ conn_on_closed(uv_handle_t *h)
 
 	if (--c->closes > 0)
 		return;
+	zc_tls_free(c->tls);
 	close(c->fd);
 	if (c->pipe[0] != -1) {
 		close(c->pipe[0]);
@@ -162,6 +164,17 @@ zc_conn_send_body(struct zc_conn *c, int fd, off_t off, uint64_t size)
 }
 
 void
+zc_conn_set_tls(struct zc_conn *c, struct zc_tls *tls,
+    int (*on_secure)(struct zc_conn *))
+{
+	c->tls = tls;
+	c->on_secure = on_secure;
+	c->flags &= ~ZC_CONN_TLS_READY;
+	/* The handshake writes first (client) or reads first (server). */
+	zc_conn_update(c);
+}
+
+void
 zc_conn_update(struct zc_conn *c)
 {
 	int	ev = 0;
@@ -170,11 +183,27 @@ zc_conn_update(struct zc_conn *c)
 		return;
 	c->poll.data = c;
 	c->timer.data = c;
-	if (zc_buf_len(c->out) < ZC_CONN_OUT_HIGH && !(c->flags & ZC_CONN_FINISH))
+	if (!(c->flags & ZC_CONN_TLS_READY)) {
+		/* Handshaking: what TLS wants (a client starts by writing). */
+		ev = zc_tls_want(c->tls) == 1 ? UV_READABLE : UV_WRITABLE;
+		if (zc_tls_want(c->tls) == 0)
+			ev = UV_READABLE | UV_WRITABLE;
+		goto arm;
+	}
+	if ((zc_buf_len(c->out) < ZC_CONN_OUT_HIGH &&
+	    !(c->flags & ZC_CONN_FINISH)) ||
+	    (c->flags & ZC_CONN_WRITE_WANTS_READ))
 		ev |= UV_READABLE;
 	if (zc_buf_len(c->out) > 0 ||
-	    (c->flags & (ZC_CONN_PRODUCE | ZC_CONN_FINISH | ZC_CONN_OUT_BODY)))
+	    (c->flags & (ZC_CONN_PRODUCE | ZC_CONN_FINISH | ZC_CONN_OUT_BODY |
+	    ZC_CONN_READ_WANTS_WRITE)))
 		ev |= UV_WRITABLE;
+	/* Decrypted bytes wait inside OpenSSL: come back soon for them. */
+	if (c->tls != NULL && zc_tls_pending(c->tls) &&
+	    !(c->flags & ZC_CONN_FINISH) &&
+	    zc_buf_len(c->out) < ZC_CONN_OUT_HIGH)
+		ev |= UV_WRITABLE;
+arm:
 	if (ev == c->events)
 		return;
 	c->events = ev;
@@ -236,7 +265,14 @@ conn_fill(struct zc_conn *c)
 		room = CONN_READ_CHUNK;
 	if (room == 0 || zc_buf_reserve(c->in, room, &p) != 0)
 		return (-ENOBUFS);
-	for (;;) {
+	if (c->tls != NULL) {
+		c->flags &= ~ZC_CONN_READ_WANTS_WRITE;
+		n = zc_tls_read(c->tls, p, room);
+		if (n == -EAGAIN && zc_tls_want(c->tls) == 2)
+			c->flags |= ZC_CONN_READ_WANTS_WRITE;
+		if (n < 0)
+			return (n);
+	} else for (;;) {
 		n = recv(c->fd, p, room, 0);
 		if (n >= 0)
 			break;
@@ -359,7 +395,9 @@ conn_body_in(struct zc_conn *c, size_t *budget)
 		conn_body_drain(c);
 		if (c->body_in_left == 0)
 			return (0);
-		if (!(c->flags & ZC_CONN_NO_ZEROCOPY) && c->body_in_fd != -1) {
+		/* TLS records are decrypted in user space: no splice. */
+		if (!(c->flags & ZC_CONN_NO_ZEROCOPY) && c->tls == NULL &&
+		    c->body_in_fd != -1) {
 			r = conn_body_splice(c, budget);
 			if (r <= 0)
 				return (r);
@@ -439,22 +477,37 @@ conn_read(struct zc_conn *c)
 	}
 }
 
+/* send(2) or a TLS record: bytes, -EAGAIN, -EINTR or -errno. */
+static ssize_t
+conn_send(struct zc_conn *c, const void *p, size_t len, int more)
+{
+	ssize_t	n;
+
+	if (c->tls != NULL) {
+		c->flags &= ~ZC_CONN_WRITE_WANTS_READ;
+		n = zc_tls_write(c->tls, p, len);
+		if (n == -EAGAIN && zc_tls_want(c->tls) == 1)
+			c->flags |= ZC_CONN_WRITE_WANTS_READ;
+		return (n);
+	}
+	n = send(c->fd, p, len, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+	if (n < 0)
+		return (errno == EWOULDBLOCK ? -EAGAIN : -errno);
+	return (n);
+}
+
 /* Send queued output: 0 when empty, -EAGAIN, or -errno. */
 static int
 conn_flush(struct zc_conn *c, size_t *budget)
 {
 	ssize_t	n;
-	int	more;
 
 	while (zc_buf_len(c->out) > 0) {
-		more = c->body_out_left > 0 ? MSG_MORE : 0;
-		n = send(c->fd, zc_buf_ptr(c->out), zc_buf_len(c->out),
-		    MSG_NOSIGNAL | more);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return (errno == EWOULDBLOCK ? -EAGAIN : -errno);
-		}
+		if ((n = conn_send(c, zc_buf_ptr(c->out), zc_buf_len(c->out),
+		    c->body_out_left > 0)) == -EINTR)
+			continue;
+		if (n < 0)
+			return ((int)n);
 		zc_buf_consume(c->out, (size_t)n);
 		c->bytes_out += (uint64_t)n;
 		*budget = *budget > (size_t)n ? *budget - (size_t)n : 0;
@@ -483,8 +536,22 @@ conn_body_out(struct zc_conn *c, size_t budget)
 		if (c->body_out_fd == -1) {
 			if (want > CONN_ZEROS)
 				want = CONN_ZEROS;
-			n = send(c->fd, conn_zeros, want, MSG_NOSIGNAL);
-		} else if (c->flags & ZC_CONN_NO_ZEROCOPY) {
+			if ((n = conn_send(c, conn_zeros, want, 0)) == -EINTR)
+				continue;
+			if (n < 0)
+				return (n);
+		} else if (c->tls != NULL && zc_tls_ktls_send(c->tls)) {
+			/* Kernel TLS: from the page cache, encrypted below. */
+			n = zc_tls_sendfile(c->tls, c->body_out_fd,
+			    c->body_out_off, want);
+			if (n > 0)
+				c->body_out_off += n;
+			if (n < 0 && n != -EAGAIN && n != -EPIPE &&
+			    n != -ECONNRESET)
+				n = 0;	/* a read error: treat as shrunk */
+			if (n < 0)
+				return (n);
+		} else if ((c->flags & ZC_CONN_NO_ZEROCOPY) || c->tls != NULL) {
 			/* The honest baseline: copy through user space. */
 			if (want > CONN_RW_CHUNK)
 				want = CONN_RW_CHUNK;
@@ -578,6 +645,7 @@ static void
 conn_on_poll(uv_poll_t *h, int status, int events)
 {
 	struct zc_conn	*c = h->data;
+	int		 r;
 
 	if (c->flags & ZC_CONN_CLOSING)
 		return;
@@ -594,6 +662,26 @@ conn_on_poll(uv_poll_t *h, int status, int events)
 			status = -soerr;
 		zc_conn_close(c, status);
 		return;
+	}
+	if (!(c->flags & ZC_CONN_TLS_READY)) {
+		if ((r = zc_tls_handshake(c->tls)) == -EAGAIN) {
+			zc_conn_update(c);
+			return;
+		}
+		if (r != 0) {
+			zc_log_info("%s: TLS handshake failed: %s", c->desc,
+			    zc_tls_error(c->tls));
+			zc_conn_close(c, r);
+			return;
+		}
+		conn_touch(c);
+		c->flags |= ZC_CONN_TLS_READY;
+		if (c->on_secure != NULL && (r = c->on_secure(c)) < 0) {
+			zc_conn_close(c, r);
+			return;
+		}
+		if (c->flags & ZC_CONN_CLOSING)
+			return;
 	}
 	conn_read(c);
 	conn_write(c);

@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "proto.h"
+#include "tls.h"
 
 #define ZC_CONN_IN_MAX		(ZC_PROTO_FRAME_MAX + 64 * 1024)
 #define ZC_CONN_OUT_MAX		(4 * 1024 * 1024)
@@ -50,6 +51,7 @@ struct zc_conn {
 	uv_poll_t		 poll;
 	uv_timer_t		 timer;		/* idle deadline */
 	int			 fd;		/* owned */
+	struct zc_tls		*tls;		/* owned; NULL on plain TCP */
 	const struct zc_conn_ops *ops;
 	void			*data;		/* borrowed; the owner */
 	struct zc_buf		*in;		/* owned */
@@ -62,6 +64,9 @@ struct zc_conn {
 #define ZC_CONN_NO_ZEROCOPY	0x8	/* read/write bodies (benchmarks) */
 #define ZC_CONN_IN_BODY		0x10
 #define ZC_CONN_OUT_BODY	0x20
+#define ZC_CONN_TLS_READY	0x40	/* handshake done (or no TLS) */
+#define ZC_CONN_READ_WANTS_WRITE 0x80	/* TLS: a read needs a write */
+#define ZC_CONN_WRITE_WANTS_READ 0x100	/* TLS: a write needs a read */
 	int			 closes;	/* handles still closing */
 	int			 close_err;
 	int			 finish_err;	/* close_err after a finish */
@@ -81,6 +86,7 @@ struct zc_conn {
 	uint64_t		 body_out_left;
 	int			 body_out_shrunk;
 
+	int			(*on_secure)(struct zc_conn *);
 	uint64_t		 bytes_in;
 	uint64_t		 bytes_out;
 	char			 desc[160];	/* "peer=NAME addr=A" */
@@ -102,6 +108,12 @@ void	zc_conn_want_write(struct zc_conn *);
 void	zc_conn_recv_body(struct zc_conn *, int fd, uint64_t size);
 /* Send size bytes of fd from off after the queued output. */
 void	zc_conn_send_body(struct zc_conn *, int fd, off_t off, uint64_t size);
+/*
+ * Speak TLS on this connection (tls is taken): the handshake runs first,
+ * then on_secure(), then frames as usual.
+ */
+void	zc_conn_set_tls(struct zc_conn *, struct zc_tls *,
+	    int (*on_secure)(struct zc_conn *));
 /* Re-arm poll events after the owner changed what it wants. */
 void	zc_conn_update(struct zc_conn *);
 

@@ -42,6 +42,7 @@ struct zc_recv {
 	void			*done_arg;
 	enum recv_state		 state;
 	char			 peer[ZC_PROTO_NAME_MAX + 1];
+	char			 tls_peer[ZC_PROTO_NAME_MAX + 1]; /* pinned */
 	char			 set[ZC_PROTO_NAME_MAX + 1];
 	char			 addr[64];
 	uint64_t		 peer_features;
@@ -155,8 +156,18 @@ recv_on_hello(struct zc_recv *r, struct zc_rd *rd)
 	if (h.mandatory & ~ZC_FEAT_KNOWN)
 		return (recv_refuse(r, ZC_E_FEATURE, "unknown mandatory "
 		    "features %#llx", (unsigned long long)h.mandatory));
-	memcpy(r->peer, h.name, h.name_len);
-	r->peer[h.name_len] = '\0';
+	if (r->tls_peer[0] != '\0') {
+		/* Who it is comes from its certificate, not its claim. */
+		if (h.name_len != strlen(r->tls_peer) ||
+		    memcmp(h.name, r->tls_peer, h.name_len) != 0)
+			zc_log_info("peer=%s addr=%s: HELLO claims another name "
+			    "(%.*s); the certificate decides", r->tls_peer,
+			    r->addr, (int)h.name_len, h.name);
+		snprintf(r->peer, sizeof r->peer, "%s", r->tls_peer);
+	} else {
+		memcpy(r->peer, h.name, h.name_len);
+		r->peer[h.name_len] = '\0';
+	}
 	r->peer_features = h.features;
 	snprintf(r->conn->desc, sizeof r->conn->desc, "peer=%s addr=%s",
 	    r->peer, r->addr);
@@ -553,7 +564,9 @@ recv_on_close(struct zc_conn *c, int err)
 		zc_land_file_abort(&r->file);
 		r->file_open = 0;
 	}
-	if (r->state != RECV_DONE && r->state != RECV_REFUSED)
+	/* A failed handshake was logged where it failed (conn.c). */
+	if (r->state != RECV_DONE && r->state != RECV_REFUSED &&
+	    (c->tls == NULL || (c->flags & ZC_CONN_TLS_READY)))
 		zc_log_info("peer=%s addr=%s set=%s: connection closed before "
 		    "DONE: %s", r->peer[0] ? r->peer : "-", r->addr,
 		    r->set[0] ? r->set : "-",
@@ -561,6 +574,34 @@ recv_on_close(struct zc_conn *c, int err)
 		    "malformed frame" : strerror(-err));
 	r->done_cb(r, r->state == RECV_DONE ? 0 : (err ? err : -EPIPE),
 	    r->done_arg);
+}
+
+static int
+recv_pin(void *arg, const uint8_t fpr[ZC_FPR_LEN])
+{
+	struct zc_recv	*r = arg;
+	const char	*name;
+
+	if ((name = r->opts.peer_by_pin(r->opts.arg, fpr)) == NULL)
+		return (0);
+	snprintf(r->tls_peer, sizeof r->tls_peer, "%s", name);
+	return (1);
+}
+
+static int
+recv_on_secure(struct zc_conn *c)
+{
+	struct zc_recv	*r = c->data;
+	char		 fpr[ZC_FPR_STRLEN];
+
+	zc_identity_fpr_str(zc_tls_peer_fpr(c->tls), fpr, sizeof fpr);
+	snprintf(c->desc, sizeof c->desc, "peer=%s addr=%s", r->tls_peer,
+	    r->addr);
+	zc_log_info("peer=%s addr=%s: TLS 1.3, certificate %s", r->tls_peer,
+	    r->addr, fpr);
+	/* HELLO and PUSH must now arrive within the handshake deadline. */
+	r->conn->deadline = uv_now(r->conn->poll.loop) + ZC_RECV_HANDSHAKE_MS;
+	return (0);
 }
 
 int
@@ -587,6 +628,17 @@ zc_recv_start(uv_loop_t *loop, int sock, const char *addr,
 		r->conn->flags |= ZC_CONN_NO_ZEROCOPY;
 	/* HELLO and PUSH by then, however slowly the bytes trickle in. */
 	r->conn->deadline = uv_now(loop) + ZC_RECV_HANDSHAKE_MS;
+	if (opts->tls != NULL) {
+		struct zc_tls	*tls;
+
+		if ((error = zc_tls_new(opts->tls, r->conn->fd, 1, recv_pin, r,
+		    &tls)) != 0) {
+			zc_conn_close(r->conn, error);
+			*out = r;
+			return (0);	/* the done callback follows */
+		}
+		zc_conn_set_tls(r->conn, tls, recv_on_secure);
+	}
 	snprintf(r->conn->desc, sizeof r->conn->desc, "addr=%s", addr);
 	*out = r;
 	return (0);

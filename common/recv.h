@@ -10,6 +10,8 @@
 
 #include <uv.h>
 
+#include "tls.h"
+
 /* HELLO and PUSH must arrive within this (a trickler holds no slot). */
 #define ZC_RECV_HANDSHAKE_MS	10000
 
@@ -25,12 +27,20 @@ struct zc_recv_target {
 typedef uint32_t (*zc_recv_auth_cb)(void *arg, const char *peer,
     const char *set, struct zc_recv_target *target);
 
+/*
+ * TLS: the name of the peer pinned to fpr, or NULL (refused).  That name,
+ * not the one the peer puts in HELLO, is who it is.
+ */
+typedef const char *(*zc_recv_peer_cb)(void *arg, const uint8_t *fpr);
+
 struct zc_recv_opts {
-	const char	*node_name;	/* our HELLO name */
-	uint64_t	 idle_ms;
-	int		 no_zerocopy;	/* read/write instead of splice */
-	zc_recv_auth_cb	 auth;
-	void		*arg;
+	const char		*node_name;	/* our HELLO name */
+	uint64_t		 idle_ms;
+	int			 no_zerocopy;	/* read/write instead of splice */
+	zc_recv_auth_cb		 auth;
+	struct zc_tls_ctx	*tls;		/* borrowed; NULL: plain TCP */
+	zc_recv_peer_cb		 peer_by_pin;	/* with tls */
+	void			*arg;
 };
 
 struct zc_recv_stats {

@@ -1057,6 +1057,11 @@ send_on_close(struct zc_conn *c, int err)
 		s->cur_fd = -1;
 	}
 	if (s->state != SEND_FINISHED) {
+		/* TLS 1.3: a refused certificate shows as the first read. */
+		if (s->err == 0 && c->tls != NULL &&
+		    (!(c->flags & ZC_CONN_TLS_READY) || err == -EPROTO))
+			send_fail(s, err != 0 ? err : -EPROTO, "TLS: %s",
+			    zc_tls_error(c->tls));
 		if (s->err == 0)
 			send_fail(s, err != 0 ? err : -EPIPE,
 			    "connection lost: %s", err != 0 ? strerror(-err) :
@@ -1064,6 +1069,28 @@ send_on_close(struct zc_conn *c, int err)
 		s->stats.failed += s->flight_len;
 	}
 	s->done_cb(s, s->err, s->why, s->done_arg);
+}
+
+/* The receiver's certificate must be one of the pins we were given. */
+static int
+send_pin(void *arg, const uint8_t fpr[ZC_FPR_LEN])
+{
+	struct zc_send	*s = arg;
+	size_t		 i;
+
+	for (i = 0; i < s->opts.npins; i++)
+		if (zc_tls_pin_equal(s->opts.pins[i], fpr))
+			return (1);
+	return (0);
+}
+
+static int
+send_on_secure(struct zc_conn *c)
+{
+	struct zc_send	*s = c->data;
+
+	send_report(s, ZC_SEND_SECURE, "", zc_tls_path(c->tls));
+	return (0);
 }
 
 int
@@ -1095,6 +1122,20 @@ zc_send_start(uv_loop_t *loop, int sock, int src_fd,
 	sock = -1;
 	if (opts->no_zerocopy)
 		s->conn->flags |= ZC_CONN_NO_ZEROCOPY;
+	if (opts->tls != NULL) {
+		struct zc_tls	*tls;
+
+		if ((error = zc_tls_new(opts->tls, s->conn->fd, 0, send_pin, s,
+		    &tls)) != 0) {
+			snprintf(err, errlen, "TLS: %s", strerror(-error));
+			s->err = error;
+			snprintf(s->why, sizeof s->why, "%s", err);
+			zc_conn_close(s->conn, error);
+			*out = s;
+			return (0);
+		}
+		zc_conn_set_tls(s->conn, tls, send_on_secure);
+	}
 	if (zc_proto_put_hello(s->conn->out, opts->node_name,
 	    geteuid() == 0 ? ZC_FEAT_OWNER : 0, 0) != 0 ||
 	    zc_proto_put_push(s->conn->out, opts->set, opts->flags |

@@ -10,6 +10,8 @@
 
 #include <uv.h>
 
+#include "tls.h"
+
 /*
  * Bodies up to this size are read into the output buffer and batched with
  * their headers; larger ones leave by sendfile(2).  On this machine a
@@ -28,6 +30,7 @@ enum zc_send_event {
 	ZC_SEND_PLAN,		/* dry run: what would happen (msg = action) */
 	ZC_SEND_LANDED,		/* acknowledged (msg = action) */
 	ZC_SEND_LIVE,		/* live: catch-up acknowledged, now streaming */
+	ZC_SEND_SECURE,		/* TLS up (msg = which data path is live) */
 };
 
 /*
@@ -62,6 +65,9 @@ struct zc_send_opts {
 	uint64_t		 idle_ms;	/* connection idle limit */
 	zc_send_report_cb	 report;	/* may be NULL */
 	zc_send_next_cb		 next;		/* live mode when not NULL */
+	struct zc_tls_ctx	*tls;		/* borrowed; NULL: plain TCP */
+	const uint8_t		(*pins)[32];	/* with tls: the peer's pins */
+	size_t			 npins;
 	void			*arg;
 };
 

@@ -34,10 +34,9 @@ listen_auth(void *arg, const char *peer, const char *set,
 }
 
 static void
-listen_session_done(struct zc_recv *recv, int err, void *arg)
+listen_unlink(struct zcd_session *ss)
 {
-	struct zcd_session	*ss = arg;
-	struct zcd		*zcd = ss->zcd;
+	struct zcd	*zcd = ss->zcd;
 
 	if (ss->prev != NULL)
 		ss->prev->next = ss->next;
@@ -46,8 +45,128 @@ listen_session_done(struct zc_recv *recv, int err, void *arg)
 	if (ss->next != NULL)
 		ss->next->prev = ss->prev;
 	zcd->nsessions--;
+}
+
+static void
+listen_session_done(struct zc_recv *recv, int err, void *arg)
+{
+	struct zcd_session	*ss = arg;
+
+	listen_unlink(ss);
 	zc_recv_free(recv);
 	free(ss);
+}
+
+/* The pinned peer's name, for the TLS handshake. */
+static const char *
+listen_peer_by_pin(void *arg, const uint8_t *fpr)
+{
+	struct zcd	*zcd = arg;
+	size_t		 i, j;
+
+	for (i = 0; i < zcd->cfg->npeers; i++)
+		for (j = 0; j < zcd->cfg->peers[i].nfpr; j++)
+			if (zc_tls_pin_equal(zcd->cfg->peers[i].fpr[j], fpr))
+				return (zcd->cfg->peers[i].name);
+	return (NULL);
+}
+
+/* Sniffing is over: serve the connection (TLS or plain) or drop it. */
+static void
+listen_on_sniffed(uv_handle_t *h)
+{
+	struct zcd_session	*ss = h->data;
+	struct zcd		*zcd = ss->zcd;
+	struct zc_recv_opts	 opts;
+	int			 fd = ss->fd, error;
+
+	if (--ss->closes > 0)
+		return;
+	ss->fd = -1;
+	if (ss->verdict <= 0 || zcd->stopping) {
+		close(fd);
+		listen_unlink(ss);
+		free(ss);
+		return;
+	}
+	memset(&opts, 0, sizeof opts);
+	opts.node_name = zcd->cfg->node.name;
+	opts.idle_ms = ZCD_IDLE_MS;
+	opts.no_zerocopy = zcd->no_zerocopy;
+	opts.auth = listen_auth;
+	opts.arg = zcd;
+	if (ss->verdict == ZCD_SNIFF_TLS) {
+		opts.tls = zcd->tls;
+		opts.peer_by_pin = listen_peer_by_pin;
+	}
+	if ((error = zc_recv_start(zcd->loop, fd, ss->addr, &opts,
+	    listen_session_done, ss, &ss->recv)) != 0) {
+		zc_log_err("addr=%s: %s", ss->addr, uv_strerror(error));
+		listen_unlink(ss);
+		free(ss);
+	}
+}
+
+static void
+listen_sniff_end(struct zcd_session *ss, int verdict)
+{
+	ss->verdict = verdict;
+	ss->closes = 2;
+	uv_close((uv_handle_t *)&ss->sniff, listen_on_sniffed);
+	uv_close((uv_handle_t *)&ss->deadline, listen_on_sniffed);
+}
+
+/*
+ * The first byte says what a connection speaks: 0x16 opens a TLS record,
+ * anything else is plain protocol v1, allowed only from loopback (or with
+ * node.insecure): plain TCP authenticates nobody.
+ */
+static void
+listen_on_sniff(uv_poll_t *h, int status, int events)
+{
+	struct zcd_session	*ss = h->data;
+	struct zcd		*zcd = ss->zcd;
+	unsigned char		 b;
+	ssize_t			 n;
+
+	uv_poll_stop(h);
+	n = status < 0 ? -1 : recv(ss->fd, &b, 1, MSG_PEEK);
+	if (n < 0 && status >= 0 && (errno == EAGAIN || errno == EINTR)) {
+		uv_poll_start(h, UV_READABLE, listen_on_sniff);
+		return;
+	}
+	if (n <= 0) {
+		listen_sniff_end(ss, 0);
+		return;
+	}
+	if (b == 0x16) {
+		if (zcd->tls == NULL) {
+			zc_log_info("addr=%s: refused: TLS, but this node has "
+			    "no node.identity", ss->addr);
+			listen_sniff_end(ss, 0);
+			return;
+		}
+		listen_sniff_end(ss, ZCD_SNIFF_TLS);
+		return;
+	}
+	if (!ss->loopback && !zcd->cfg->node.insecure) {
+		zc_log_info("addr=%s: refused: plain TCP from beyond loopback "
+		    "(TLS required; node.insecure is false)", ss->addr);
+		listen_sniff_end(ss, 0);
+		return;
+	}
+	listen_sniff_end(ss, ZCD_SNIFF_PLAIN);
+}
+
+static void
+listen_on_sniff_timeout(uv_timer_t *t)
+{
+	struct zcd_session	*ss = t->data;
+
+	zc_log_info("addr=%s: said nothing in %u ms, closing", ss->addr,
+	    ZCD_SNIFF_MS);
+	uv_poll_stop(&ss->sniff);
+	listen_sniff_end(ss, 0);
 }
 
 static void
@@ -55,7 +174,6 @@ listen_on_accept(uv_poll_t *h, int status, int events)
 {
 	struct zcd		*zcd = h->data;
 	struct zcd_session	*ss;
-	struct zc_recv_opts	 opts;
 	struct zc_addr		 peer;
 	char			 addr[64];
 	int			 fd, n, error;
@@ -85,20 +203,22 @@ listen_on_accept(uv_poll_t *h, int status, int events)
 			close(fd);
 			continue;
 		}
-		memset(&opts, 0, sizeof opts);
-		opts.node_name = zcd->cfg->node.name;
-		opts.idle_ms = ZCD_IDLE_MS;
-		opts.no_zerocopy = zcd->no_zerocopy;
-		opts.auth = listen_auth;
-		opts.arg = zcd;
 		ss = xcalloc(1, sizeof *ss);
 		ss->zcd = zcd;
-		if ((error = zc_recv_start(zcd->loop, fd, addr, &opts,
-		    listen_session_done, ss, &ss->recv)) != 0) {
+		ss->fd = fd;
+		ss->loopback = zc_addr_is_loopback(&peer);
+		snprintf(ss->addr, sizeof ss->addr, "%s", addr);
+		if ((error = uv_poll_init(zcd->loop, &ss->sniff, fd)) != 0) {
 			zc_log_err("addr=%s: %s", addr, uv_strerror(error));
+			close(fd);
 			free(ss);
 			continue;
 		}
+		uv_timer_init(zcd->loop, &ss->deadline);
+		ss->sniff.data = ss->deadline.data = ss;
+		uv_poll_start(&ss->sniff, UV_READABLE, listen_on_sniff);
+		uv_timer_start(&ss->deadline, listen_on_sniff_timeout,
+		    ZCD_SNIFF_MS, 0);
 		zc_log_debug("addr=%s: connected", addr);
 		ss->next = zcd->sessions;
 		if (ss->next != NULL)
@@ -172,6 +292,12 @@ zcd_sessions_close(struct zcd *zcd)
 {
 	struct zcd_session	*ss;
 
-	for (ss = zcd->sessions; ss != NULL; ss = ss->next)
-		zc_recv_close(ss->recv);
+	for (ss = zcd->sessions; ss != NULL; ss = ss->next) {
+		if (ss->recv != NULL)
+			zc_recv_close(ss->recv);
+		else if (ss->fd != -1 && ss->closes == 0) {
+			uv_poll_stop(&ss->sniff);
+			listen_sniff_end(ss, 0);
+		}
+	}
 }

@@ -66,6 +66,18 @@ main_prepare_sets(struct zc_config *cfg)
 	return (0);
 }
 
+/* This node's TLS context, from node.identity (NULL without one). */
+static int
+main_tls(const struct zc_config *cfg, struct zc_tls_ctx **out, char *err,
+    size_t errlen)
+{
+	*out = NULL;
+	if (cfg->node.cert == NULL)
+		return (0);
+	return (zc_tls_ctx_new(cfg->node.cert, cfg->node.key, out, err,
+	    errlen));
+}
+
 static int
 main_has_mirrors(const struct zc_config *cfg)
 {
@@ -107,6 +119,7 @@ static void
 main_reload(struct zcd *zcd)
 {
 	struct zc_config	*cfg;
+	struct zc_tls_ctx	*tls;
 	char			 err[1024];
 
 	if (zc_config_load(zcd->config_file, &cfg, err, sizeof err) != 0) {
@@ -119,6 +132,15 @@ main_reload(struct zcd *zcd)
 		zc_config_free(cfg);
 		return;
 	}
+	/* A new identity applies to new connections; live ones keep theirs. */
+	if (main_tls(cfg, &tls, err, sizeof err) != 0) {
+		zc_log_err("reload failed, keeping the running config: %s",
+		    err);
+		zc_config_free(cfg);
+		return;
+	}
+	zc_tls_ctx_free(zcd->tls);
+	zcd->tls = tls;
 	if ((cfg->node.listen == NULL) != (zcd->cfg->node.listen == NULL) ||
 	    (cfg->node.listen != NULL &&
 	    strcmp(cfg->node.listen, zcd->cfg->node.listen) != 0))
@@ -242,6 +264,11 @@ main(int argc, char **argv)
 		zc_config_free(zcd.cfg);
 		return (1);
 	}
+	if (main_tls(zcd.cfg, &zcd.tls, err, sizeof err) != 0) {
+		fprintf(stderr, "zcsyncd: %s\n", err);
+		zc_config_free(zcd.cfg);
+		return (1);
+	}
 	signal(SIGPIPE, SIG_IGN);
 	zcd.loop = uv_default_loop();
 	if (zcd.cfg->node.listen != NULL &&
@@ -257,11 +284,14 @@ main(int argc, char **argv)
 	uv_signal_start(&zcd.sig_term, main_on_signal, SIGTERM);
 	uv_signal_start(&zcd.sig_int, main_on_signal, SIGINT);
 	uv_signal_start(&zcd.sig_hup, main_on_signal, SIGHUP);
-	zc_log_info("zcsyncd %s (%s) node %s %s%s: plain TCP; bodies leave by "
+	zc_log_info("zcsyncd %s (%s) node %s %s%s: %s; bodies leave by "
 	    "%s and land by %s", zc_version(), zc_version_features(),
 	    zcd.cfg->node.name, zcd.listen_fd != -1 ? "listening on " :
 	    "not listening", zcd.listen_fd != -1 ? zc_addr_str(&zcd.bound,
-	    addr, sizeof addr) : "", zcd.no_zerocopy ? "read(2)" : "sendfile(2)",
+	    addr, sizeof addr) : "", zcd.tls != NULL ? "TLS 1.3 for pinned "
+	    "peers (kTLS where the kernel offers it, else user space), plain "
+	    "TCP on loopback" : "plain TCP (no node.identity)",
+	    zcd.no_zerocopy ? "read(2)" : "sendfile(2)",
 	    zcd.no_zerocopy ? "write(2): read/write (zero copy off)" :
 	    "splice(2)");
 	if (zcd_mirror_start_all(&zcd, err, sizeof err) != 0) {
@@ -280,6 +310,7 @@ main(int argc, char **argv)
 	}
 	uv_run(zcd.loop, UV_RUN_DEFAULT);
 	uv_loop_close(zcd.loop);
+	zc_tls_ctx_free(zcd.tls);
 	zc_config_free(zcd.cfg);
 	zc_log_info("stopped");
 	return (0);

@@ -84,6 +84,10 @@ link_report(void *arg, enum zc_send_event ev, const char *path,
 		/* Changes queued during the catch-up go now. */
 		zcd_mirror_arm(l->mirror);
 		break;
+	case ZC_SEND_SECURE:
+		zc_log_info("peer=%s set=%s: TLS 1.3 up; %s", l->peer,
+		    l->mirror->name, msg);
+		break;
 	case ZC_SEND_FAILED:
 		zc_log_info("peer=%s set=%s %s: %s", l->peer, l->mirror->name,
 		    zc_log_name(path, name, sizeof name), msg);
@@ -128,8 +132,9 @@ link_on_done(struct zc_send *s, int err, const char *why, void *arg)
 static void
 link_session(struct zcd_link *l, int fd)
 {
-	struct zc_send_opts	 opts;
-	char			 err[512];
+	struct zc_send_opts		 opts;
+	const struct zc_config_peer	*p;
+	char				 err[512];
 
 	/* Never catch up from a root that is not the one we watch. */
 	if (!zcd_mirror_root_ok(l->mirror, err, sizeof err)) {
@@ -148,14 +153,22 @@ link_session(struct zcd_link *l, int fd)
 	opts.report = link_report;
 	opts.next = link_next;
 	opts.arg = l;
+	/* A pinned peer is spoken to over TLS; the config allows the rest. */
+	p = zc_config_peer(l->mirror->zcd->cfg, l->peer);
+	if (p != NULL && p->nfpr > 0 && l->mirror->zcd->tls != NULL) {
+		opts.tls = l->mirror->zcd->tls;
+		opts.pins = (const uint8_t (*)[32])p->fpr;
+		opts.npins = p->nfpr;
+	}
 	l->state = ZCD_LINK_SYNCING;
 	if (zc_send_start(l->mirror->zcd->loop, fd, l->mirror->root_fd, &opts,
 	    link_on_done, l, &l->send, err, sizeof err) != 0) {
 		link_backoff(l, err);
 		return;
 	}
-	zc_log_info("peer=%s set=%s: connected; catching up", l->peer,
-	    l->mirror->name);
+	zc_log_info("peer=%s set=%s: connected (%s); catching up", l->peer,
+	    l->mirror->name, opts.tls != NULL ? "TLS" :
+	    "plain TCP: no pin for this peer");
 }
 
 static void

@@ -72,9 +72,21 @@ struct zcd_mirror {
 	struct zcd_mirror	*next;
 };
 
+#define ZCD_SNIFF_MS		10000	/* first byte by then */
+#define ZCD_SNIFF_PLAIN		1
+#define ZCD_SNIFF_TLS		2
+
+/* An accepted connection: first sniffed (TLS or plain?), then served. */
 struct zcd_session {
 	struct zcd		*zcd;		/* borrowed */
-	struct zc_recv		*recv;		/* owned */
+	struct zc_recv		*recv;		/* owned; once served */
+	int			 fd;		/* owned while sniffing */
+	uv_poll_t		 sniff;
+	uv_timer_t		 deadline;
+	int			 closes;
+	int			 verdict;	/* ZCD_SNIFF_*, 0 = drop */
+	int			 loopback;
+	char			 addr[64];
 	struct zcd_session	*prev, *next;
 };
 
@@ -83,6 +95,7 @@ struct zcd {
 	char			*config_file;	/* borrowed (argv) */
 	struct zc_config	*cfg;		/* owned; replaced on reload */
 	int			 no_zerocopy;
+	struct zc_tls_ctx	*tls;		/* owned; NULL without identity */
 
 	int			 listen_fd;	/* owned; -1 if not listening */
 	uv_poll_t		 listen_poll;
