@@ -18,19 +18,19 @@ zc_version_features(void)
 {
 	return (
 #ifdef HAVE_OPENSSL
-	    "+openssl"
+	    "+openssl +tls"
 #if defined(OPENSSL_NO_KTLS)
 	    " -ktls"
 #else
 	    " +ktls"
 #endif
 #else
-	    "-openssl -ktls"
+	    "-openssl -tls -ktls"
 #endif
 #ifdef HAVE_SYSTEMD
 	    " +systemd"
 #else
 	    " -systemd"
 #endif
-	    " -tls");
+	    );
 }
