@@ -11,5 +11,7 @@ struct zc_cmd_entry {
 
 extern const struct zc_cmd_entry zc_cmd_push_entry;
 extern const struct zc_cmd_entry zc_cmd_check_config_entry;
+extern const struct zc_cmd_entry zc_cmd_keygen_entry;
+extern const struct zc_cmd_entry zc_cmd_fingerprint_entry;
 
 #endif

@@ -72,7 +72,7 @@ const struct zc_config_key zc_config_keys[] = {
 	  .min = 1,
 	  .max = KEY_STRING_MAX,
 	  .flags = ZC_CONFIG_REQUIRED,
-	  .doc = "Absolute path of this node's certificate (PEM); "
+	  .doc = "Required in node.identity: this node's certificate (PEM); "
 	      "peers pin its SHA-256."
 	},
 	{ .name = "node.identity.key",
@@ -81,8 +81,8 @@ const struct zc_config_key zc_config_keys[] = {
 	  .min = 1,
 	  .max = KEY_STRING_MAX,
 	  .flags = ZC_CONFIG_REQUIRED,
-	  .doc = "Absolute path of its private key (PEM); a regular file "
-	      "no one else may read (mode 0600)."
+	  .doc = "Required in node.identity: its private key (PEM), a "
+	      "regular file no one else may read or write (0600)."
 	},
 	{ .name = "peers",
 	  .type = ZC_CONFIG_LIST,

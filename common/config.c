@@ -935,7 +935,7 @@ config_check_fprs(struct config_load *ld, const struct zc_config *cfg,
     const struct config_node *peers, const uint8_t *own)
 {
 	char				 kpath[CONFIG_KEYPATH_MAX];
-	char				 key[64];	/* peers[255].fingerprint */
+	char				 key[64];
 	const struct config_node	*v, *item;
 	const struct zc_config_peer	*p, *o;
 	size_t				 i, j, k, l;

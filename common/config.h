@@ -14,7 +14,7 @@
 #include "identity.h"
 
 #define ZC_CONFIG_DEFAULT_FILE	"/etc/zcsync/zcsync.yaml"
-#define ZC_CONFIG_FPR_MAX	2	/* pins per peer: old and new while rotating */
+#define ZC_CONFIG_FPR_MAX	2	/* pins per peer: two while rotating */
 
 struct zc_config_node {
 	char		*name;		/* owned; [A-Za-z0-9._-]{1,64} */

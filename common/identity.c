@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifdef HAVE_OPENSSL
@@ -44,7 +45,7 @@
 #define IDENTITY_PREFIX_LEN	7
 #define IDENTITY_NAME_MAX	64		/* ub-common-name, node.name */
 #define IDENTITY_FILE_MAX	(1024 * 1024)	/* a PEM file we will read */
-#define IDENTITY_DAYS		36525		/* 100 years */
+#define IDENTITY_YEARS		100
 #define IDENTITY_SERIAL_LEN	16		/* 128 random bits */
 #define IDENTITY_CERT_FILE	"cert.pem"
 #define IDENTITY_KEY_FILE	"key.pem"
@@ -323,9 +324,18 @@ identity_make_cert(EVP_PKEY *key, const char *name, X509 **xp)
 	X509		*x = NULL;
 	X509_NAME	*subj;
 	BIGNUM		*bn = NULL;
+	struct tm	 tm;
+	time_t		 now, until;
 	int		 r = -1;
 
 	*xp = NULL;
+	/* Calendar years: 29 February becomes 1 March (timegm(3)). */
+	now = time(NULL);
+	if (gmtime_r(&now, &tm) == NULL)
+		goto out;
+	tm.tm_year += IDENTITY_YEARS;
+	if ((until = timegm(&tm)) == (time_t)-1)
+		goto out;
 	if ((x = X509_new()) == NULL ||
 	    !X509_set_version(x, X509_VERSION_3))
 		goto out;
@@ -338,9 +348,8 @@ identity_make_cert(EVP_PKEY *key, const char *name, X509 **xp)
 	} while (BN_is_zero(bn));
 	if (BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) == NULL)
 		goto out;
-	if (X509_gmtime_adj(X509_getm_notBefore(x), 0) == NULL ||
-	    X509_time_adj_ex(X509_getm_notAfter(x), IDENTITY_DAYS, 0,
-	    NULL) == NULL)
+	if (ASN1_TIME_set(X509_getm_notBefore(x), now) == NULL ||
+	    ASN1_TIME_set(X509_getm_notAfter(x), until) == NULL)
 		goto out;
 	subj = X509_get_subject_name(x);
 	if (!X509_NAME_add_entry_by_txt(subj, "CN", MBSTRING_ASC,
@@ -408,7 +417,7 @@ out:
 	return (r);
 }
 
-/* The PEM text of what write() puts into a memory BIO: 0 or -1. */
+/* The bytes held by memory BIO bio (borrowed): 0 or -1. */
 static int
 identity_pem(BIO *bio, const char **datap, size_t *lenp)
 {
@@ -422,6 +431,16 @@ identity_pem(BIO *bio, const char **datap, size_t *lenp)
 	return (0);
 }
 
+/* "DIR/NAME: exists; not overwriting it" or "DIR/NAME: strerror". */
+static void
+identity_file_error(int r, char *err, size_t errlen, const char *dir,
+    const char *name)
+{
+	if (errlen > 0)
+		snprintf(err, errlen, "%s/%s: %s", dir, name, r == -EEXIST ?
+		    "exists; not overwriting it" : strerror(-r));
+}
+
 /* Write DIR/cert.pem and DIR/key.pem for a new identity called name. */
 int
 zc_identity_generate(const char *dir, const char *name,
@@ -432,8 +451,8 @@ zc_identity_generate(const char *dir, const char *name,
 	EVP_PKEY		*key = NULL;
 	X509			*x = NULL;
 	BIO			*kbio = NULL, *cbio = NULL;
-	const char		*kdata, *cdata;
-	size_t			 klen, clen, nlen = strlen(name);
+	const char		*kdata = NULL, *cdata;
+	size_t			 klen = 0, clen, nlen = strlen(name);
 	uint8_t			 tmp[ZC_FPR_LEN];
 	int			 dfd = -1, key_written = 0, r;
 
@@ -473,17 +492,13 @@ zc_identity_generate(const char *dir, const char *name,
 	/* The key first: a lone certificate must never be left behind. */
 	if ((r = identity_write(dfd, IDENTITY_KEY_FILE, 0600, kdata,
 	    klen)) != 0) {
-		identity_error(r, err, errlen, dir, "%s: %s",
-		    IDENTITY_KEY_FILE, r == -EEXIST ? "exists; not "
-		    "overwriting it" : strerror(-r));
+		identity_file_error(r, err, errlen, dir, IDENTITY_KEY_FILE);
 		goto out;
 	}
 	key_written = 1;
 	if ((r = identity_write(dfd, IDENTITY_CERT_FILE, 0644, cdata,
 	    clen)) != 0) {
-		identity_error(r, err, errlen, dir, "%s: %s",
-		    IDENTITY_CERT_FILE, r == -EEXIST ? "exists; not "
-		    "overwriting it" : strerror(-r));
+		identity_file_error(r, err, errlen, dir, IDENTITY_CERT_FILE);
 		goto out;
 	}
 	if (fsync(dfd) == -1) {
@@ -499,6 +514,9 @@ zc_identity_generate(const char *dir, const char *name,
 out:
 	if (r != 0 && key_written)
 		unlinkat(dfd, IDENTITY_KEY_FILE, 0);
+	/* The private key's PEM text is not left in freed memory. */
+	if (kdata != NULL)
+		OPENSSL_cleanse((void *)kdata, klen);
 	BIO_free(kbio);
 	BIO_free(cbio);
 	X509_free(x);
@@ -542,12 +560,11 @@ zc_identity_check(const char *cert, const char *key, char *err,
 		    "chmod 600 it", (unsigned int)mode);
 		goto out;
 	}
-	if (geteuid() == 0 && st.st_uid != 0) {
-		r = identity_error(-EPERM, err, errlen, key,
-		    "private key is owned by uid %u, not root; chown root it",
-		    (unsigned int)st.st_uid);
-		goto out;
-	}
+	/*
+	 * No owner rule: the service runs as its own user (systemd
+	 * User=zcsync) and owns its key, while root may check the config.
+	 * Mode 0600 keeps everyone else out.
+	 */
 	if ((bio = BIO_new_mem_buf(buf, (int)len)) != NULL)
 		pkey = PEM_read_bio_PrivateKey(bio, NULL,
 		    identity_no_passphrase, NULL);

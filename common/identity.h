@@ -40,9 +40,8 @@ int	zc_identity_generate(const char *dir, const char *name,
 
 /*
  * Check a configured identity: the key file exists, is a regular file not
- * readable or writable by group or others (and, when we are root, owned by
- * root), the certificate parses, and the key matches it.  0 or -errno with
- * err saying which file and why.
+ * readable or writable by group or others, the certificate parses, and the
+ * key matches it.  0 or -errno with err saying which file and why.
  */
 int	zc_identity_check(const char *cert, const char *key, char *err,
 	    size_t errlen);

@@ -47,6 +47,7 @@ struct zc_recv {
 	char			 addr[64];
 	uint64_t		 peer_features;
 	int			 root_fd;	/* owned */
+	char			*root;		/* owned; the root's path */
 	int			 land_flags;
 	uint64_t		 last_seq;
 	int			 dry_run;
@@ -198,6 +199,7 @@ recv_on_push(struct zc_recv *r, struct zc_rd *rd)
 	if (code != ZC_OK)
 		return (recv_refuse(r, code, "peer \"%s\" may not push to set "
 		    "\"%s\"", r->peer, r->set));
+	r->root = xstrdup(t.root);
 	if ((r->root_fd = zc_path_open_root(t.root)) < 0) {
 		error = r->root_fd;
 		r->root_fd = -1;
@@ -474,6 +476,18 @@ recv_on_rename(struct zc_recv *r, struct zc_rd *rd)
 	    zc_path_check(ent.target, ent.target_len, to, sizeof to) != 0)
 		return (recv_ack(r, ent.seq, ZC_E_PATH, "(rename)", 0));
 	error = zc_land_rename(r->root_fd, from, to, r->land_flags);
+	if (error == -ENOENT) {
+		/*
+		 * We never had the old name (an editor's temp file, say):
+		 * not a failure; the sender sends the new name whole.
+		 */
+		zc_log_debug("peer=%s set=%s: rename of %s: no such entry here",
+		    r->peer, r->set, recv_name(r, from, strlen(from)));
+		if (zc_proto_put_ack(r->conn->out, ent.seq, ZC_E_IO,
+		    "no such entry") != 0)
+			return (-ENOBUFS);
+		return (0);
+	}
 	return (recv_ack(r, ent.seq, zc_land_code(error),
 	    recv_name(r, to, strlen(to)), error));
 }
@@ -651,6 +665,24 @@ zc_recv_close(struct zc_recv *r)
 		zc_conn_close(r->conn, -ECANCELED);
 }
 
+const char *
+zc_recv_peer(const struct zc_recv *r)
+{
+	return (r->root_fd != -1 ? r->peer : NULL);
+}
+
+const char *
+zc_recv_set(const struct zc_recv *r)
+{
+	return (r->root_fd != -1 ? r->set : NULL);
+}
+
+const char *
+zc_recv_root(const struct zc_recv *r)
+{
+	return (r->root != NULL ? r->root : "");
+}
+
 const struct zc_recv_stats *
 zc_recv_stats(const struct zc_recv *r)
 {
@@ -664,6 +696,7 @@ zc_recv_free(struct zc_recv *r)
 		return;
 	if (r->root_fd != -1)
 		close(r->root_fd);
+	free(r->root);
 	zc_manifest_free(r->man);
 	zc_manifest_free(r->dirs);
 	free(r);

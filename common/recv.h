@@ -60,6 +60,10 @@ int	zc_recv_start(uv_loop_t *, int sock, const char *addr,
 /* Close it now (shutdown): the done callback follows. */
 void	zc_recv_close(struct zc_recv *);
 const struct zc_recv_stats *zc_recv_stats(const struct zc_recv *);
+/* Who pushes into which set (NULL before PUSH was accepted). */
+const char *zc_recv_peer(const struct zc_recv *);
+const char *zc_recv_set(const struct zc_recv *);
+const char *zc_recv_root(const struct zc_recv *);
 void	zc_recv_free(struct zc_recv *);
 
 #endif

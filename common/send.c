@@ -909,6 +909,16 @@ send_on_manifest_end(struct zc_send *s, struct zc_rd *rd)
 	if (zc_proto_get_manifest_end(rd, &count) != 0 ||
 	    count != s->dst->n)
 		return (send_fail(s, -EPROTO, "MANIFEST_END count mismatch"));
+	/*
+	 * A source with nothing in it, asked to delete a receiver that has
+	 * things, is far likelier an unmounted disk or a wrong path than a
+	 * wish to erase the peer: refuse (Syncthing's .stfolder rule).
+	 */
+	if ((s->opts.flags & ZC_PUSH_DELETE) && s->src->n == 0 &&
+	    s->dst->n > 0)
+		return (send_fail(s, -ENOTEMPTY, "refusing to delete all %zu "
+		    "entries on the receiver: the source is empty (unmounted?)",
+		    s->dst->n));
 	send_plan(s);
 	if (s->opts.flags & ZC_PUSH_DRY_RUN) {
 		send_plan_report(s);

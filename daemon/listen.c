@@ -287,6 +287,33 @@ zcd_listen_stop(struct zcd *zcd)
 	uv_close((uv_handle_t *)&zcd->listen_poll, listen_on_closed);
 }
 
+/*
+ * After a reload: a session whose peer may no longer write into its set
+ * (accept_from changed, the set is gone) ends now, not when it idles out;
+ * a live session never would.
+ */
+void
+zcd_sessions_recheck(struct zcd *zcd)
+{
+	struct zcd_session	*ss;
+	struct zc_recv_target	 t;
+	const char		*peer, *set;
+
+	for (ss = zcd->sessions; ss != NULL; ss = ss->next) {
+		if (ss->recv == NULL ||
+		    (peer = zc_recv_peer(ss->recv)) == NULL ||
+		    (set = zc_recv_set(ss->recv)) == NULL)
+			continue;
+		memset(&t, 0, sizeof t);
+		if (listen_auth(zcd, peer, set, &t) == ZC_OK &&
+		    strcmp(t.root, zc_recv_root(ss->recv)) == 0)
+			continue;
+		zc_log_info("peer=%s set=%s: no longer allowed after the "
+		    "reload: closing its connection", peer, set);
+		zc_recv_close(ss->recv);
+	}
+}
+
 void
 zcd_sessions_close(struct zcd *zcd)
 {

@@ -148,6 +148,7 @@ main_reload(struct zcd *zcd)
 	zc_config_free(zcd->cfg);
 	zcd->cfg = cfg;
 	zcd_mirror_reload(zcd);
+	zcd_sessions_recheck(zcd);
 	zc_log_info("reloaded %s: %zu peers, %zu sets", zcd->config_file,
 	    cfg->npeers, cfg->nsets);
 }

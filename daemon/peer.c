@@ -124,6 +124,11 @@ link_on_done(struct zc_send *s, int err, const char *why, void *arg)
 		link_dial(l);
 		return;
 	}
+	if (err == -ENOTEMPTY) {
+		/* The empty-source guard (send.c): stop, do not retry. */
+		zcd_mirror_stop(l->mirror, why);
+		return;
+	}
 	snprintf(line, sizeof line, "connection ended: %s",
 	    why[0] ? why : (err ? strerror(-err) : "closed"));
 	link_backoff(l, line);

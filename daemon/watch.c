@@ -403,8 +403,14 @@ watch_event(struct zcd_watch *w, const struct inotify_event *ev)
 	int			 is_dir = (ev->mask & IN_ISDIR) != 0;
 
 	if (ev->mask & IN_Q_OVERFLOW) {
+		/*
+		 * Events were lost: directories made or moved meanwhile have
+		 * no watch or a stale name.  Walk again (an existing watch
+		 * keeps its wd and gets its current name), then rescan.
+		 */
 		zc_log_warn("set %s: inotify queue overflowed: rescanning",
 		    w->set);
+		(void)watch_add_tree(w, w->root_fd, "", 0);
 		w->cb(w->arg, ZCD_WATCH_RESCAN, NULL, NULL);
 		return;
 	}

@@ -129,5 +129,6 @@ void	zcd_link_stop(struct zcd_link *);
 int	zcd_listen_start(struct zcd *, char *err, size_t errlen);
 void	zcd_listen_stop(struct zcd *);
 void	zcd_sessions_close(struct zcd *);
+void	zcd_sessions_recheck(struct zcd *);
 
 #endif

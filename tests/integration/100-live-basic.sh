@@ -108,6 +108,15 @@ printf 'one\ntwo\n' >"$src/edited"
 step "file to edit"
 sed -i 's/two/three/' "$src/edited"
 step "sed -i"
+# The same while alpha is busy (stopped here): it then sees the temporary
+# file's creation and its rename at once, so the RENAME names a file beta
+# never had.  alpha falls back to sending the new name whole; neither side
+# may count that as an error.
+kill -STOP "${DAEMON_PID[alpha]}"
+sed -i 's/three/four/' "$src/edited"
+ln -sfn edited "$src/sym"
+kill -CONT "${DAEMON_PID[alpha]}"
+step "sed -i and ln -sfn while alpha is busy"
 
 # A tree of 1,000 files renamed as a whole: beta renames it too, so every
 # file keeps its inode there; a resend would land new inodes.

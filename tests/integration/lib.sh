@@ -470,15 +470,22 @@ trees_same()
 
 # wait_tree_equal SRC DST [SECONDS]: poll (bounded, default 20 s) until
 # DST mirrors SRC, then check it with tree_equal (which fails the test
-# with the difference if the time ran out).
+# with the difference if the time ran out).  The polls start 0.05 s apart
+# and back off to 0.5 s, so that comparing a large tree does not compete
+# with the transfer it waits for.
 wait_tree_equal()
 {
-	local secs=${3:-20} i end
+	local secs=${3:-20} i end nap=0.05
 
 	end=$((EPOCHSECONDS + secs))
-	for ((i = 0; i < secs * 10 && EPOCHSECONDS <= end; i++)); do
+	for ((i = 0; i < secs * 20 && EPOCHSECONDS <= end; i++)); do
 		trees_same "$1" "$2" && break
-		sleep 0.1
+		sleep "$nap"
+		case $nap in
+		0.05)	nap=0.1 ;;
+		0.1)	nap=0.2 ;;
+		*)	nap=0.5 ;;
+		esac
 	done
 	tree_equal "$1" "$2"
 }

@@ -24,6 +24,19 @@
 
 #define NODE	"node:\n  name: alpha\n"
 
+/* Pins: the same one in two forms, two others, and a bad one. */
+#define PIN_A \
+	"sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+#define PIN_A_COLONS \
+	"BA:78:16:BF:8F:01:CF:EA:41:41:40:DE:5D:AE:22:23:B0:03:61:A3:96:17:" \
+	"7A:9C:B4:10:FF:61:F2:00:15:AD"
+#define PIN_B \
+	"sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define PIN_C \
+	"248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+#define PIN_BAD \
+	"sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85g"
+
 struct test_dir {
 	char	dir[64];
 	char	file[128];
@@ -206,19 +219,72 @@ static const struct error_case error_cases[] = {
 	  "4:11: peers[0].name: same as node.name (\"alpha\")" },
 	{ "listen beyond loopback",
 	  "node:\n  name: alpha\n  listen: 0.0.0.0:7400\n",
-	  "3:11: node.listen: "
-	  "plain TCP beyond loopback needs node.insecure: true (no TLS yet)" },
+	  "3:11: node.listen: plain TCP beyond loopback needs "
+	  "node.insecure: true (for TLS, set node.identity)" },
 	{ "listen on an IPv6 address beyond loopback",
 	  "node:\n  name: alpha\n  listen: \"[2001:db8::1]:7400\"\n",
-	  "3:11: node.listen: "
-	  "plain TCP beyond loopback needs node.insecure: true (no TLS yet)" },
+	  "3:11: node.listen: plain TCP beyond loopback needs "
+	  "node.insecure: true (for TLS, set node.identity)" },
 	{ "pushing to a peer beyond loopback",
 	  NODE "peers:\n  - name: beta\n    address: 127.0.0.1:7401\n"
 	  "  - name: gamma\n    address: 192.0.2.7:7400\n"
 	  "sets:\n  - name: site\n    path: /srv/site\n"
 	  "    push_to: [beta, gamma]\n",
-	  "7:14: peers[1].address: "
-	  "plain TCP beyond loopback needs node.insecure: true (no TLS yet)" },
+	  "7:14: peers[1].address: plain TCP beyond loopback needs "
+	  "node.insecure: true (for TLS, give the peer a fingerprint)" },
+	{ "identity without a key",
+	  "node:\n  name: alpha\n  identity:\n    cert: /etc/zc/cert.pem\n",
+	  "4:5: node.identity.key: is required" },
+	{ "identity is empty",
+	  "node:\n  name: alpha\n  identity: {}\n",
+	  "3:13: node.identity.cert: is required" },
+	{ "identity with a relative path",
+	  "node:\n  name: alpha\n  identity: {cert: cert.pem, key: /k}\n",
+	  "3:20: node.identity.cert: must be an absolute path" },
+	{ "identity with an unknown key",
+	  "node:\n  name: alpha\n  identity: {cert: /c, key: /k, ca: /a}\n",
+	  "3:33: node.identity.ca: unknown key" },
+	{ "identity is a string",
+	  "node:\n  name: alpha\n  identity: /etc/zc/cert.pem\n",
+	  "3:13: node.identity: must be a mapping" },
+	{ "pin too short",
+	  NODE "peers:\n  - name: beta\n    fingerprint: sha256:ab12\n",
+	  "5:18: peers[0].fingerprint: "
+	  "must be a SHA-256 pin: 64 hex digits, e.g. sha256:ab12..." },
+	{ "pin with a non-hex digit, second in a list",
+	  NODE "peers:\n  - name: beta\n    fingerprint:\n      - " PIN_A "\n"
+	  "      - " PIN_BAD "\n",
+	  "7:9: peers[0].fingerprint[1]: "
+	  "must be a SHA-256 pin: 64 hex digits, e.g. sha256:ab12..." },
+	{ "pin is a number",
+	  NODE "peers:\n  - name: beta\n    fingerprint: [12]\n",
+	  "5:19: peers[0].fingerprint[0]: "
+	  "must be a SHA-256 pin: 64 hex digits, e.g. sha256:ab12..." },
+	{ "pin is null",
+	  NODE "peers:\n  - name: beta\n    fingerprint: ~\n",
+	  "5:18: peers[0].fingerprint: "
+	  "must be a pin or a list of 1 to 2 pins" },
+	{ "pins are a mapping",
+	  NODE "peers:\n  - name: beta\n    fingerprint: {a: b}\n",
+	  "5:18: peers[0].fingerprint: "
+	  "must be a pin or a list of 1 to 2 pins" },
+	{ "no pins",
+	  NODE "peers:\n  - name: beta\n    fingerprint: []\n",
+	  "5:18: peers[0].fingerprint: must be a list of 1 to 2 pins" },
+	{ "three pins",
+	  NODE "peers:\n  - name: beta\n    fingerprint: [" PIN_A ", " PIN_B
+	  ", " PIN_C "]\n",
+	  "5:18: peers[0].fingerprint: must be a list of 1 to 2 pins" },
+	{ "the same pin twice for one peer, in two forms",
+	  NODE "peers:\n  - name: beta\n    fingerprint:\n      - " PIN_A "\n"
+	  "      - " PIN_A_COLONS "\n",
+	  "7:9: peers[0].fingerprint[1]: "
+	  "same pin as peers[0].fingerprint[0]" },
+	{ "pins without an identity of our own",
+	  NODE "peers:\n  - name: beta\n  - name: gamma\n"
+	  "    fingerprint: " PIN_A "\n",
+	  "6:18: peers[1].fingerprint: "
+	  "needs node.identity (this node's own certificate)" },
 	{ "alias",
 	  "node: &n\n  name: alpha\nsets: *n\n",
 	  "3:7: aliases (*n) are not allowed" },
@@ -572,6 +638,8 @@ test_minimal(void **state)
 	assert_null(cfg->node.listen);
 	assert_null(cfg->node.control);
 	assert_int_equal(cfg->node.insecure, 0);
+	assert_null(cfg->node.cert);
+	assert_null(cfg->node.key);
 	assert_int_equal(cfg->npeers, 0);
 	assert_null(cfg->peers);
 	assert_int_equal(cfg->nsets, 0);
@@ -580,9 +648,196 @@ test_minimal(void **state)
 
 	assert_int_equal(load_text(t, text, strlen(text), &cfg, err,
 	    sizeof(err)), 0);
+	assert_int_equal(cfg->peers[0].nfpr, 0);
 	assert_int_equal(cfg->sets[0].fsync, 1);
 	assert_true(zc_config_set_accepts(&cfg->sets[0], "far"));
 	zc_config_free(cfg);
+}
+
+/*
+ * A new identity in t->dir/sub: its files' paths in cert and key (each
+ * ID_PATH_MAX bytes) and its pin in fpr.
+ */
+#define ID_PATH_MAX	256
+
+static void
+make_identity(struct test_dir *t, const char *sub, char *cert, char *key,
+    uint8_t fpr[ZC_FPR_LEN])
+{
+	char	dir[96], err[512];
+	int	r;
+
+	snprintf(dir, sizeof(dir), "%s/%s", t->dir, sub);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	r = zc_identity_generate(dir, sub, fpr, err, sizeof(err));
+	if (r != 0)
+		print_error("%s\n", err);
+	assert_int_equal(r, 0);
+	snprintf(cert, ID_PATH_MAX, "%s/cert.pem", dir);
+	snprintf(key, ID_PATH_MAX, "%s/key.pem", dir);
+}
+
+static void
+remove_identity(struct test_dir *t, const char *sub)
+{
+	char	file[192];
+
+	snprintf(file, sizeof(file), "%s/%s/cert.pem", t->dir, sub);
+	unlink(file);
+	snprintf(file, sizeof(file), "%s/%s/key.pem", t->dir, sub);
+	unlink(file);
+	snprintf(file, sizeof(file), "%s/%s", t->dir, sub);
+	rmdir(file);
+}
+
+/*
+ * The identity's head: node alpha on 0.0.0.0:7400 with cert and key, then
+ * the peers.  The cert value is at 5:11, the key at 6:10.
+ */
+#define ID_HEAD \
+	"node:\n  name: alpha\n  listen: 0.0.0.0:7400\n  identity:\n" \
+	"    cert: %s\n    key: %s\npeers:\n"
+
+/* Load text and expect the error "LINE:COL: rest" (printf-formatted). */
+static void __attribute__((format(printf, 3, 4)))
+expect_error(struct test_dir *t, const char *text, const char *fmt, ...)
+{
+	struct zc_config	*cfg = (struct zc_config *)1;
+	char			 err[2048], want[2048], rest[1024];
+	va_list			 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rest, sizeof(rest), fmt, ap);
+	va_end(ap);
+	snprintf(want, sizeof(want), "%s:%s", t->file, rest);
+	assert_int_equal(load_text(t, text, strlen(text), &cfg, err,
+	    sizeof(err)), -EINVAL);
+	assert_null(cfg);
+	assert_string_equal(err, want);
+}
+
+/*
+ * node.identity and peers[].fingerprint with real files: what loads and is
+ * stored, the identity's files checked at load time, pins unique, and the
+ * plain-TCP rule as TLS changes it.
+ */
+static void
+test_identity(void **state)
+{
+	struct test_dir		*t = *state;
+	struct zc_config	*cfg;
+	char			 cert[ID_PATH_MAX], key[ID_PATH_MAX];
+	char			 ocert[ID_PATH_MAX], okey[ID_PATH_MAX];
+	char			 pin[ZC_FPR_STRLEN], opin[ZC_FPR_STRLEN];
+	char			 text[4096], err[1024], missing[128];
+	uint8_t			 fpr[ZC_FPR_LEN], ofpr[ZC_FPR_LEN];
+	int			 r;
+
+	make_identity(t, "alpha", cert, key, fpr);
+	make_identity(t, "beta", ocert, okey, ofpr);
+	zc_identity_fpr_str(fpr, pin, sizeof(pin));
+	zc_identity_fpr_str(ofpr, opin, sizeof(opin));
+
+	/*
+	 * Loads: listening beyond loopback, pushing to a pinned peer beyond
+	 * loopback, one pin as a string, two as a list in two forms; a peer
+	 * that only dials us needs no pin, nor one on loopback.
+	 */
+	snprintf(text, sizeof(text), ID_HEAD
+	    "  - name: beta\n    address: 192.0.2.1:7400\n"
+	    "    fingerprint: %s\n"
+	    "  - name: gamma\n    address: \"[2001:db8::7]:7400\"\n"
+	    "    fingerprint: [" PIN_A_COLONS ", %s]\n"
+	    "  - name: delta\n"
+	    "  - name: local\n    address: 127.0.0.1:7401\n"
+	    "sets:\n  - name: site\n    path: /srv/site\n"
+	    "    push_to: [beta, gamma, local]\n    accept_from: [delta]\n",
+	    cert, key, opin, PIN_B);
+	r = load_text(t, text, strlen(text), &cfg, err, sizeof(err));
+	if (r != 0)
+		print_error("%s\n", err);
+	assert_int_equal(r, 0);
+	assert_string_equal(cfg->node.cert, cert);
+	assert_string_equal(cfg->node.key, key);
+	assert_int_equal(cfg->peers[0].nfpr, 1);
+	assert_memory_equal(cfg->peers[0].fpr[0], ofpr, ZC_FPR_LEN);
+	assert_int_equal(cfg->peers[1].nfpr, 2);
+	assert_int_equal(zc_identity_fpr_parse(PIN_A, fpr), 0);
+	assert_memory_equal(cfg->peers[1].fpr[0], fpr, ZC_FPR_LEN);
+	assert_int_equal(zc_identity_fpr_parse(PIN_B, fpr), 0);
+	assert_memory_equal(cfg->peers[1].fpr[1], fpr, ZC_FPR_LEN);
+	assert_int_equal(cfg->peers[2].nfpr, 0);
+	assert_int_equal(cfg->peers[3].nfpr, 0);
+	zc_config_free(cfg);
+
+	/* The same pin on two peers. */
+	snprintf(text, sizeof(text), ID_HEAD
+	    "  - name: beta\n    fingerprint: [" PIN_A ", %s]\n"
+	    "  - name: gamma\n    fingerprint: " PIN_B "\n"
+	    "  - name: delta\n    fingerprint: [" PIN_C ", %s]\n",
+	    cert, key, opin, opin);
+	expect_error(t, text, "13:85: peers[2].fingerprint[1]: "
+	    "same pin as peers[0]");
+	snprintf(text, sizeof(text), ID_HEAD
+	    "  - name: beta\n    fingerprint: [" PIN_C ", %s]\n"
+	    "  - name: gamma\n    fingerprint: " PIN_C "\n",
+	    cert, key, opin);
+	expect_error(t, text, "11:18: peers[1].fingerprint: "
+	    "same pin as peers[0]");
+
+	/* A peer pinned to this node's own certificate. */
+	snprintf(text, sizeof(text), ID_HEAD
+	    "  - name: beta\n    fingerprint: %s\n", cert, key, pin);
+	expect_error(t, text, "9:18: peers[0].fingerprint: "
+	    "same pin as node.identity.cert (this node's own)");
+
+	/* A peer without a pin is still plain TCP: beyond loopback, refused. */
+	snprintf(text, sizeof(text), ID_HEAD
+	    "  - name: beta\n    address: 192.0.2.1:7400\n"
+	    "sets:\n  - name: site\n    path: /srv/site\n    push_to: [beta]\n",
+	    cert, key);
+	expect_error(t, text, "9:14: peers[0].address: plain TCP beyond "
+	    "loopback needs node.insecure: true (for TLS, give the peer a "
+	    "fingerprint)");
+	/* ... unless the node says insecure. */
+	snprintf(text, sizeof(text),
+	    "node:\n  name: alpha\n  listen: 0.0.0.0:7400\n  insecure: true\n"
+	    "  identity: {cert: %s, key: %s}\n"
+	    "peers:\n  - name: beta\n    address: 192.0.2.1:7400\n"
+	    "sets:\n  - name: site\n    path: /srv/site\n    push_to: [beta]\n",
+	    cert, key);
+	assert_int_equal(load_text(t, text, strlen(text), &cfg, err,
+	    sizeof(err)), 0);
+	zc_config_free(cfg);
+
+	/* The key file: readable by others, then another identity's key. */
+	assert_int_equal(chmod(key, 0644), 0);
+	snprintf(text, sizeof(text), ID_HEAD "  - name: beta\n", cert, key);
+	expect_error(t, text, "6:10: node.identity.key: %s: private key is "
+	    "readable by others (mode 0644); chmod 600 it", key);
+	assert_int_equal(chmod(key, 0600), 0);
+	snprintf(text, sizeof(text), ID_HEAD "  - name: beta\n", cert, okey);
+	expect_error(t, text, "6:10: node.identity.key: %s: private key does "
+	    "not match the certificate %s", okey, cert);
+
+	/* Missing files, named at their own key. */
+	snprintf(missing, sizeof(missing), "%s/missing.pem", t->dir);
+	snprintf(text, sizeof(text), ID_HEAD "  - name: beta\n", missing, key);
+	expect_error(t, text, "5:11: node.identity.cert: %s: certificate: "
+	    "No such file or directory", missing);
+	snprintf(text, sizeof(text), ID_HEAD "  - name: beta\n", cert, missing);
+	expect_error(t, text, "6:10: node.identity.key: %s: private key: "
+	    "No such file or directory", missing);
+	/* A key where the certificate should be. */
+	snprintf(text, sizeof(text), ID_HEAD "  - name: beta\n", key, key);
+	expect_error(t, text, "6:10: node.identity.key: %s: not a PEM "
+	    "certificate", key);
+	snprintf(text, sizeof(text), ID_HEAD "  - name: beta\n", okey, key);
+	expect_error(t, text, "5:11: node.identity.cert: %s: not a PEM "
+	    "certificate", okey);
+
+	remove_identity(t, "alpha");
+	remove_identity(t, "beta");
 }
 
 /* The shipped example loads and says what the README promises. */
@@ -622,6 +877,30 @@ test_example(void **state)
 	zc_config_free(cfg);
 }
 
+/* The other example, beta, loads too, with no identity. */
+static void
+test_example_beta(void **state)
+{
+	struct zc_config	*cfg;
+	const char		*top;
+	char			 file[4096], err[1024];
+	int			 r;
+
+	top = getenv("top_srcdir");
+	snprintf(file, sizeof(file), "%s/etc/zcsync-beta.yaml",
+	    top != NULL ? top : "../..");
+	if (access(file, R_OK) != 0)
+		snprintf(file, sizeof(file), "etc/zcsync-beta.yaml");
+	r = zc_config_load(file, &cfg, err, sizeof(err));
+	if (r != 0)
+		print_error("%s\n", err);
+	assert_int_equal(r, 0);
+	assert_string_equal(cfg->node.name, "beta");
+	assert_null(cfg->node.cert);
+	assert_int_equal(cfg->peers[0].nfpr, 0);
+	zc_config_free(cfg);
+}
+
 /* The key table is printed in full, one row per key. */
 static void
 test_print_keys(void **state)
@@ -642,6 +921,10 @@ test_print_keys(void **state)
 	assert_int_equal(rows, zc_config_nkeys + 2);
 	assert_non_null(strstr(text, "| `sets[].fsync` | boolean | `true` |"));
 	assert_non_null(strstr(text, "| `node.name` | name"));
+	assert_non_null(strstr(text, "| `node.identity.key` | absolute path "
+	    "| required |"));
+	assert_non_null(strstr(text, "| `peers[].fingerprint` | pin or list "
+	    "of pins (1-2) | unset |"));
 	free(text);
 }
 
@@ -747,7 +1030,9 @@ main(void)
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_minimal),
+		cmocka_unit_test(test_identity),
 		cmocka_unit_test(test_example),
+		cmocka_unit_test(test_example_beta),
 		cmocka_unit_test(test_print_keys),
 		cmocka_unit_test(test_addr_good),
 		cmocka_unit_test(test_addr_bad),
