@@ -152,12 +152,18 @@ mirror_on_rescan(uv_timer_t *t)
 	char			 why[512];
 	size_t			 i;
 
+	/*
+	 * A lazy unmount (umount -l) sends no inotify event while we hold
+	 * the root open; a stat of the path a second sees it.
+	 */
 	if (!zcd_mirror_root_ok(m, why, sizeof why)) {
 		zcd_mirror_stop(m, why);
 		return;
 	}
-	if (m->watch != NULL && !m->watch->degraded)
+	if (m->watch == NULL || !m->watch->degraded ||
+	    uv_now(t->loop) - m->last_rescan < ZCD_RESCAN_MS)
 		return;
+	m->last_rescan = uv_now(t->loop);
 	for (i = 0; i < m->nlinks; i++)
 		zcd_link_resync(m->links[i]);
 }
@@ -239,8 +245,9 @@ mirror_start(struct zcd *zcd, const struct zc_config_set *cs, char *err,
 		}
 		m->links[m->nlinks++] = zcd_link_new(m, p->name, &p->addr);
 	}
-	uv_timer_start(&m->rescan, mirror_on_rescan, ZCD_RESCAN_MS,
-	    ZCD_RESCAN_MS);
+	m->last_rescan = uv_now(zcd->loop);
+	uv_timer_start(&m->rescan, mirror_on_rescan, ZCD_ROOT_CHECK_MS,
+	    ZCD_ROOT_CHECK_MS);
 	for (i = 0; i < m->nlinks; i++)
 		zcd_link_start(m->links[i]);
 	zc_log_info("set %s: watching %s (%zu directories), mirroring to %zu "

@@ -21,6 +21,7 @@
 #define ZCD_BACKOFF_MIN_MS	250	/* first retry after a failure */
 #define ZCD_BACKOFF_MAX_MS	30000	/* retries back off up to this */
 #define ZCD_RESCAN_MS		30000	/* rescans of a set out of watches */
+#define ZCD_ROOT_CHECK_MS	1000	/* is the root still the one we watch? */
 
 struct zcd_mirror;
 
@@ -63,7 +64,8 @@ struct zcd_mirror {
 	uint64_t		 settle_ms;
 	struct zcd_watch	*watch;		/* owned */
 	uv_timer_t		 flush;		/* debounce and settle */
-	uv_timer_t		 rescan;	/* when out of watches */
+	uv_timer_t		 rescan;	/* root check; rescans out of watches */
+	uint64_t		 last_rescan;
 	struct zcd_link		**links;	/* owned */
 	size_t			 nlinks;
 	char			*sig;		/* owned; see mirror_signature() */
