@@ -465,8 +465,13 @@ conn_read(struct zc_conn *c)
 		if (budget == 0)
 			return;
 		n = conn_fill(c);
-		if (n == -EAGAIN)
+		if (n == -EAGAIN) {
+			/* Between frames, nothing more in: the peer waits. */
+			if (c->ops->on_idle != NULL &&
+			    (r = c->ops->on_idle(c)) < 0)
+				zc_conn_close(c, r);
 			return;
+		}
 		if (n <= 0) {
 			/* EOF between frames is the owner's to judge. */
 			zc_conn_close(c, n == 0 ?

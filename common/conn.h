@@ -43,6 +43,8 @@ struct zc_conn_ops {
 	int	(*on_writable)(struct zc_conn *);
 	/* A body from zc_conn_send_body() is out; shrunk if padded. */
 	int	(*on_body_sent)(struct zc_conn *, int shrunk);
+	/* Input drained (may be NULL): nothing more to read for now. */
+	int	(*on_idle)(struct zc_conn *);
 	/* Closed (err 0 = orderly); the owner may free itself here. */
 	void	(*on_close)(struct zc_conn *, int err);
 };

@@ -137,13 +137,17 @@ zc_land_file_commit(struct zc_land_file *lf, int flags)
 		goto fail;
 	}
 	lf->tmp[0] = '\0';
-	if ((flags & ZC_LAND_FSYNC) && fsync(lf->dir_fd) == -1) {
+	if ((flags & ZC_LAND_FSYNC) && !(flags & ZC_LAND_DEFER_DIRSYNC) &&
+	    fsync(lf->dir_fd) == -1) {
 		error = -errno;
 		goto fail;
 	}
 	close(lf->fd);
+	lf->fd = -1;
+	if (flags & ZC_LAND_DEFER_DIRSYNC)
+		return (0);	/* the caller takes dir_fd and fsyncs it */
 	close(lf->dir_fd);
-	lf->fd = lf->dir_fd = -1;
+	lf->dir_fd = -1;
 	return (0);
 fail:
 	zc_land_file_abort(lf);

@@ -17,6 +17,7 @@
 
 #define ZC_LAND_FSYNC	0x1	/* fsync file, then the directory after rename */
 #define ZC_LAND_CHOWN	0x2	/* apply owners (we are root, the peer says so) */
+#define ZC_LAND_DEFER_DIRSYNC 0x4 /* commit: leave dir_fd open, unsynced */
 
 /*
  * Bodies up to this size land through a named temporary file (create,
@@ -46,7 +47,11 @@ struct zc_land_file {
  */
 int	zc_land_file_begin(struct zc_land_file *, int root_fd, const char *rel,
 	    const struct zc_meta *);
-/* Apply metadata, fsync, rename into place.  0 or -errno (then aborted). */
+/*
+ * Apply metadata, fsync, rename into place, fsync the directory.  0 or
+ * -errno (then aborted).  With ZC_LAND_DEFER_DIRSYNC the directory is not
+ * fsynced and lf->dir_fd stays open for the caller to fsync and close.
+ */
 int	zc_land_file_commit(struct zc_land_file *, int flags);
 /* Drop the temporary file; safe to call twice or after commit. */
 void	zc_land_file_abort(struct zc_land_file *);

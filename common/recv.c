@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -69,6 +70,17 @@ struct zc_recv {
 	 */
 	struct zc_manifest	*dirs;		/* owned */
 
+	/*
+	 * ACKs of files whose directory fsync is pending (one fsync for a run
+	 * of files in one directory, not one per file).
+	 */
+	int			 dsync_fd;	/* owned; -1 if none */
+	dev_t			 dsync_dev;
+	ino_t			 dsync_ino;
+	uint64_t		*dsync_seq;	/* owned */
+	char			**dsync_name;	/* owned */
+	size_t			 ndsync;
+
 	struct zc_recv_stats	 stats;
 	char			 name[1024];	/* recv_name()'s */
 };
@@ -78,11 +90,13 @@ static int	recv_on_frame(struct zc_conn *, const struct zc_frame_hdr *,
 static int	recv_on_body(struct zc_conn *, int);
 static int	recv_on_writable(struct zc_conn *);
 static void	recv_on_close(struct zc_conn *, int);
+static int	recv_on_idle(struct zc_conn *);
 
 static const struct zc_conn_ops recv_ops = {
 	.on_frame = recv_on_frame,
 	.on_body = recv_on_body,
 	.on_writable = recv_on_writable,
+	.on_idle = recv_on_idle,
 	.on_close = recv_on_close,
 };
 
@@ -115,9 +129,84 @@ recv_name(struct zc_recv *r, const char *path, size_t len)
 	return (zc_log_namen(path, len, r->name, sizeof r->name));
 }
 
+static int	recv_ack_now(struct zc_recv *, uint64_t, uint32_t, const char *,
+		    int);
+
+/*
+ * fsync the directory a run of files landed in, then send their ACKs:
+ * before any other ACK, so ACKs stay in order.  A failed fsync fails them
+ * all (never retried: SECURITY.md, fsyncgate); the sender resends them.
+ */
+static int
+recv_dsync_flush(struct zc_recv *r)
+{
+	size_t	i;
+	int	error = 0, rc = 0;
+
+	if (r->dsync_fd == -1)
+		return (0);
+	if (fsync(r->dsync_fd) == -1)
+		error = -errno;
+	close(r->dsync_fd);
+	r->dsync_fd = -1;
+	for (i = 0; i < r->ndsync; i++) {
+		if (rc == 0)
+			rc = recv_ack_now(r, r->dsync_seq[i], zc_land_code(error),
+			    r->dsync_name[i], error);
+		free(r->dsync_name[i]);
+	}
+	r->ndsync = 0;
+	return (rc);
+}
+
 /* Answer one entry; name is display-ready (recv_name()). */
 static int
 recv_ack(struct zc_recv *r, uint64_t seq, uint32_t code, const char *name,
+    int error)
+{
+	int	rc;
+
+	if ((rc = recv_dsync_flush(r)) != 0)
+		return (rc);
+	return (recv_ack_now(r, seq, code, name, error));
+}
+
+/* A landed file whose directory fsync waits: its ACK waits with it. */
+static int
+recv_ack_deferred(struct zc_recv *r, uint64_t seq, int dir_fd)
+{
+	struct stat	st;
+	int		rc;
+
+	if (fstat(dir_fd, &st) == -1) {
+		close(dir_fd);
+		return (recv_ack(r, seq, ZC_E_IO, r->file_path, -errno));
+	}
+	if (r->dsync_fd != -1 && (st.st_dev != r->dsync_dev ||
+	    st.st_ino != r->dsync_ino || r->ndsync >= ZC_RECV_DIRSYNC_MAX)) {
+		if ((rc = recv_dsync_flush(r)) != 0) {
+			close(dir_fd);
+			return (rc);
+		}
+	}
+	if (r->dsync_fd == -1) {
+		r->dsync_fd = dir_fd;
+		r->dsync_dev = st.st_dev;
+		r->dsync_ino = st.st_ino;
+		r->dsync_seq = xreallocarray(r->dsync_seq, ZC_RECV_DIRSYNC_MAX,
+		    sizeof *r->dsync_seq);
+		r->dsync_name = xreallocarray(r->dsync_name,
+		    ZC_RECV_DIRSYNC_MAX, sizeof *r->dsync_name);
+	} else
+		close(dir_fd);
+	r->dsync_seq[r->ndsync] = seq;
+	r->dsync_name[r->ndsync] = xstrdup(r->file_path);
+	r->ndsync++;
+	return (0);
+}
+
+static int
+recv_ack_now(struct zc_recv *r, uint64_t seq, uint32_t code, const char *name,
     int error)
 {
 	char	msg[ZC_PROTO_MSG_MAX];
@@ -396,7 +485,7 @@ recv_on_file_end(struct zc_recv *r, struct zc_rd *rd)
 {
 	uint64_t	seq;
 	uint32_t	status, code;
-	int		error = 0;
+	int		error = 0, dir_fd;
 
 	if (zc_proto_get_file_end(rd, &seq, &status) != 0 ||
 	    seq != r->file_seq)
@@ -417,11 +506,17 @@ recv_on_file_end(struct zc_recv *r, struct zc_rd *rd)
 		return (recv_ack(r, seq, zc_land_code(error), r->file_path,
 		    error));
 	}
-	error = zc_land_file_commit(&r->file, r->land_flags);
+	error = zc_land_file_commit(&r->file, r->land_flags |
+	    ((r->land_flags & ZC_LAND_FSYNC) ? ZC_LAND_DEFER_DIRSYNC : 0));
 	code = zc_land_code(error);
 	if (code == ZC_OK) {
 		r->stats.files++;
 		r->stats.bytes += r->file.meta.size;
+		if (r->land_flags & ZC_LAND_FSYNC) {
+			dir_fd = r->file.dir_fd;
+			r->file.dir_fd = -1;
+			return (recv_ack_deferred(r, seq, dir_fd));
+		}
 	}
 	return (recv_ack(r, seq, code, r->file_path, error));
 }
@@ -483,7 +578,7 @@ recv_on_rename(struct zc_recv *r, struct zc_rd *rd)
 		 */
 		zc_log_debug("peer=%s set=%s: rename of %s: no such entry here",
 		    r->peer, r->set, recv_name(r, from, strlen(from)));
-		if (zc_proto_put_ack(r->conn->out, ent.seq, ZC_E_IO,
+		if (recv_dsync_flush(r) != 0 || zc_proto_put_ack(r->conn->out, ent.seq, ZC_E_IO,
 		    "no such entry") != 0)
 			return (-ENOBUFS);
 		return (0);
@@ -500,6 +595,8 @@ recv_on_done(struct zc_recv *r, struct zc_rd *rd)
 
 	if (zc_proto_get_end(rd) != 0)
 		return (recv_refuse(r, ZC_E_PROTOCOL, "bad DONE"));
+	if ((error = recv_dsync_flush(r)) != 0)
+		return (error);
 	recv_apply_dirs(r);
 	memset(&sum, 0, sizeof sum);
 	sum.entries = r->stats.entries;
@@ -568,6 +665,17 @@ recv_on_frame(struct zc_conn *c, const struct zc_frame_hdr *hdr,
 	    hdr->type));
 }
 
+/*
+ * The sender has nothing more in flight for now (it may wait for ACKs
+ * before sending more): the directory fsync pending for a run of files
+ * happens now rather than at the next entry.
+ */
+static int
+recv_on_idle(struct zc_conn *c)
+{
+	return (recv_dsync_flush(c->data));
+}
+
 static void
 recv_on_close(struct zc_conn *c, int err)
 {
@@ -632,6 +740,7 @@ zc_recv_start(uv_loop_t *loop, int sock, const char *addr,
 	r->done_cb = done_cb;
 	r->done_arg = arg;
 	r->root_fd = -1;
+	r->dsync_fd = -1;
 	snprintf(r->addr, sizeof r->addr, "%s", addr);
 	if ((error = zc_conn_new(loop, sock, &recv_ops, r, opts->idle_ms,
 	    &r->conn)) != 0) {
@@ -696,6 +805,12 @@ zc_recv_free(struct zc_recv *r)
 		return;
 	if (r->root_fd != -1)
 		close(r->root_fd);
+	if (r->dsync_fd != -1)
+		close(r->dsync_fd);
+	while (r->ndsync > 0)
+		free(r->dsync_name[--r->ndsync]);
+	free(r->dsync_seq);
+	free(r->dsync_name);
 	free(r->root);
 	zc_manifest_free(r->man);
 	zc_manifest_free(r->dirs);

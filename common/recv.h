@@ -12,6 +12,12 @@
 
 #include "tls.h"
 
+/*
+ * Files landing one after another in one directory share its fsync: their
+ * ACKs wait (at most this many) until the run of files ends.
+ */
+#define ZC_RECV_DIRSYNC_MAX	1024
+
 /* HELLO and PUSH must arrive within this (a trickler holds no slot). */
 #define ZC_RECV_HANDSHAKE_MS	10000
 
