@@ -81,6 +81,7 @@ push_report(void *arg, enum zc_send_event ev, const char *path,
 			printf("# %s\n", msg);
 		break;
 	case ZC_SEND_LIVE:
+	case ZC_SEND_SYNCED:
 		break;		/* push is never live */
 	}
 }

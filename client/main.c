@@ -14,6 +14,9 @@ static const struct zc_cmd_entry *const cmd_table[] = {
 	&zc_cmd_check_config_entry,
 	&zc_cmd_keygen_entry,
 	&zc_cmd_fingerprint_entry,
+	&zc_cmd_status_entry,
+	&zc_cmd_sync_entry,
+	&zc_cmd_metrics_entry,
 };
 
 static void

@@ -46,7 +46,17 @@ const struct zc_config_key zc_config_keys[] = {
 	  .offset = offsetof(struct zc_config_node, control),
 	  .min = 1,
 	  .max = KEY_STRING_MAX,
-	  .doc = "Absolute path of the control socket."
+	  .doc = "Absolute path of the control socket (zcsync status, sync, "
+	      "metrics); unset: none."
+	},
+	{ .name = "node.metrics_listen",
+	  .type = ZC_CONFIG_ADDR,
+	  .offset = offsetof(struct zc_config_node, metrics_listen),
+	  .aux = offsetof(struct zc_config_node, metrics_addr),
+	  .min = 0,
+	  .max = 65535,
+	  .doc = "Numeric host:port for a Prometheus /metrics endpoint "
+	      "(plain HTTP; loopback unless node.insecure); unset: none."
 	},
 	{ .name = "node.insecure",
 	  .type = ZC_CONFIG_BOOL,

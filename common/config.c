@@ -1103,6 +1103,13 @@ config_check(struct config_load *ld, const struct zc_config *cfg,
 	 */
 	if (cfg->node.insecure)
 		return (0);
+	/* Metrics are plain HTTP whatever the identity: loopback only. */
+	if (cfg->node.metrics_listen != NULL &&
+	    !zc_addr_is_loopback(&cfg->node.metrics_addr)) {
+		n = config_get(node, "metrics_listen");
+		return (config_error(ld, &n->mark, "node.metrics_listen",
+		    "plain HTTP beyond loopback needs node.insecure: true"));
+	}
 	if (cfg->node.listen != NULL && cfg->node.cert == NULL &&
 	    !zc_addr_is_loopback(&cfg->node.listen_addr)) {
 		n = config_get(node, "listen");
@@ -1246,6 +1253,7 @@ zc_config_free(struct zc_config *cfg)
 	free(cfg->file);
 	free(cfg->node.name);
 	free(cfg->node.listen);
+	free(cfg->node.metrics_listen);
 	free(cfg->node.control);
 	free(cfg->node.cert);
 	free(cfg->node.key);

@@ -20,7 +20,9 @@ struct zc_config_node {
 	char		*name;		/* owned; [A-Za-z0-9._-]{1,64} */
 	char		*listen;	/* owned; NULL = do not listen */
 	struct zc_addr	 listen_addr;
-	char		*control;	/* owned; NULL if unset (later work) */
+	char		*control;	/* owned; NULL if unset */
+	char		*metrics_listen; /* owned; NULL if unset */
+	struct zc_addr	 metrics_addr;
 	int		 insecure;	/* plain TCP beyond loopback allowed */
 	char		*cert;		/* owned; node.identity.cert or NULL */
 	char		*key;		/* owned; node.identity.key or NULL */

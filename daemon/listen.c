@@ -52,6 +52,11 @@ listen_session_done(struct zc_recv *recv, int err, void *arg)
 {
 	struct zcd_session	*ss = arg;
 
+	if (zc_recv_set(recv) != NULL)
+		zcd_count_received(ss->zcd, zc_recv_set(recv),
+		    zc_recv_peer(recv), zc_recv_stats(recv), err != 0);
+	if (err == -EPROTO)
+		ss->zcd->proto_errors++;
 	listen_unlink(ss);
 	zc_recv_free(recv);
 	free(ss);
@@ -143,6 +148,7 @@ listen_on_sniff(uv_poll_t *h, int status, int events)
 		if (zcd->tls == NULL) {
 			zc_log_info("addr=%s: refused: TLS, but this node has "
 			    "no node.identity", ss->addr);
+			zcd->refused++;
 			listen_sniff_end(ss, 0);
 			return;
 		}
@@ -152,6 +158,7 @@ listen_on_sniff(uv_poll_t *h, int status, int events)
 	if (!ss->loopback && !zcd->cfg->node.insecure) {
 		zc_log_info("addr=%s: refused: plain TCP from beyond loopback "
 		    "(TLS required; node.insecure is false)", ss->addr);
+		zcd->refused++;
 		listen_sniff_end(ss, 0);
 		return;
 	}
@@ -200,6 +207,7 @@ listen_on_accept(uv_poll_t *h, int status, int events)
 		if (zcd->nsessions >= ZCD_MAX_SESSIONS || zcd->stopping) {
 			zc_log_info("addr=%s: refused: %u connections already",
 			    addr, zcd->nsessions);
+			zcd->refused++;
 			close(fd);
 			continue;
 		}

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -103,6 +104,8 @@ main_stop(struct zcd *zcd, int signum)
 	zc_log_info("%s: stopping; %u connections to close",
 	    strsignal(signum), zcd->nsessions);
 	zcd_listen_stop(zcd);
+	zcd_ctl_stop(zcd);
+	zcd_metrics_stop(zcd);
 	zcd_sessions_close(zcd);
 	zcd_mirror_stop_all(zcd);
 	uv_close((uv_handle_t *)&zcd->sig_term, main_on_closed);
@@ -295,6 +298,21 @@ main(int argc, char **argv)
 	    zcd.no_zerocopy ? "read(2)" : "sendfile(2)",
 	    zcd.no_zerocopy ? "write(2): read/write (zero copy off)" :
 	    "splice(2)");
+	zcd.started = time(NULL);
+	if ((zcd.cfg->node.control != NULL && zcd_ctl_start(&zcd,
+	    zcd.cfg->node.control, err, sizeof err) != 0) ||
+	    (zcd.cfg->node.metrics_listen != NULL && zcd_metrics_start(&zcd,
+	    &zcd.cfg->node.metrics_addr, err, sizeof err) != 0)) {
+		zc_log_err("%s", err);
+		main_stop(&zcd, SIGTERM);
+		uv_run(zcd.loop, UV_RUN_DEFAULT);
+		zc_tls_ctx_free(zcd.tls);
+		zc_config_free(zcd.cfg);
+		return (1);
+	}
+	if (zcd.metrics != NULL)
+		zc_log_info("metrics on http://%s/metrics (port %d)",
+		    zcd.cfg->node.metrics_listen, zcd_metrics_port(&zcd));
 	if (zcd_mirror_start_all(&zcd, err, sizeof err) != 0) {
 		zc_log_err("%s", err);
 		main_stop(&zcd, SIGTERM);

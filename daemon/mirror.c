@@ -135,6 +135,7 @@ mirror_on_event(void *arg, enum zcd_watch_event ev, const char *path,
 	case ZCD_WATCH_RESCAN:
 		for (i = 0; i < m->nlinks; i++)
 			zcd_link_resync(m->links[i]);
+		m->rescans++;
 		return;
 	case ZCD_WATCH_ROOT_LOST:
 		snprintf(why, sizeof why, "the root %s was deleted, moved or "
@@ -301,9 +302,11 @@ zcd_mirror_stop(struct zcd_mirror *m, const char *why)
 	if (m->stopped)
 		return;
 	m->stopped = 1;
-	if (why != NULL)
+	if (why != NULL) {
 		zc_log_err("set %s: stopped: %s; nothing more is sent for it "
 		    "until the daemon is restarted or reloaded", m->name, why);
+		snprintf(m->stop_reason, sizeof m->stop_reason, "%s", why);
+	}
 	for (i = 0; i < m->nlinks; i++)
 		zcd_link_stop(m->links[i]);
 	if (m->watch != NULL)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -53,6 +54,7 @@ link_backoff(struct zcd_link *l, const char *why)
 	zc_log_info("peer=%s set=%s: %s; retrying in %llu ms", l->peer,
 	    l->mirror->name, why, (unsigned long long)ms);
 	l->state = ZCD_LINK_BACKOFF;
+	l->backoff_until = uv_now(l->mirror->zcd->loop) + ms;
 	l->backoff_ms *= 2;
 	if (l->backoff_ms > ZCD_BACKOFF_MAX_MS)
 		l->backoff_ms = ZCD_BACKOFF_MAX_MS;
@@ -87,6 +89,10 @@ link_report(void *arg, enum zc_send_event ev, const char *path,
 	case ZC_SEND_SECURE:
 		zc_log_info("peer=%s set=%s: TLS 1.3 up; %s", l->peer,
 		    l->mirror->name, msg);
+		snprintf(l->path, sizeof l->path, "%s", msg);
+		break;
+	case ZC_SEND_SYNCED:
+		l->last_sync = time(NULL);
 		break;
 	case ZC_SEND_FAILED:
 		zc_log_info("peer=%s set=%s %s: %s", l->peer, l->mirror->name,
@@ -110,6 +116,9 @@ link_on_done(struct zc_send *s, int err, const char *why, void *arg)
 	char		 line[600];
 
 	l->send = NULL;
+	l->files_sent += zc_send_stats(s)->files;
+	l->bytes_sent += zc_send_stats(s)->bytes;
+	l->failures += zc_send_stats(s)->failed;
 	zc_send_free(s);
 	if (l->state == ZCD_LINK_STOPPING) {
 		zcd_link_stop(l);	/* the session was the last thing */
@@ -166,6 +175,9 @@ link_session(struct zcd_link *l, int fd)
 		opts.npins = p->nfpr;
 	}
 	l->state = ZCD_LINK_SYNCING;
+	l->sessions++;
+	snprintf(l->path, sizeof l->path, "%s", opts.tls != NULL ?
+	    "TLS (handshaking)" : "plain TCP: no pin for this peer");
 	if (zc_send_start(l->mirror->zcd->loop, fd, l->mirror->root_fd, &opts,
 	    link_on_done, l, &l->send, err, sizeof err) != 0) {
 		link_backoff(l, err);
@@ -279,6 +291,7 @@ zcd_link_resync(struct zcd_link *l)
 {
 	if (l->send != NULL) {
 		l->resync = 1;
+		l->resyncs++;
 		zc_send_close(l->send, -ECANCELED);
 	}
 	/* Not connected: the next connection catches up anyway. */
@@ -315,4 +328,25 @@ zcd_link_stop(struct zcd_link *l)
 	}
 	if (!uv_is_closing((uv_handle_t *)&l->timer))
 		uv_close((uv_handle_t *)&l->timer, link_on_closed);
+}
+
+uint64_t
+zcd_link_files(const struct zcd_link *l)
+{
+	return (l->files_sent + (l->send != NULL ?
+	    zc_send_stats(l->send)->files : 0));
+}
+
+uint64_t
+zcd_link_bytes(const struct zcd_link *l)
+{
+	return (l->bytes_sent + (l->send != NULL ?
+	    zc_send_stats(l->send)->bytes : 0));
+}
+
+uint64_t
+zcd_link_failures(const struct zcd_link *l)
+{
+	return (l->failures + (l->send != NULL ?
+	    zc_send_stats(l->send)->failed : 0));
 }

@@ -49,6 +49,21 @@ struct zcd_link {
 	int			 resync;	/* redo the catch-up */
 	int			 closes;
 	char			 last_error[256];
+	char			 path[160];	/* data path of the session */
+
+	/* For status and metrics; totals over all sessions so far. */
+	uint64_t		 files_sent, bytes_sent, failures;
+	uint64_t		 sessions, resyncs;
+	uint64_t		 backoff_until;	/* uv_now() */
+	time_t			 last_sync;	/* wall clock; 0 = never */
+};
+
+/* Received per (set, peer), over all sessions so far (status, metrics). */
+struct zcd_recv_count {
+	char			*set;		/* owned */
+	char			*peer;		/* owned */
+	uint64_t		 files, bytes, entries, failures, sessions;
+	struct zcd_recv_count	*next;
 };
 
 /* A set this node mirrors to peers (push_to), watched with inotify. */
@@ -66,6 +81,8 @@ struct zcd_mirror {
 	uv_timer_t		 flush;		/* debounce and settle */
 	uv_timer_t		 rescan;	/* root check; rescans out of watches */
 	uint64_t		 last_rescan;
+	uint64_t		 rescans;
+	char			 stop_reason[256];
 	struct zcd_link		**links;	/* owned */
 	size_t			 nlinks;
 	char			*sig;		/* owned; see mirror_signature() */
@@ -108,7 +125,30 @@ struct zcd {
 	struct zcd_mirror	*mirrors;	/* owned list */
 	unsigned		 nsessions;
 	int			 stopping;
+
+	struct zcd_ctl		*ctl;		/* owned; NULL without node.control */
+	struct zcd_metrics_http	*metrics;	/* owned; NULL without metrics_listen */
+	struct zcd_recv_count	*received;	/* owned list */
+	uint64_t		 refused;	/* connections refused */
+	uint64_t		 proto_errors;	/* peers closed for protocol errors */
+	time_t			 started;
 };
+
+/* metrics.c */
+int	zcd_metrics_start(struct zcd *, const struct zc_addr *, char *err,
+	    size_t errlen);
+void	zcd_metrics_stop(struct zcd *);
+int	zcd_metrics_port(struct zcd *);
+
+/* ctl.c */
+int	zcd_ctl_start(struct zcd *, const char *path, char *err, size_t errlen);
+void	zcd_ctl_stop(struct zcd *);
+/* Renderers shared by the control socket and the metrics endpoint. */
+struct zc_buf;
+void	zcd_render_status(struct zcd *, struct zc_buf *, int json);
+void	zcd_render_metrics(struct zcd *, struct zc_buf *);
+void	zcd_count_received(struct zcd *, const char *set, const char *peer,
+	    const struct zc_recv_stats *, int failed);
 
 /* mirror.c */
 int	zcd_mirror_start_all(struct zcd *, char *err, size_t errlen);
@@ -126,6 +166,10 @@ void	zcd_link_start(struct zcd_link *);
 void	zcd_link_kick(struct zcd_link *);
 void	zcd_link_resync(struct zcd_link *);
 void	zcd_link_stop(struct zcd_link *);
+/* Totals so far, the session in progress included. */
+uint64_t zcd_link_files(const struct zcd_link *);
+uint64_t zcd_link_bytes(const struct zcd_link *);
+uint64_t zcd_link_failures(const struct zcd_link *);
 
 /* listen.c */
 int	zcd_listen_start(struct zcd *, char *err, size_t errlen);
