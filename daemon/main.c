@@ -19,6 +19,8 @@
 #include "version.h"
 #include "zcsyncd.h"
 
+static void	main_ready(struct zcd *);
+
 static void
 usage(FILE *f)
 {
@@ -103,6 +105,8 @@ main_stop(struct zcd *zcd, int signum)
 	zcd->stopping = 1;
 	zc_log_info("%s: stopping; %u connections to close",
 	    strsignal(signum), zcd->nsessions);
+	zcd_notify_stopping(&zcd->notify);
+	zcd_notify_close(&zcd->notify);
 	zcd_listen_stop(zcd);
 	zcd_ctl_stop(zcd);
 	zcd_metrics_stop(zcd);
@@ -161,14 +165,33 @@ main_on_signal(uv_signal_t *h, int signum)
 {
 	struct zcd	*zcd = h->data;
 
-	if (signum == SIGHUP)
+	if (signum == SIGHUP) {
+		zcd_notify_reloading(&zcd->notify);
 		main_reload(zcd);
-	else
+		main_ready(zcd);
+	} else
 		main_stop(zcd, signum);
 }
 
+/* systemd: READY=1 and a STATUS= line that says what we serve. */
+static void
+main_ready(struct zcd *zcd)
+{
+	struct zcd_mirror	*m;
+	size_t			 nmirrors = 0;
+	char			 addr[64];
+
+	for (m = zcd->mirrors; m != NULL; m = m->next)
+		nmirrors += !m->stopped;
+	zcd_notify_ready(&zcd->notify, NULL);
+	zcd_notify_status(&zcd->notify, "node %s: %s; mirroring %zu sets",
+	    zcd->cfg->node.name, zcd->listen_fd != -1 ?
+	    zc_addr_str(&zcd->bound, addr, sizeof addr) : "not listening",
+	    nmirrors);
+}
+
 static int
-main_ready(int fd, int port)
+main_ready_fd(int fd, int port)
 {
 	char	line[32];
 	int	n;
@@ -320,13 +343,16 @@ main(int argc, char **argv)
 		zc_config_free(zcd.cfg);
 		return (1);
 	}
-	if (ready_fd != -1 && main_ready(ready_fd, zcd.listen_fd != -1 ?
+	if (ready_fd != -1 && main_ready_fd(ready_fd, zcd.listen_fd != -1 ?
 	    zc_addr_port(&zcd.bound) : 0) != 0) {
 		main_stop(&zcd, SIGTERM);
 		uv_run(zcd.loop, UV_RUN_DEFAULT);
 		zc_config_free(zcd.cfg);
 		return (1);
 	}
+	/* Listeners, control socket and watches are up: tell systemd. */
+	zcd_notify_init(&zcd.notify, zcd.loop);
+	main_ready(&zcd);
 	uv_run(zcd.loop, UV_RUN_DEFAULT);
 	uv_loop_close(zcd.loop);
 	zc_tls_ctx_free(zcd.tls);

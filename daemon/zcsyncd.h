@@ -9,6 +9,7 @@
 
 #include "addr.h"
 #include "config.h"
+#include "notify.h"
 #include "queue.h"
 #include "recv.h"
 #include "send.h"
@@ -126,6 +127,7 @@ struct zcd {
 	unsigned		 nsessions;
 	int			 stopping;
 
+	struct zcd_notify	 notify;	/* systemd (no-op outside it) */
 	struct zcd_ctl		*ctl;		/* owned; NULL without node.control */
 	struct zcd_metrics_http	*metrics;	/* owned; NULL without metrics_listen */
 	struct zcd_recv_count	*received;	/* owned list */
