@@ -26,10 +26,15 @@
 
 #define PUSH_CONNECT_MS		10000
 #define PUSH_IDLE_MS		120000
+#define PUSH_PROGRESS_MS	500
 
 struct push {
 	int		 verbose;
 	int		 quiet;
+	int		 progress;	/* show a progress line on stderr */
+	int		 progress_shown;
+	double		 t0;
+	struct zc_send	*send;		/* borrowed, for the progress line */
 	int		 dry_run;
 	int		 done;
 	int		 err;
@@ -50,7 +55,9 @@ push_usage(FILE *f)
 	    "      --name NAME     our node name (default: config, else "
 	    "hostname)\n"
 	    "      --insecure      allow plain TCP beyond loopback\n"
-	    "      --no-zero-copy  read/write bodies instead of sendfile\n",
+	    "      --no-zero-copy  read/write bodies instead of sendfile\n"
+	    "      --progress      show progress even when stdout is not a "
+	    "terminal\n",
 	    ZC_CONFIG_DEFAULT_FILE);
 }
 
@@ -84,6 +91,29 @@ push_report(void *arg, enum zc_send_event ev, const char *path,
 	case ZC_SEND_SYNCED:
 		break;		/* push is never live */
 	}
+}
+
+static double	push_now(void);
+
+/* One line, rewritten in place: files, bytes, rate, ETA (stderr). */
+static void
+push_on_progress(uv_timer_t *t)
+{
+	struct push			*p = t->data;
+	const struct zc_send_stats	*st = zc_send_stats(p->send);
+	double				 secs = push_now() - p->t0, rate, eta;
+
+	if (st->plan_files == 0)
+		return;		/* still comparing */
+	rate = secs > 0 ? (double)st->bytes / secs : 0;
+	eta = rate > 0 ? (double)(st->plan_bytes > st->bytes ?
+	    st->plan_bytes - st->bytes : 0) / rate : 0;
+	fprintf(stderr, "\r%llu/%llu files  %.1f/%.1f MiB  %.1f MiB/s  "
+	    "ETA %.0fs   ", (unsigned long long)st->files,
+	    (unsigned long long)st->plan_files,
+	    (double)st->bytes / 1048576.0, (double)st->plan_bytes / 1048576.0,
+	    rate / 1048576.0, eta);
+	p->progress_shown = 1;
 }
 
 static void
@@ -197,6 +227,7 @@ cmd_push_exec(int argc, char **argv)
 		{ "name", required_argument, NULL, 'N' },
 		{ "insecure", no_argument, NULL, 'I' },
 		{ "no-zero-copy", no_argument, NULL, 'Z' },
+		{ "progress", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -208,6 +239,7 @@ cmd_push_exec(int argc, char **argv)
 	struct zc_tls_ctx		*tls = NULL;
 	struct zc_addr			 addr;
 	uv_loop_t			 loop;
+	uv_timer_t			 progress;
 	const char			*config_file = NULL, *name = NULL;
 	char				 err[1024], dest[512], defname[80];
 	char				*slash, *set;
@@ -243,6 +275,9 @@ cmd_push_exec(int argc, char **argv)
 			break;
 		case 'Z':
 			opts.no_zerocopy = 1;
+			break;
+		case 'P':
+			p.progress = 1;
 			break;
 		case 'h':
 			push_usage(stdout);
@@ -335,7 +370,23 @@ cmd_push_exec(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	/* A terminal sees progress; pipes and --quiet do not (rsync). */
+	if (!p.quiet && !p.dry_run && (p.progress || isatty(STDOUT_FILENO))) {
+		p.send = s;
+		p.t0 = t0;
+		uv_timer_init(&loop, &progress);
+		progress.data = &p;
+		uv_timer_start(&progress, push_on_progress, PUSH_PROGRESS_MS,
+		    PUSH_PROGRESS_MS);
+		uv_unref((uv_handle_t *)&progress);
+	}
 	uv_run(&loop, UV_RUN_DEFAULT);
+	if (p.send != NULL) {
+		uv_close((uv_handle_t *)&progress, NULL);
+		uv_run(&loop, UV_RUN_DEFAULT);
+		if (p.progress_shown)
+			fprintf(stderr, "\n");
+	}
 	uv_loop_close(&loop);
 	if (!p.done) {
 		fprintf(stderr, "zcsync: internal error: the session did not "

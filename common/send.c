@@ -229,6 +229,10 @@ send_plan(struct zc_send *s)
 		if (d == NULL || (d->flags & ZC_MENTRY_DEL)) {
 			e->flags |= ZC_MENTRY_SEND;
 			send_mark_parent(s, e);
+			if (e->meta.type == ZC_TYPE_FILE) {
+				s->stats.plan_files++;
+				s->stats.plan_bytes += e->meta.size;
+			}
 			continue;
 		}
 		switch (e->meta.type) {
@@ -236,6 +240,8 @@ send_plan(struct zc_send *s)
 			if (!zc_meta_same_content(&e->meta, &d->meta)) {
 				e->flags |= ZC_MENTRY_SEND;
 				send_mark_parent(s, e);
+				s->stats.plan_files++;
+				s->stats.plan_bytes += e->meta.size;
 				break;
 			}
 			s->stats.skipped++;
@@ -968,6 +974,7 @@ send_account(struct zc_send *s, const struct send_flight *f)
 			s->live_reported = 1;
 			send_report(s, ZC_SEND_LIVE, "", "in sync");
 		}
+		send_report(s, ZC_SEND_SYNCED, "", "in sync");
 		return;
 	}
 	send_report(s, ZC_SEND_LANDED, f->path, send_action(f->type,

@@ -31,6 +31,7 @@ enum zc_send_event {
 	ZC_SEND_LANDED,		/* acknowledged (msg = action) */
 	ZC_SEND_LIVE,		/* live: catch-up acknowledged, now streaming */
 	ZC_SEND_SECURE,		/* TLS up (msg = which data path is live) */
+	ZC_SEND_SYNCED,		/* live: a SYNC acknowledged (all before it) */
 };
 
 /*
@@ -83,6 +84,8 @@ struct zc_send_stats {
 	uint64_t	vanished;	/* source entries gone before sending */
 	uint64_t	retried;	/* bodies resent because they changed */
 	uint64_t	renames;	/* live: moves landed as moves */
+	uint64_t	plan_files;	/* file bodies the catch-up will send */
+	uint64_t	plan_bytes;	/* and their bytes (for progress) */
 };
 
 struct zc_send;
