@@ -13,6 +13,7 @@ extern const struct zc_cmd_entry zc_cmd_push_entry;
 extern const struct zc_cmd_entry zc_cmd_check_config_entry;
 extern const struct zc_cmd_entry zc_cmd_keygen_entry;
 extern const struct zc_cmd_entry zc_cmd_fingerprint_entry;
+extern const struct zc_cmd_entry zc_cmd_pull_entry;
 extern const struct zc_cmd_entry zc_cmd_status_entry;
 extern const struct zc_cmd_entry zc_cmd_sync_entry;
 extern const struct zc_cmd_entry zc_cmd_metrics_entry;

@@ -17,6 +17,7 @@
 #include <uv.h>
 
 #include "addr.h"
+#include "dest.h"
 #include "client.h"
 #include "config.h"
 #include "log.h"
@@ -24,7 +25,6 @@
 #include "proto.h"
 #include "send.h"
 
-#define PUSH_CONNECT_MS		10000
 #define PUSH_IDLE_MS		120000
 #define PUSH_PROGRESS_MS	500
 
@@ -126,70 +126,6 @@ push_done(struct zc_send *s, int err, const char *why, void *arg)
 	snprintf(p->why, sizeof p->why, "%s", why);
 }
 
-/* A short host name that is a valid node name. */
-static void
-push_default_name(char *out, size_t outlen)
-{
-	char	host[256], *p;
-	size_t	n = 0;
-
-	if (gethostname(host, sizeof host) != 0)
-		host[0] = '\0';
-	host[sizeof host - 1] = '\0';
-	if ((p = strchr(host, '.')) != NULL)
-		*p = '\0';
-	for (p = host; *p != '\0' && n + 1 < outlen && n < ZC_PROTO_NAME_MAX;
-	    p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
-		    *p == '.')
-			out[n++] = *p;
-	}
-	if (n == 0)
-		n = (size_t)snprintf(out, outlen, "zcsync");
-	out[n] = '\0';
-}
-
-/* Connect with a deadline; the socket is left blocking (conn.c changes it). */
-static int
-push_connect(const struct zc_addr *a, char *err, size_t errlen)
-{
-	struct pollfd	pfd;
-	socklen_t	len;
-	int		fd, soerr = 0, r;
-
-	fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0);
-	if (fd == -1) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return (-1);
-	}
-	if (connect(fd, (const struct sockaddr *)&a->ss, a->len) == -1 &&
-	    errno != EINPROGRESS) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		close(fd);
-		return (-1);
-	}
-	pfd.fd = fd;
-	pfd.events = POLLOUT;
-	do
-		r = poll(&pfd, 1, PUSH_CONNECT_MS);
-	while (r == -1 && errno == EINTR);
-	if (r == 0) {
-		snprintf(err, errlen, "connection timed out");
-		close(fd);
-		return (-1);
-	}
-	len = sizeof soerr;
-	if (r < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1 ||
-	    soerr != 0) {
-		snprintf(err, errlen, "%s", strerror(r < 0 ? errno : soerr));
-		close(fd);
-		return (-1);
-	}
-	return (fd);
-}
-
 static double
 push_now(void)
 {
@@ -234,20 +170,18 @@ cmd_push_exec(int argc, char **argv)
 	struct push			 p;
 	struct zc_send_opts		 opts;
 	struct zc_config		*cfg = NULL;
-	const struct zc_config_peer	*peer = NULL;
+	struct zc_dest			 dest;
 	struct zc_send			*s = NULL;
-	struct zc_tls_ctx		*tls = NULL;
-	struct zc_addr			 addr;
 	uv_loop_t			 loop;
 	uv_timer_t			 progress;
 	const char			*config_file = NULL, *name = NULL;
-	char				 err[1024], dest[512], defname[80];
-	char				*slash, *set;
+	char				 err[1024];
 	double				 t0;
 	int				 ch, insecure = 0, src_fd = -1, fd, rc = 2;
 
 	memset(&p, 0, sizeof p);
 	memset(&opts, 0, sizeof opts);
+	memset(&dest, 0, sizeof dest);
 	while ((ch = getopt_long(argc, argv, "c:nvqh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -299,51 +233,13 @@ cmd_push_exec(int argc, char **argv)
 		return (2);
 	}
 
-	/* DEST is PEER/SET or HOST:PORT/SET; the set is after the last '/'. */
-	snprintf(dest, sizeof dest, "%s", argv[optind + 1]);
-	if ((slash = strrchr(dest, '/')) == NULL || slash[1] == '\0' ||
-	    slash == dest) {
-		fprintf(stderr, "zcsync: %s: expected PEER/SET or "
-		    "HOST:PORT/SET\n", argv[optind + 1]);
+	if ((rc = zc_dest_resolve(argv[optind + 1], cfg, name, insecure,
+	    &dest)) != 0)
 		goto out;
-	}
-	*slash = '\0';
-	set = slash + 1;
-	if (cfg != NULL && (peer = zc_config_peer(cfg, dest)) != NULL) {
-		if (peer->address == NULL) {
-			fprintf(stderr, "zcsync: peer %s has no address\n",
-			    dest);
-			goto out;
-		}
-		addr = peer->addr;
-	} else if (zc_addr_parse(dest, &addr, err, sizeof err) != 0) {
-		fprintf(stderr, "zcsync: %s: not a configured peer, and %s\n",
-		    dest, err);
-		goto out;
-	}
-	/* A pinned peer is spoken to over TLS, with our own identity. */
-	if (peer != NULL && peer->nfpr > 0 && cfg->node.cert != NULL) {
-		if (zc_tls_ctx_new(cfg->node.cert, cfg->node.key, &tls, err,
-		    sizeof err) != 0) {
-			fprintf(stderr, "zcsync: %s\n", err);
-			goto out;
-		}
-		opts.tls = tls;
-		opts.pins = (const uint8_t (*)[32])peer->fpr;
-		opts.npins = peer->nfpr;
-	} else if (!zc_addr_is_loopback(&addr) && !insecure &&
-	    !(cfg != NULL && cfg->node.insecure)) {
-		fprintf(stderr, "zcsync: %s: plain TCP beyond loopback carries "
-		    "no authentication; use --insecure (or node.insecure) if "
-		    "you mean it\n", dest);
-		goto out;
-	}
-	if (name == NULL && cfg != NULL)
-		name = cfg->node.name;
-	if (name == NULL) {
-		push_default_name(defname, sizeof defname);
-		name = defname;
-	}
+	rc = 2;
+	opts.tls = dest.tls;
+	opts.pins = dest.pins;
+	opts.npins = dest.npins;
 	if ((src_fd = zc_path_open_root(argv[optind])) < 0) {
 		fprintf(stderr, "zcsync: %s: %s\n", argv[optind],
 		    strerror(-src_fd));
@@ -352,13 +248,12 @@ cmd_push_exec(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	t0 = push_now();
-	if ((fd = push_connect(&addr, err, sizeof err)) == -1) {
-		fprintf(stderr, "zcsync: connecting to %s: %s\n", dest, err);
+	if ((fd = zc_dest_dial(&dest)) == -1) {
 		rc = 1;
 		goto out;
 	}
-	opts.node_name = name;
-	opts.set = set;
+	opts.node_name = dest.name;
+	opts.set = dest.set;
 	opts.idle_ms = PUSH_IDLE_MS;
 	opts.report = push_report;
 	opts.arg = &p;
@@ -395,13 +290,14 @@ cmd_push_exec(int argc, char **argv)
 		goto out;
 	}
 	if (p.err != 0)
-		fprintf(stderr, "zcsync: %s: %s\n", argv[optind + 1], p.why);
+		fprintf(stderr, "zcsync: %s/%s: %s\n", dest.text, dest.set,
+		    p.why);
 	if (!p.quiet)
 		push_summary(&p, zc_send_stats(s), push_now() - t0);
 	rc = (p.err != 0 || zc_send_stats(s)->failed > 0) ? 1 : 0;
 out:
 	zc_send_free(s);
-	zc_tls_ctx_free(tls);
+	zc_dest_free(&dest);
 	if (src_fd >= 0)
 		close(src_fd);
 	zc_config_free(cfg);

@@ -11,6 +11,7 @@
 
 static const struct zc_cmd_entry *const cmd_table[] = {
 	&zc_cmd_push_entry,
+	&zc_cmd_pull_entry,
 	&zc_cmd_check_config_entry,
 	&zc_cmd_keygen_entry,
 	&zc_cmd_fingerprint_entry,

@@ -167,6 +167,13 @@ const struct zc_config_key zc_config_keys[] = {
 	  .max = KEY_LIST_MAX,
 	  .doc = "Peers allowed to write into the set."
 	},
+	{ .name = "sets[].serve_to",
+	  .type = ZC_CONFIG_NAMES,
+	  .offset = offsetof(struct zc_config_set, serve_to),
+	  .aux = offsetof(struct zc_config_set, nserve_to),
+	  .max = KEY_LIST_MAX,
+	  .doc = "Peers allowed to read the set (zcsync pull)."
+	},
 	{ .name = "sets[].fsync",
 	  .type = ZC_CONFIG_BOOL,
 	  .offset = offsetof(struct zc_config_set, fsync),

@@ -1086,6 +1086,10 @@ config_check(struct config_load *ld, const struct zc_config *cfg,
 		    s->accept_from, s->naccept_from);
 		if (r != 0)
 			return (r);
+		r = config_check_names(ld, cfg, set, "serve_to", i,
+		    s->serve_to, s->nserve_to);
+		if (r != 0)
+			return (r);
 	}
 
 	if (cfg->node.cert != NULL &&
@@ -1272,6 +1276,9 @@ zc_config_free(struct zc_config *cfg)
 		for (j = 0; j < s->naccept_from; j++)
 			free(s->accept_from[j]);
 		free(s->accept_from);
+		for (j = 0; j < s->nserve_to; j++)
+			free(s->serve_to[j]);
+		free(s->serve_to);
 	}
 	free(cfg->sets);
 	free(cfg);
@@ -1303,6 +1310,12 @@ zc_config_set(const struct zc_config *cfg, const char *name)
 			return (&cfg->sets[i]);
 	}
 	return (NULL);
+}
+
+int
+zc_config_set_serves(const struct zc_config_set *set, const char *peer)
+{
+	return (config_listed(set->serve_to, set->nserve_to, peer));
 }
 
 /* 1 if set lists peer in accept_from. */

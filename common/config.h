@@ -43,6 +43,8 @@ struct zc_config_set {
 	size_t		 npush_to;
 	char		**accept_from;	/* owned; peer names */
 	size_t		 naccept_from;
+	char		**serve_to;	/* owned; peer names (zcsync pull) */
+	size_t		 nserve_to;
 	int		 fsync;		/* default 1 */
 	int		 delete;	/* default 0: mirror deletions (live) */
 	uint64_t	 delay_ms;	/* live: debounce before sending */
@@ -71,6 +73,8 @@ const struct zc_config_peer *zc_config_peer(const struct zc_config *,
 	    const char *name);
 const struct zc_config_set *zc_config_set(const struct zc_config *,
 	    const char *name);
+/* 1 if set lists peer in serve_to. */
+int	zc_config_set_serves(const struct zc_config_set *, const char *peer);
 /* 1 if set lists peer in accept_from. */
 int	zc_config_set_accepts(const struct zc_config_set *, const char *peer);
 

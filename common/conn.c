@@ -179,7 +179,7 @@ zc_conn_update(struct zc_conn *c)
 {
 	int	ev = 0;
 
-	if (c->flags & ZC_CONN_CLOSING)
+	if (c->flags & (ZC_CONN_CLOSING | ZC_CONN_LINGER))
 		return;
 	c->poll.data = c;
 	c->timer.data = c;
@@ -220,6 +220,10 @@ conn_on_timer(uv_timer_t *t)
 
 	if (c->flags & ZC_CONN_CLOSING)
 		return;
+	if ((c->flags & ZC_CONN_LINGER) && uv_now(t->loop) >= c->linger_until) {
+		zc_conn_close(c, c->finish_err);
+		return;
+	}
 	if (c->deadline != 0 && uv_now(t->loop) >= c->deadline) {
 		zc_log_info("%s: handshake not done in time, closing", c->desc);
 		zc_conn_close(c, -ETIMEDOUT);
@@ -590,6 +594,49 @@ conn_body_out(struct zc_conn *c, size_t budget)
 	return (n);
 }
 
+/*
+ * Our last frame is out: send FIN (and a TLS close_notify), then read and
+ * discard until the peer's EOF, for at most ZC_CONN_LINGER_MS.  Closing
+ * with its data unread would reset the connection, and the peer might
+ * lose our last frame (an ERROR, say) before reading it.
+ */
+static void
+conn_linger(struct zc_conn *c)
+{
+	if (c->flags & ZC_CONN_LINGER)
+		return;
+	c->flags |= ZC_CONN_LINGER;
+	c->linger_until = uv_now(c->poll.loop) + ZC_CONN_LINGER_MS;
+	if (c->tls != NULL)
+		zc_tls_shutdown(c->tls);
+	if (shutdown(c->fd, SHUT_WR) == -1) {
+		zc_conn_close(c, c->finish_err);
+		return;
+	}
+	if (c->events != UV_READABLE) {
+		c->events = UV_READABLE;
+		uv_poll_start(&c->poll, UV_READABLE, conn_on_poll);
+	}
+}
+
+/* Lingering: read and drop until EOF (or an error): then close. */
+static void
+conn_drain(struct zc_conn *c)
+{
+	char	buf[16384];
+	ssize_t	n;
+	int	i;
+
+	for (i = 0; i < 64; i++) {
+		if ((n = recv(c->fd, buf, sizeof buf, 0)) > 0)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		zc_conn_close(c, c->finish_err);
+		return;
+	}
+}
+
 static void
 conn_write(struct zc_conn *c)
 {
@@ -630,7 +677,7 @@ conn_write(struct zc_conn *c)
 			continue;
 		}
 		if (c->flags & ZC_CONN_FINISH) {
-			zc_conn_close(c, c->finish_err);
+			conn_linger(c);
 			return;
 		}
 		if (!(c->flags & ZC_CONN_PRODUCE) || budget == 0)
@@ -666,6 +713,10 @@ conn_on_poll(uv_poll_t *h, int status, int events)
 		    soerr != 0)
 			status = -soerr;
 		zc_conn_close(c, status);
+		return;
+	}
+	if (c->flags & ZC_CONN_LINGER) {
+		conn_drain(c);
 		return;
 	}
 	if (!(c->flags & ZC_CONN_TLS_READY)) {

@@ -30,6 +30,7 @@
 #define ZC_CONN_KEEPINTVL	5	/* s between probes */
 #define ZC_CONN_KEEPCNT		3	/* probes before giving up */
 #define ZC_CONN_USER_TIMEOUT_MS	30000	/* unacknowledged data gives up */
+#define ZC_CONN_LINGER_MS	2000	/* after our last frame, wait for EOF */
 
 struct zc_conn;
 
@@ -69,12 +70,14 @@ struct zc_conn {
 #define ZC_CONN_TLS_READY	0x40	/* handshake done (or no TLS) */
 #define ZC_CONN_READ_WANTS_WRITE 0x80	/* TLS: a read needs a write */
 #define ZC_CONN_WRITE_WANTS_READ 0x100	/* TLS: a write needs a read */
+#define ZC_CONN_LINGER		0x200	/* output shut: discard input to EOF */
 	int			 closes;	/* handles still closing */
 	int			 close_err;
 	int			 finish_err;	/* close_err after a finish */
 	uint64_t		 idle_ms;
 	uint64_t		 last_io;	/* uv_now() of the last progress */
 	uint64_t		 deadline;	/* uv_now() to close by; 0 = none */
+	uint64_t		 linger_until;	/* uv_now(), while lingering */
 
 	/* Body in. */
 	int			 body_in_fd;	/* borrowed; -1 = discard */

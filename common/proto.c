@@ -278,8 +278,27 @@ zc_proto_put_error(struct zc_buf *out, uint32_t code, const char *msg)
 }
 
 /* PUSH: flags, set name. */
+static int	proto_put_request(struct zc_buf *, uint8_t, const char *,
+	    uint32_t);
+
 int
 zc_proto_put_push(struct zc_buf *out, const char *set, uint32_t flags)
+{
+	return (proto_put_request(out, ZC_MSG_PUSH, set, flags));
+}
+
+/* PULL: flags (DELETE only), set name. */
+int
+zc_proto_put_pull(struct zc_buf *out, const char *set, uint32_t flags)
+{
+	if (flags & (ZC_PUSH_DRY_RUN | ZC_PUSH_LIVE))
+		return (-EINVAL);
+	return (proto_put_request(out, ZC_MSG_PULL, set, flags));
+}
+
+static int
+proto_put_request(struct zc_buf *out, uint8_t type, const char *set,
+    uint32_t flags)
 {
 	size_t	 n, len;
 	uint8_t	*p;
@@ -289,7 +308,7 @@ zc_proto_put_push(struct zc_buf *out, const char *set, uint32_t flags)
 	if (!proto_name_ok(set, n) || (flags & ~ZC_PUSH_FLAGS_KNOWN) != 0)
 		return (-EINVAL);
 	len = 4 + 2 + n;
-	if ((r = proto_begin(out, ZC_MSG_PUSH, len, &p)) != 0)
+	if ((r = proto_begin(out, type, len, &p)) != 0)
 		return (r);
 	proto_w32(&p, flags);
 	proto_wstr(&p, set, n);

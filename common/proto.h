@@ -45,9 +45,10 @@ enum zc_msg {
 	ZC_MSG_SUMMARY = 14,
 	ZC_MSG_SYNC = 15,	/* live: apply pending directory metadata */
 	ZC_MSG_RENAME = 16,	/* live: a move stays a move */
-	/* 17 and up: reserved for later versions. */
+	ZC_MSG_PULL = 17,	/* the client receives the set (zcsync pull) */
+	/* 18 and up: reserved for later versions. */
 };
-#define ZC_MSG_LAST	ZC_MSG_RENAME
+#define ZC_MSG_LAST	ZC_MSG_PULL
 
 /* Status and error codes, in ERROR, ACK and FILE_END. */
 enum zc_code {
@@ -159,6 +160,8 @@ int	zc_proto_put_hello(struct zc_buf *, const char *name, uint64_t features,
 	    uint64_t mandatory);
 int	zc_proto_put_error(struct zc_buf *, uint32_t code, const char *msg);
 int	zc_proto_put_push(struct zc_buf *, const char *set, uint32_t flags);
+/* PULL: the same payload as PUSH (decode it with zc_proto_get_push). */
+int	zc_proto_put_pull(struct zc_buf *, const char *set, uint32_t flags);
 int	zc_proto_put_manifest_end(struct zc_buf *, uint64_t count);
 int	zc_proto_put_entry(struct zc_buf *, uint8_t type,
 	    const struct zc_entry *);		/* DIR FILE SYMLINK META DELETE */

@@ -23,6 +23,7 @@
 #include "path.h"
 #include "proto.h"
 #include "recv.h"
+#include "send.h"
 #include "xmalloc.h"
 
 enum recv_state {
@@ -34,6 +35,7 @@ enum recv_state {
 	RECV_FILE_END,		/* waiting for its FILE_END */
 	RECV_DONE,		/* SUMMARY queued */
 	RECV_REFUSED,		/* ERROR queued */
+	RECV_SERVING,		/* serving a PULL: the send engine owns conn */
 };
 
 struct zc_recv {
@@ -53,6 +55,10 @@ struct zc_recv {
 	uint64_t		 last_seq;
 	int			 dry_run;
 	int			 live;		/* no DONE: SYNCs apply dirs */
+	int			 client;	/* zcsync pull: we asked */
+	int			 got_hello;	/* client: the server's HELLO */
+	struct zc_send		*pull;		/* owned; serving a PULL */
+	char			 refusal[ZC_PROTO_MSG_MAX + 64];
 
 	struct zc_manifest	*man;		/* owned while sending it */
 	size_t			 man_pos;
@@ -221,6 +227,8 @@ recv_ack_now(struct zc_recv *r, uint64_t seq, uint32_t code, const char *name,
 		r->stats.failures++;
 		if (error != 0)
 			snprintf(msg, sizeof msg, "%s", strerror(-error));
+		if (r->opts.report != NULL)
+			r->opts.report(r->opts.arg, name, code, msg);
 		zc_log(code == ZC_E_IO || code == ZC_E_NOSPACE ? ZC_LOG_ERR :
 		    ZC_LOG_INFO, "peer=%s set=%s %s: %s%s%s", r->peer, r->set,
 		    name, zc_proto_code_str(code), msg[0] ? ": " : "", msg);
@@ -615,12 +623,124 @@ recv_on_done(struct zc_recv *r, struct zc_rd *rd)
 	return (0);
 }
 
+/* Serving a pull ended: the send engine had the connection. */
+static void
+recv_pull_done(struct zc_send *s, int err, const char *why, void *arg)
+{
+	struct zc_recv			*r = arg;
+	const struct zc_send_stats	*st = zc_send_stats(s);
+
+	r->conn = NULL;
+	zc_log_info("peer=%s addr=%s set=%s: pull %s: %llu files, %llu bytes "
+	    "sent, %llu deleted, %llu failed%s%s", r->peer, r->addr, r->set,
+	    err == 0 ? "done" : "ended", (unsigned long long)st->files,
+	    (unsigned long long)st->bytes, (unsigned long long)st->deleted,
+	    (unsigned long long)st->failed, err != 0 ? ": " : "",
+	    err != 0 ? why : "");
+	r->done_cb(r, err, r->done_arg);
+}
+
+/* PULL: the peer wants the set; we become its sender (send.c). */
+static int
+recv_on_pull(struct zc_recv *r, struct zc_rd *rd)
+{
+	struct zc_push_req	 req;
+	struct zc_recv_target	 t;
+	struct zc_send_opts	 sopts;
+	char			 err[512];
+	uint32_t		 code;
+	int			 error;
+
+	if (zc_proto_get_push(rd, &req) != 0 ||
+	    (req.flags & (ZC_PUSH_DRY_RUN | ZC_PUSH_LIVE)) != 0)
+		return (recv_refuse(r, ZC_E_PROTOCOL, "malformed PULL"));
+	memcpy(r->set, req.set, req.set_len);
+	r->set[req.set_len] = '\0';
+	memset(&t, 0, sizeof t);
+	code = r->opts.pull_auth != NULL ?
+	    r->opts.pull_auth(r->opts.arg, r->peer, r->set, &t) : ZC_E_DENIED;
+	if (code == ZC_E_NOSET)
+		return (recv_refuse(r, code, "no set \"%s\" here", r->set));
+	if (code != ZC_OK)
+		return (recv_refuse(r, code, "peer \"%s\" may not pull set "
+		    "\"%s\"", r->peer, r->set));
+	r->root = xstrdup(t.root);
+	if ((r->root_fd = zc_path_open_root(t.root)) < 0) {
+		error = r->root_fd;
+		r->root_fd = -1;
+		zc_log_err("set=%s: cannot open %s: %s", r->set, t.root,
+		    strerror(-error));
+		return (recv_refuse(r, ZC_E_IO, "set root unavailable"));
+	}
+	memset(&sopts, 0, sizeof sopts);
+	sopts.node_name = r->opts.node_name;
+	sopts.set = r->set;
+	sopts.flags = req.flags & ZC_PUSH_DELETE;
+	sopts.idle_ms = r->opts.idle_ms;
+	r->conn->deadline = 0;
+	if ((error = zc_send_adopt(r->conn, r->root_fd, r->peer_features,
+	    &sopts, recv_pull_done, r, &r->pull, err, sizeof err)) != 0) {
+		zc_log_err("set=%s: scanning the root: %s", r->set, err);
+		return (recv_refuse(r, ZC_E_IO, "cannot scan the set"));
+	}
+	r->state = RECV_SERVING;
+	zc_log_info("peer=%s addr=%s set=%s: pull started%s", r->peer, r->addr,
+	    r->set, (req.flags & ZC_PUSH_DELETE) ? " (with deletions)" : "");
+	return (0);
+}
+
+/* zcsync pull: the server's HELLO (checked as a receiver checks ours). */
+static int
+recv_on_server_hello(struct zc_recv *r, struct zc_rd *rd)
+{
+	struct zc_hello	h;
+
+	if (zc_proto_get_hello(rd, &h) != 0 || h.magic != ZC_PROTO_MAGIC ||
+	    h.version != ZC_PROTO_VERSION || (h.mandatory & ~ZC_FEAT_KNOWN)) {
+		snprintf(r->refusal, sizeof r->refusal, "the server speaks "
+		    "another protocol");
+		return (-EPROTO);
+	}
+	memcpy(r->peer, h.name, h.name_len);
+	r->peer[h.name_len] = '\0';
+	r->peer_features = h.features;
+	if (geteuid() == 0 && (h.features & ZC_FEAT_OWNER))
+		r->land_flags |= ZC_LAND_CHOWN;
+	r->got_hello = 1;
+	return (0);
+}
+
+static int
+recv_on_refusal(struct zc_recv *r, struct zc_rd *rd)
+{
+	struct zc_status	st;
+
+	if (zc_proto_get_status(rd, ZC_MSG_ERROR, &st) != 0)
+		snprintf(r->refusal, sizeof r->refusal, "malformed ERROR");
+	else
+		snprintf(r->refusal, sizeof r->refusal, "%s%s%.*s",
+		    zc_proto_code_str(st.code), st.msg_len ? ": " : "",
+		    (int)st.msg_len, st.msg);
+	return (-ECONNABORTED);
+}
+
 static int
 recv_on_frame(struct zc_conn *c, const struct zc_frame_hdr *hdr,
     struct zc_rd *rd)
 {
 	struct zc_recv	*r = c->data;
 
+	if (r->client) {
+		/* zcsync pull: the server's HELLO, or its refusal. */
+		if (hdr->type == ZC_MSG_ERROR)
+			return (recv_on_refusal(r, rd));
+		if (!r->got_hello) {
+			if (hdr->type == ZC_MSG_HELLO)
+				return (recv_on_server_hello(r, rd));
+			return (recv_refuse(r, ZC_E_PROTOCOL, "message %u "
+			    "before HELLO", hdr->type));
+		}
+	}
 	switch (r->state) {
 	case RECV_HELLO:
 		if (hdr->type == ZC_MSG_HELLO)
@@ -629,6 +749,8 @@ recv_on_frame(struct zc_conn *c, const struct zc_frame_hdr *hdr,
 	case RECV_PUSH:
 		if (hdr->type == ZC_MSG_PUSH)
 			return (recv_on_push(r, rd));
+		if (hdr->type == ZC_MSG_PULL)
+			return (recv_on_pull(r, rd));
 		break;
 	case RECV_ENTRIES:
 		switch (hdr->type) {
@@ -770,8 +892,96 @@ zc_recv_start(uv_loop_t *loop, int sock, const char *addr,
 void
 zc_recv_close(struct zc_recv *r)
 {
-	if (r->conn != NULL)
+	if (r->pull != NULL && r->conn != NULL)
+		zc_send_close(r->pull, -ECANCELED);
+	else if (r->conn != NULL)
 		zc_conn_close(r->conn, -ECANCELED);
+}
+
+const char *
+zc_recv_refusal(const struct zc_recv *r)
+{
+	return (r->refusal);
+}
+
+static int
+recv_client_pin(void *arg, const uint8_t fpr[ZC_FPR_LEN])
+{
+	struct zc_recv	*r = arg;
+	size_t		 i;
+
+	for (i = 0; i < r->opts.npins; i++)
+		if (zc_tls_pin_equal(r->opts.pins[i], fpr))
+			return (1);
+	return (0);
+}
+
+int
+zc_recv_pull(uv_loop_t *loop, int sock, int dir_fd, const char *set,
+    uint32_t flags, int fsync, const struct zc_recv_opts *opts,
+    zc_recv_done_cb done_cb, void *arg, struct zc_recv **out, char *err,
+    size_t errlen)
+{
+	struct zc_recv	*r;
+	struct zc_tls	*tls;
+	int		 error;
+
+	*out = NULL;
+	r = xcalloc(1, sizeof *r);
+	r->opts = *opts;
+	r->done_cb = done_cb;
+	r->done_arg = arg;
+	r->client = 1;
+	r->dsync_fd = -1;
+	r->land_flags = fsync ? ZC_LAND_FSYNC : 0;
+	snprintf(r->set, sizeof r->set, "%s", set);
+	snprintf(r->addr, sizeof r->addr, "server");
+	snprintf(r->peer, sizeof r->peer, "-");
+	if ((r->root_fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 0)) == -1) {
+		error = -errno;
+		snprintf(err, errlen, "%s", strerror(errno));
+		close(sock);
+		free(r);
+		return (error);
+	}
+	r->man = zc_manifest_new();
+	if ((error = zc_manifest_walk(r->man, r->root_fd, err, errlen)) != 0) {
+		close(sock);
+		zc_recv_free(r);
+		return (error);
+	}
+	if ((error = zc_conn_new(loop, sock, &recv_ops, r, opts->idle_ms,
+	    &r->conn)) != 0) {
+		snprintf(err, errlen, "%s", uv_strerror(error));
+		zc_recv_free(r);
+		return (error);
+	}
+	if (opts->no_zerocopy)
+		r->conn->flags |= ZC_CONN_NO_ZEROCOPY;
+	if (opts->tls != NULL) {
+		if ((error = zc_tls_new(opts->tls, r->conn->fd, 0,
+		    recv_client_pin, r, &tls)) != 0) {
+			snprintf(r->refusal, sizeof r->refusal, "TLS: %s",
+			    strerror(-error));
+			zc_conn_close(r->conn, error);
+			*out = r;
+			return (0);
+		}
+		zc_conn_set_tls(r->conn, tls, NULL);
+	}
+	if (zc_proto_put_hello(r->conn->out, opts->node_name,
+	    geteuid() == 0 ? ZC_FEAT_OWNER : 0, 0) != 0 ||
+	    zc_proto_put_pull(r->conn->out, set, flags) != 0) {
+		snprintf(r->refusal, sizeof r->refusal, "bad node or set name");
+		zc_conn_close(r->conn, -EINVAL);
+		*out = r;
+		return (0);
+	}
+	/* Our manifest goes right behind: no round trip. */
+	r->state = RECV_MANIFEST;
+	zc_conn_want_write(r->conn);
+	*out = r;
+	return (0);
 }
 
 const char *
@@ -783,7 +993,8 @@ zc_recv_peer(const struct zc_recv *r)
 const char *
 zc_recv_set(const struct zc_recv *r)
 {
-	return (r->root_fd != -1 ? r->set : NULL);
+	/* A served pull wrote nothing here: not a pushing session. */
+	return (r->root_fd != -1 && r->state != RECV_SERVING ? r->set : NULL);
 }
 
 const char *
@@ -812,6 +1023,7 @@ zc_recv_free(struct zc_recv *r)
 	free(r->dsync_seq);
 	free(r->dsync_name);
 	free(r->root);
+	zc_send_free(r->pull);
 	zc_manifest_free(r->man);
 	zc_manifest_free(r->dirs);
 	free(r);

@@ -39,8 +39,16 @@ typedef uint32_t (*zc_recv_auth_cb)(void *arg, const char *peer,
  */
 typedef const char *(*zc_recv_peer_cb)(void *arg, const uint8_t *fpr);
 
+/* A failed entry, for a client that lists them (zcsync pull). */
+typedef void (*zc_recv_report_cb)(void *arg, const char *name, uint32_t code,
+    const char *msg);
+
 struct zc_recv_opts {
 	const char		*node_name;	/* our HELLO name */
+	zc_recv_auth_cb		 pull_auth;	/* may peer pull set? NULL: no */
+	zc_recv_report_cb	 report;	/* may be NULL */
+	const uint8_t		(*pins)[32];	/* client TLS: the server's pins */
+	size_t			 npins;
 	uint64_t		 idle_ms;
 	int			 no_zerocopy;	/* read/write instead of splice */
 	zc_recv_auth_cb		 auth;
@@ -63,6 +71,17 @@ typedef void (*zc_recv_done_cb)(struct zc_recv *, int err, void *arg);
 int	zc_recv_start(uv_loop_t *, int sock, const char *addr,
 	    const struct zc_recv_opts *, zc_recv_done_cb, void *arg,
 	    struct zc_recv **out);
+/*
+ * zcsync pull: on sock (connected; taken), ask for set and land it beneath
+ * dir_fd (borrowed) exactly as a daemon lands a push; with ZC_PUSH_DELETE
+ * the server deletes what it does not have.  0 or -errno (err set).
+ */
+int	zc_recv_pull(uv_loop_t *, int sock, int dir_fd, const char *set,
+	    uint32_t flags, int fsync, const struct zc_recv_opts *,
+	    zc_recv_done_cb, void *arg, struct zc_recv **out, char *err,
+	    size_t errlen);
+/* The other side's ERROR, if it sent one ("" otherwise). */
+const char *zc_recv_refusal(const struct zc_recv *);
 /* Close it now (shutdown): the done callback follows. */
 void	zc_recv_close(struct zc_recv *);
 const struct zc_recv_stats *zc_recv_stats(const struct zc_recv *);

@@ -1176,6 +1176,37 @@ fail:
 	return (error);
 }
 
+int
+zc_send_adopt(struct zc_conn *c, int src_fd, uint64_t peer_features,
+    const struct zc_send_opts *opts, zc_send_done_cb done_cb, void *arg,
+    struct zc_send **out, char *err, size_t errlen)
+{
+	struct zc_send	*s;
+	int		 error;
+
+	*out = NULL;
+	s = xcalloc(1, sizeof *s);
+	s->src_fd = src_fd;
+	s->opts = *opts;
+	s->done_cb = done_cb;
+	s->done_arg = arg;
+	s->cur_fd = -1;
+	s->src = zc_manifest_new();
+	s->dst = zc_manifest_new();
+	if ((error = zc_manifest_walk(s->src, src_fd, err, errlen)) != 0) {
+		zc_send_free(s);
+		return (error);
+	}
+	s->owners = geteuid() == 0 && (peer_features & ZC_FEAT_OWNER);
+	s->conn = c;
+	s->loop = c->poll.loop;
+	c->ops = &send_ops;
+	c->data = s;
+	s->state = SEND_MANIFEST;
+	*out = s;
+	return (0);
+}
+
 const struct zc_send_stats *
 zc_send_stats(const struct zc_send *s)
 {

@@ -102,6 +102,15 @@ typedef void (*zc_send_done_cb)(struct zc_send *, int err, const char *why,
 int	zc_send_start(uv_loop_t *, int sock, int src_fd,
 	    const struct zc_send_opts *, zc_send_done_cb, void *arg,
 	    struct zc_send **out, char *err, size_t errlen);
+/*
+ * Serve a pull: take over conn (HELLO already exchanged, PULL accepted),
+ * walk src_fd and send what the receiver's manifest lacks, as a push
+ * does.  peer_features: the receiver's HELLO features.  0 or -errno.
+ */
+struct zc_conn;
+int	zc_send_adopt(struct zc_conn *, int src_fd, uint64_t peer_features,
+	    const struct zc_send_opts *, zc_send_done_cb, void *arg,
+	    struct zc_send **out, char *err, size_t errlen);
 const struct zc_send_stats *zc_send_stats(const struct zc_send *);
 /* Live: changes were queued; next() will be asked when there is room. */
 void	zc_send_kick(struct zc_send *);

@@ -304,6 +304,13 @@ zc_tls_want(const struct zc_tls *t)
 	return (t->want);
 }
 
+void
+zc_tls_shutdown(struct zc_tls *t)
+{
+	(void)SSL_shutdown(t->ssl);
+	ERR_clear_error();
+}
+
 int
 zc_tls_pending(const struct zc_tls *t)
 {
@@ -403,6 +410,11 @@ int
 zc_tls_want(const struct zc_tls *t)
 {
 	return (0);
+}
+
+void
+zc_tls_shutdown(struct zc_tls *t)
+{
 }
 
 int

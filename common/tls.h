@@ -47,6 +47,8 @@ ssize_t	zc_tls_read(struct zc_tls *, void *, size_t);
 ssize_t	zc_tls_write(struct zc_tls *, const void *, size_t);
 /* With kernel TLS only: len bytes of fd from off.  -ENOTSUP without. */
 ssize_t	zc_tls_sendfile(struct zc_tls *, int fd, off_t off, size_t len);
+/* Send close_notify (best effort, never blocks). */
+void	zc_tls_shutdown(struct zc_tls *);
 /* What the last -EAGAIN waits for: 1 readable, 2 writable. */
 int	zc_tls_want(const struct zc_tls *);
 int	zc_tls_pending(const struct zc_tls *);

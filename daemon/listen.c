@@ -62,6 +62,21 @@ listen_session_done(struct zc_recv *recv, int err, void *arg)
 	free(ss);
 }
 
+static uint32_t
+listen_pull_auth(void *arg, const char *peer, const char *set,
+    struct zc_recv_target *t)
+{
+	struct zcd			*zcd = arg;
+	const struct zc_config_set	*s;
+
+	if ((s = zc_config_set(zcd->cfg, set)) == NULL)
+		return (ZC_E_NOSET);
+	if (!zc_config_set_serves(s, peer))
+		return (ZC_E_DENIED);
+	t->root = s->path;
+	return (ZC_OK);
+}
+
 /* The pinned peer's name, for the TLS handshake. */
 static const char *
 listen_peer_by_pin(void *arg, const uint8_t *fpr)
@@ -99,6 +114,7 @@ listen_on_sniffed(uv_handle_t *h)
 	opts.idle_ms = ZCD_IDLE_MS;
 	opts.no_zerocopy = zcd->no_zerocopy;
 	opts.auth = listen_auth;
+	opts.pull_auth = listen_pull_auth;
 	opts.arg = zcd;
 	if (ss->verdict == ZCD_SNIFF_TLS) {
 		opts.tls = zcd->tls;

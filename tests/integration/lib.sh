@@ -31,6 +31,7 @@ EXPECTED_ERRORS=${EXPECTED_ERRORS:-}
 declare -A DAEMON_PID=()	# NAME -> pid of a running zcsyncd
 declare -A DAEMON_PORT=()	# NAME -> its port
 declare -A DAEMON_RC=()		# NAME -> exit status once stopped
+declare -A DAEMON_CFG=()	# NAME -> its config file
 BG_PIDS=()			# background helpers (pushes, writers)
 PUSH_RC=
 T=
@@ -80,6 +81,9 @@ cleanup()
 		pid_alive "$pid" && kill -TERM "$pid" 2>/dev/null
 	done
 	stop_daemons
+	if [ "$rc" = 0 ] && [ "${ZC_TEST_TLS:-0}" = 1 ] && [ -n "$T" ]; then
+		_tls_verify || rc=1
+	fi
 	if [ -n "$T" ] && [ -d "$T" ]; then
 		if [ "${KEEP:-0}" = 1 ]; then
 			echo "# KEEP=1: leaving $T"
@@ -160,6 +164,8 @@ start_daemon()
 
 	pf=$T/port.$name
 	rm -f "$pf"
+	tls_config "$cfg"
+	DAEMON_CFG[$name]=$cfg
 	"$ZCSYNCD" -c "$cfg" --ready-fd 3 "$@" 3>"$pf" </dev/null \
 	    >>"$T/$name.log" 2>&1 &
 	pid=$!
@@ -176,6 +182,7 @@ start_daemon()
 	esac
 	[ "$port" -gt 0 ] || fail "zcsyncd $name: port 0 on --ready-fd"
 	DAEMON_PORT[$name]=$port
+	_tls_register "$port" "$cfg"
 	log "zcsyncd $name: pid $pid port $port"
 }
 
@@ -437,6 +444,8 @@ start_node()
 
 	pf=$T/port.$name
 	rm -f "$pf"
+	tls_config "$cfg"
+	DAEMON_CFG[$name]=$cfg
 	"$ZCSYNCD" -c "$cfg" --ready-fd 3 "$@" 3>"$pf" </dev/null \
 	    >>"$T/$name.log" 2>&1 &
 	pid=$!
@@ -452,6 +461,7 @@ start_node()
 	''|*[!0-9]*) fail "zcsyncd $name: bad ready line '$port'" ;;
 	esac
 	DAEMON_PORT[$name]=$port
+	_tls_register "$port" "$cfg"
 	log "zcsyncd $name: pid $pid port $port"
 }
 
@@ -526,3 +536,269 @@ inode_list()
 	(cd "$1" && find . -type f -printf '%P %i\n') | sort >"$2" ||
 	    fail "inode_list: cannot read $1"
 }
+
+# ---- TLS mode (ZC_TEST_TLS=1) ----
+#
+# With ZC_TEST_TLS=1 in the environment, the same tests run over TLS 1.3
+# with pinned identities, unchanged:
+# - Each config that start_daemon or start_node is given is rewritten in
+#   place (once; marked by a comment at its end): node.identity points at
+#   an identity made for node.name with `zcsync keygen` (one per name, per
+#   test, in $T/tls/id/NAME), and each peer "- name: X" gets X's pin.
+#   A test that starts zcsyncd by itself calls tls_config FILE first; a
+#   `kill -HUP` of a daemon rewrites its config the same way before the
+#   signal, so that a reload keeps the identity.  Configs that already
+#   have an identity (tests of TLS itself) are left alone.
+# - $ZCSYNC is a wrapper: `push ... 127.0.0.1:PORT/SET` becomes a push by
+#   peer name, `push -c CLIENT.yaml ... NAME/SET`, where CLIENT.yaml is
+#   node --name (CLIENT_NAME) with its identity and the receiver as its one
+#   peer, with address and pin: a peer name with a pin is what makes
+#   zcsync speak TLS.  A push as a name the receiver does not know as a
+#   peer (a test of who may push) stays plain, as written: TLS would refuse
+#   it in the handshake, before the refusal the test looks for.
+# - At exit, a test that passed must show, in the daemons' own logs, that
+#   a receiver accepted TLS sessions ("TLS 1.3, certificate sha256:...")
+#   and that no live link went plain.  A test with nothing to show sets
+#   ZC_PLAIN_ONLY=1 and says why in a comment.
+
+TLS_DIR=
+TLS_MARK='# zc-test-tls:'
+
+_tls_name_ok()
+{
+	[[ ${1:-} =~ ^[A-Za-z0-9._-]{1,64}$ ]]
+}
+
+# _tls_identity NAME: make NAME's identity unless it exists (under a lock:
+# pushes may run at the same time); 0 once $TLS_DIR/id/NAME/pin holds it.
+_tls_identity()
+{
+	local d=$TLS_DIR/id/$1
+
+	[ -s "$d/pin" ] && return 0
+	(
+		flock 9 || exit 1
+		[ -s "$d/pin" ] && exit 0
+		"$ZCSYNC_REAL" keygen -o "$d" --name "$1" \
+		    >"$TLS_DIR/id/$1.keygen" 2>&1 || exit 1
+		"$ZCSYNC_REAL" fingerprint "$d/cert.pem" >"$d/pin.new" &&
+		    mv "$d/pin.new" "$d/pin"
+	) 9>"$TLS_DIR/lock"
+	[ -s "$d/pin" ]
+}
+
+# _tls_node_name FILE: node.name in a block-style config, or nothing.
+_tls_node_name()
+{
+	awk '/^node:[ \t]*$/ { n = 1; next }
+	    /^[^ \t#]/ { n = 0 }
+	    n && /^  name:/ { v = $2; gsub(/["\047]/, "", v); print v; exit }' \
+	    "$1" 2>/dev/null
+}
+
+# _tls_peer_names FILE: the names of the peers in a block-style config.
+_tls_peer_names()
+{
+	awk '/^peers:[ \t]*$/ { p = 1; next }
+	    /^[^ \t#]/ { p = 0 }
+	    p && /^  - name:/ { v = $3; gsub(/["\047]/, "", v); print v }' \
+	    "$1" 2>/dev/null
+}
+
+# tls_config FILE: in TLS mode, give the config in FILE an identity and
+# its peers pins (see above); nothing otherwise.  A file this cannot read
+# as a block-style config with a node.name (a broken one, on purpose) is
+# left as it is.
+tls_config()
+{
+	local f=$1 node n
+
+	[ -n "$TLS_DIR" ] || return 0
+	[ -f "$f" ] || return 0
+	grep -qF -e "$TLS_MARK" "$f" && return 0
+	grep -qE '^[[:space:]]+identity:' "$f" && return 0
+	node=$(_tls_node_name "$f")
+	_tls_name_ok "$node" || return 0
+	_tls_identity "$node" || hard_error "tls: keygen for $node failed"
+	for n in $(_tls_peer_names "$f"); do
+		_tls_name_ok "$n" || continue
+		_tls_identity "$n" || hard_error "tls: keygen for $n failed"
+	done
+	awk -v dir="$TLS_DIR/id" -v node="$node" '
+	function pin(n,  l) {
+		l = ""
+		getline l <(dir "/" n "/pin")
+		close(dir "/" n "/pin")
+		return l
+	}
+	/^[^ \t#]/ { sec = $1 }
+	{ print }
+	/^node:[ \t]*$/ {
+		print "  identity:"
+		print "    cert: " dir "/" node "/cert.pem"
+		print "    key: " dir "/" node "/key.pem"
+	}
+	sec == "peers:" && /^  - name:/ {
+		n = $3
+		gsub(/["\047]/, "", n)
+		if (n ~ /^[A-Za-z0-9._-]+$/)
+			print "    fingerprint: " pin(n)
+	}' "$f" >"$f.tls" || hard_error "tls: cannot rewrite $f"
+	echo "$TLS_MARK node.identity and peer pins added by lib.sh" >>"$f.tls"
+	cat "$f.tls" >"$f" && rm -f "$f.tls" || hard_error "tls: cannot write $f"
+}
+
+# _tls_register PORT CONFIG: the daemon listening on 127.0.0.1:PORT, for
+# the push wrapper: a copy of the config it runs ($TLS_DIR/port.PORT).
+# The copy, not the file, since a test may leave a broken file behind
+# that a reload refused.
+_tls_register()
+{
+	[ -n "$TLS_DIR" ] && [ "$1" != 0 ] || return 0
+	cp "$2" "$TLS_DIR/port.$1" || hard_error "tls: cannot copy $2"
+}
+
+# _tls_zcsync ARGS...: the body of the zcsync wrapper (see above).  It
+# runs in its own process, so it uses nothing else from lib.sh.
+_tls_zcsync()
+{
+	local -a args=("$@")
+	local i n=$# name= cfg dest port set rnode ccfg
+
+	[ "${1:-}" = push ] || exec "$ZCSYNC_REAL" "$@"
+	for ((i = 1; i < n; i++)); do
+		case ${args[i]} in
+		--name)		name=${args[i + 1]:-} ;;
+		--name=*)	name=${args[i]#--name=} ;;
+		-c*|--config*)	exec "$ZCSYNC_REAL" "$@" ;;
+		esac
+	done
+	dest=${args[n - 1]}
+	if ! [[ $dest =~ ^127\.0\.0\.1:([0-9]+)/([^/]+)$ ]]; then
+		exec "$ZCSYNC_REAL" "$@"
+	fi
+	port=${BASH_REMATCH[1]}
+	set=${BASH_REMATCH[2]}
+	# plain WHY: push as written, and say so.
+	plain()
+	{
+		echo "plain $name -> $dest: $1" >>"$TLS_DIR/pushes"
+		exec "$ZCSYNC_REAL" "${args[@]}"
+	}
+	cfg=$TLS_DIR/port.$port
+	[ -s "$cfg" ] || plain "no daemon known on port $port"
+	rnode=$(_tls_node_name "$cfg")
+	_tls_name_ok "$name" || plain "no --name"
+	_tls_name_ok "$rnode" || plain "the receiver's node.name is unknown"
+	[ "$name" != "$rnode" ] || plain "pushing as the receiver's own name"
+	grep -qF -e "$TLS_MARK" "$cfg" ||
+	    plain "the receiver's identity is not one lib.sh made"
+	_tls_peer_names "$cfg" | grep -qxF -e "$name" ||
+	    plain "$name is not a peer of $rnode"
+	_tls_identity "$name" && _tls_identity "$rnode" ||
+	    plain "keygen failed"
+	ccfg=$(mktemp "$TLS_DIR/client.XXXXXX") || plain "mktemp failed"
+	cat >"$ccfg" <<EOF
+node:
+  name: $name
+  identity:
+    cert: $TLS_DIR/id/$name/cert.pem
+    key: $TLS_DIR/id/$name/key.pem
+peers:
+  - name: $rnode
+    address: "127.0.0.1:$port"
+    fingerprint: $(cat "$TLS_DIR/id/$rnode/pin")
+EOF
+	echo "tls $name -> $rnode/$set (127.0.0.1:$port)" >>"$TLS_DIR/pushes"
+	args[n - 1]=$rnode/$set
+	exec "$ZCSYNC_REAL" push -c "$ccfg" "${args[@]:1}"
+}
+
+# _tls_verify: at exit (see cleanup), in TLS mode: the daemons' logs show
+# that TLS was used.  Prints the failure and returns 1 if not.
+_tls_verify()
+{
+	local f sessions=0 plain_links=0 tls_pushes=0 plain_pushes=0 c
+
+	[ -n "$TLS_DIR" ] || return 0
+	if [ "${ZC_PLAIN_ONLY:-0}" != 0 ]; then
+		log "tls: ZC_PLAIN_ONLY=$ZC_PLAIN_ONLY: TLS use not checked"
+		return 0
+	fi
+	for f in "$T"/*.log; do
+		[ -f "$f" ] || continue
+		c=$(grep -cE 'TLS 1\.3, certificate sha256:[0-9a-f]{64}$' "$f")
+		sessions=$((sessions + c))
+		c=$(grep -c 'connected (plain TCP' "$f")
+		plain_links=$((plain_links + c))
+	done
+	if [ -f "$TLS_DIR/pushes" ]; then
+		tls_pushes=$(grep -c '^tls ' "$TLS_DIR/pushes")
+		plain_pushes=$(grep -c '^plain ' "$TLS_DIR/pushes")
+		grep '^plain ' "$TLS_DIR/pushes" | sort | uniq -c |
+		    sed -e 's/^ */# tls:   /'
+	fi
+	log "tls: $sessions TLS sessions accepted; pushes: $tls_pushes over TLS, $plain_pushes plain; live links plain: $plain_links"
+	cat "$T"/*.log 2>/dev/null | grep -oE 'TLS 1\.3 up; .*' | sort -u |
+	    sed -e 's/^/# tls: data path: /'
+	if [ "$sessions" = 0 ]; then
+		echo "FAIL: $TEST_NAME: ZC_TEST_TLS=1, but no daemon logged a TLS session (\"TLS 1.3, certificate sha256:\"); a test that cannot use TLS sets ZC_PLAIN_ONLY=1"
+		dump_logs
+		return 1
+	fi
+	if [ "$plain_links" != 0 ]; then
+		echo "FAIL: $TEST_NAME: ZC_TEST_TLS=1, but $plain_links live links went plain: $(grep -h 'connected (plain TCP' "$T"/*.log | head -n 3)"
+		dump_logs
+		return 1
+	fi
+	return 0
+}
+
+if [ "${ZC_TEST_TLS:-0}" = 1 ]; then
+	"$ZCSYNCD" --version 2>/dev/null | grep -q '+tls' ||
+	    skip "ZC_TEST_TLS=1, but zcsyncd is built without TLS: $("$ZCSYNCD" --version 2>&1)"
+	TLS_DIR=$T/tls
+	mkdir -p "$TLS_DIR/id" || hard_error "cannot make $TLS_DIR"
+	ZCSYNC_REAL=$ZCSYNC
+	ZCSYNC=$TLS_DIR/zcsync
+	{
+		echo '#!/bin/bash'
+		echo '# zcsync for ZC_TEST_TLS=1: see tests/integration/lib.sh.'
+		echo 'set -u'
+		declare -p TLS_DIR TLS_MARK ZCSYNC_REAL
+		declare -f _tls_name_ok _tls_identity _tls_node_name \
+		    _tls_peer_names _tls_zcsync
+		echo '_tls_zcsync "$@"'
+	} >"$ZCSYNC" && chmod +x "$ZCSYNC" ||
+	    hard_error "cannot write $ZCSYNC"
+	_tls_identity "$CLIENT_NAME" || hard_error "tls: keygen failed"
+
+	# kill -HUP of a daemon (a reload): its config, as the test has just
+	# rewritten it, gets the identity and pins first.
+	kill()
+	{
+		local a n
+
+		case ${1:-} in
+		-HUP|-SIGHUP|-1|-s)
+			if [ "$1" != -s ] || [ "${2:-}" = HUP ]; then
+				for a in "$@"; do
+					for n in "${!DAEMON_PID[@]}"; do
+						[ "${DAEMON_PID[$n]}" = "$a" ] &&
+						    [ -n "${DAEMON_CFG[$n]:-}" ] ||
+						    continue
+						tls_config "${DAEMON_CFG[$n]}"
+						# What the reload will run.
+						"$ZCSYNCD" -t -c "${DAEMON_CFG[$n]}" \
+						    >/dev/null 2>&1 &&
+						    _tls_register \
+						    "${DAEMON_PORT[$n]:-0}" \
+						    "${DAEMON_CFG[$n]}"
+					done
+				done
+			fi ;;
+		esac
+		builtin kill "$@"
+	}
+	log "ZC_TEST_TLS=1: daemons get identities and pins; pushes go by peer name over TLS"
+fi

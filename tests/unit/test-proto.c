@@ -103,6 +103,7 @@ decode(uint8_t type, struct zc_rd *rd)
 			INSIDE(st.msg, st.msg_len);
 		return (r);
 	case ZC_MSG_PUSH:
+	case ZC_MSG_PULL:
 		if ((r = zc_proto_get_push(rd, &pr)) == 0)
 			INSIDE(pr.set, pr.set_len);
 		return (r);
