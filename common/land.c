@@ -24,9 +24,52 @@ land_copy_leaf(char *out, size_t outlen, const char *leaf)
 	return (0);
 }
 
+void
+zc_land_dirs_init(struct zc_land_dirs *d)
+{
+	d->fd = -1;
+	d->rel[0] = '\0';
+}
+
+void
+zc_land_dirs_clear(struct zc_land_dirs *d)
+{
+	if (d->fd != -1)
+		close(d->fd);
+	zc_land_dirs_init(d);
+}
+
+/* The parent of rel (owned fd): from the cache, or opened and cached. */
+static int
+land_parent(int root_fd, const char *rel, const char **leaf,
+    struct zc_land_dirs *d)
+{
+	const char	*slash = strrchr(rel, '/');
+	size_t		 plen = slash != NULL ? (size_t)(slash - rel) : 0;
+	int		 fd;
+
+	if (d != NULL && d->fd != -1 && strlen(d->rel) == plen &&
+	    strncmp(d->rel, rel, plen) == 0) {
+		*leaf = slash != NULL ? slash + 1 : rel;
+		if ((fd = fcntl(d->fd, F_DUPFD_CLOEXEC, 0)) == -1)
+			return (-errno);
+		return (fd);
+	}
+	if ((fd = zc_path_open_parent(root_fd, rel, leaf)) < 0)
+		return (fd);
+	if (d != NULL && plen < sizeof d->rel) {
+		zc_land_dirs_clear(d);
+		if ((d->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) != -1) {
+			memcpy(d->rel, rel, plen);
+			d->rel[plen] = '\0';
+		}
+	}
+	return (fd);
+}
+
 int
 zc_land_file_begin(struct zc_land_file *lf, int root_fd, const char *rel,
-    const struct zc_meta *meta)
+    const struct zc_meta *meta, struct zc_land_dirs *dirs)
 {
 	const char	*leaf;
 	int		 error;
@@ -34,7 +77,7 @@ zc_land_file_begin(struct zc_land_file *lf, int root_fd, const char *rel,
 	memset(lf, 0, sizeof *lf);
 	lf->dir_fd = lf->fd = -1;
 	lf->meta = *meta;
-	if ((lf->dir_fd = zc_path_open_parent(root_fd, rel, &leaf)) < 0) {
+	if ((lf->dir_fd = land_parent(root_fd, rel, &leaf, dirs)) < 0) {
 		error = lf->dir_fd;
 		lf->dir_fd = -1;
 		return (error);

@@ -31,6 +31,19 @@
 /* Bodies larger than this are fallocate()d before any byte arrives. */
 #define ZC_LAND_PREALLOC_MIN	(64 * 1024)
 
+/*
+ * The directory the last file landed in, kept open for the next one: a
+ * run of files in one directory opens it beneath the root once.  Cleared
+ * whenever a DELETE or RENAME could change what its path names.
+ */
+struct zc_land_dirs {
+	int	 fd;			/* owned; -1 = none */
+	char	 rel[4096];		/* its path beneath the root; "" = root */
+};
+
+void	zc_land_dirs_init(struct zc_land_dirs *);
+void	zc_land_dirs_clear(struct zc_land_dirs *);
+
 /* One file being received. */
 struct zc_land_file {
 	int		 dir_fd;	/* owned; the target's directory */
@@ -46,7 +59,7 @@ struct zc_land_file {
  * 0 or -errno; on error nothing is left behind.
  */
 int	zc_land_file_begin(struct zc_land_file *, int root_fd, const char *rel,
-	    const struct zc_meta *);
+	    const struct zc_meta *, struct zc_land_dirs *);
 /*
  * Apply metadata, fsync, rename into place, fsync the directory.  0 or
  * -errno (then aborted).  With ZC_LAND_DEFER_DIRSYNC the directory is not

@@ -64,6 +64,7 @@ struct zc_recv {
 	size_t			 man_pos;
 
 	struct zc_land_file	 file;		/* the body in progress */
+	struct zc_land_dirs	 ldirs;		/* the last file's directory */
 	int			 file_open;
 	uint64_t		 file_seq;
 	uint32_t		 file_code;	/* refused before the body */
@@ -439,7 +440,7 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 		snprintf(r->file_path, sizeof r->file_path, "%s",
 		    recv_name(r, path, strlen(path)));
 		error = zc_land_file_begin(&r->file, r->root_fd, path,
-		    &ent.meta);
+		    &ent.meta, &r->ldirs);
 		r->file_open = error == 0;
 		if (error != 0) {
 			r->file_code = zc_land_code(error);
@@ -460,6 +461,7 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 		return (recv_ack(r, ent.seq, zc_land_code(error), recv_name(r, path,
 		    strlen(path)), error));
 	case ZC_MSG_DELETE:
+		zc_land_dirs_clear(&r->ldirs);
 		error = zc_land_delete(r->root_fd, path);
 		return (recv_ack(r, ent.seq, zc_land_code(error), recv_name(r, path,
 		    strlen(path)), error));
@@ -578,6 +580,7 @@ recv_on_rename(struct zc_recv *r, struct zc_rd *rd)
 	if (zc_path_check(ent.path, ent.path_len, from, sizeof from) != 0 ||
 	    zc_path_check(ent.target, ent.target_len, to, sizeof to) != 0)
 		return (recv_ack(r, ent.seq, ZC_E_PATH, "(rename)", 0));
+	zc_land_dirs_clear(&r->ldirs);
 	error = zc_land_rename(r->root_fd, from, to, r->land_flags);
 	if (error == -ENOENT) {
 		/*
@@ -863,6 +866,7 @@ zc_recv_start(uv_loop_t *loop, int sock, const char *addr,
 	r->done_arg = arg;
 	r->root_fd = -1;
 	r->dsync_fd = -1;
+	zc_land_dirs_init(&r->ldirs);
 	snprintf(r->addr, sizeof r->addr, "%s", addr);
 	if ((error = zc_conn_new(loop, sock, &recv_ops, r, opts->idle_ms,
 	    &r->conn)) != 0) {
@@ -933,6 +937,7 @@ zc_recv_pull(uv_loop_t *loop, int sock, int dir_fd, const char *set,
 	r->done_arg = arg;
 	r->client = 1;
 	r->dsync_fd = -1;
+	zc_land_dirs_init(&r->ldirs);
 	r->land_flags = fsync ? ZC_LAND_FSYNC : 0;
 	snprintf(r->set, sizeof r->set, "%s", set);
 	snprintf(r->addr, sizeof r->addr, "server");
@@ -1023,6 +1028,7 @@ zc_recv_free(struct zc_recv *r)
 	free(r->dsync_seq);
 	free(r->dsync_name);
 	free(r->root);
+	zc_land_dirs_clear(&r->ldirs);
 	zc_send_free(r->pull);
 	zc_manifest_free(r->man);
 	zc_manifest_free(r->dirs);
