@@ -79,6 +79,8 @@ link_report(void *arg, enum zc_send_event ev, const char *path,
 	switch (ev) {
 	case ZC_SEND_LIVE:
 		l->state = ZCD_LINK_LIVE;
+		if (l->send != NULL && zc_send_stats(l->send)->failed == 0)
+			l->retry_ms = 0;	/* a clean catch-up */
 		l->backoff_ms = ZCD_BACKOFF_MIN_MS;
 		l->last_error[0] = '\0';
 		zc_log_info("peer=%s set=%s: in sync; mirroring live",
@@ -97,6 +99,22 @@ link_report(void *arg, enum zc_send_event ev, const char *path,
 	case ZC_SEND_FAILED:
 		zc_log_info("peer=%s set=%s %s: %s", l->peer, l->mirror->name,
 		    zc_log_name(path, name, sizeof name), msg);
+		/*
+		 * A disk full, an fsync error (discarded, never retried as
+		 * such): compare again a little later, so the copies converge
+		 * once the cause is gone, without a change to trigger it.
+		 */
+		if (!uv_is_active((uv_handle_t *)&l->timer)) {
+			l->retry = 1;
+			if (l->retry_ms == 0)
+				l->retry_ms = ZCD_FAILED_RETRY_MS;
+			uv_timer_start(&l->timer, link_on_timer, l->retry_ms,
+			    0);
+			/* A failure that stays is retried less and less often. */
+			l->retry_ms *= 2;
+			if (l->retry_ms > ZCD_FAILED_RETRY_MAX_MS)
+				l->retry_ms = ZCD_FAILED_RETRY_MAX_MS;
+		}
 		break;
 	case ZC_SEND_LANDED:
 		if (zc_log_level() >= ZC_LOG_DEBUG)
@@ -271,6 +289,14 @@ link_on_timer(uv_timer_t *t)
 	}
 	if (l->state == ZCD_LINK_BACKOFF)
 		link_dial(l);
+	else if (l->retry && l->state == ZCD_LINK_LIVE) {
+		l->retry = 0;
+		zc_log_info("peer=%s set=%s: entries failed earlier: catching "
+		    "up again", l->peer, l->mirror->name);
+		zcd_link_resync(l);
+	} else if (l->retry && l->state == ZCD_LINK_SYNCING)
+		uv_timer_start(&l->timer, link_on_timer, ZCD_FAILED_RETRY_MS,
+		    0);
 }
 
 void

@@ -23,6 +23,8 @@
 #define ZCD_BACKOFF_MAX_MS	30000	/* retries back off up to this */
 #define ZCD_RESCAN_MS		30000	/* rescans of a set out of watches */
 #define ZCD_ROOT_CHECK_MS	1000	/* is the root still the one we watch? */
+#define ZCD_FAILED_RETRY_MS	10000	/* entries failed: catch up again */
+#define ZCD_FAILED_RETRY_MAX_MS	300000	/* ... backing off up to this */
 
 struct zcd_mirror;
 
@@ -48,6 +50,8 @@ struct zcd_link {
 	struct zcd_queue	 queue;
 	uint64_t		 backoff_ms;
 	int			 resync;	/* redo the catch-up */
+	int			 retry;		/* entries failed: resync later */
+	uint64_t		 retry_ms;	/* the next such delay */
 	int			 closes;
 	char			 last_error[256];
 	char			 path[160];	/* data path of the session */
