@@ -132,11 +132,13 @@ main_reload(struct zcd *zcd)
 	if (zc_config_load(zcd->config_file, &cfg, err, sizeof err) != 0) {
 		zc_log_err("reload failed, keeping the running config: %s",
 		    err);
+		zcd->reload_failed = 1;
 		return;
 	}
 	if (main_prepare_sets(cfg) != 0) {
 		zc_log_err("reload failed, keeping the running config");
 		zc_config_free(cfg);
+		zcd->reload_failed = 1;
 		return;
 	}
 	/* A new identity applies to new connections; live ones keep theirs. */
@@ -144,6 +146,7 @@ main_reload(struct zcd *zcd)
 		zc_log_err("reload failed, keeping the running config: %s",
 		    err);
 		zc_config_free(cfg);
+		zcd->reload_failed = 1;
 		return;
 	}
 	zc_tls_ctx_free(zcd->tls);
@@ -167,6 +170,7 @@ main_on_signal(uv_signal_t *h, int signum)
 
 	if (signum == SIGHUP) {
 		zcd_notify_reloading(&zcd->notify);
+		zcd->reload_failed = 0;
 		main_reload(zcd);
 		main_ready(zcd);
 	} else
@@ -180,14 +184,16 @@ main_ready(struct zcd *zcd)
 	struct zcd_mirror	*m;
 	size_t			 nmirrors = 0;
 	char			 addr[64];
+	char			 status[256];
 
 	for (m = zcd->mirrors; m != NULL; m = m->next)
 		nmirrors += !m->stopped;
-	zcd_notify_ready(&zcd->notify, NULL);
-	zcd_notify_status(&zcd->notify, "node %s: %s; mirroring %zu sets",
-	    zcd->cfg->node.name, zcd->listen_fd != -1 ?
+	snprintf(status, sizeof status, "%snode %s: %s; mirroring %zu sets",
+	    zcd->reload_failed ? "reload failed (see the log), running the "
+	    "old config: " : "", zcd->cfg->node.name, zcd->listen_fd != -1 ?
 	    zc_addr_str(&zcd->bound, addr, sizeof addr) : "not listening",
 	    nmirrors);
+	zcd_notify_ready(&zcd->notify, status);
 }
 
 static int

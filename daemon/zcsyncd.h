@@ -130,6 +130,7 @@ struct zcd {
 	struct zcd_mirror	*mirrors;	/* owned list */
 	unsigned		 nsessions;
 	int			 stopping;
+	int			 reload_failed;	/* the last SIGHUP changed nothing */
 
 	struct zcd_notify	 notify;	/* systemd (no-op outside it) */
 	struct zcd_ctl		*ctl;		/* owned; NULL without node.control */
