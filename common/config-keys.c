@@ -49,6 +49,14 @@ const struct zc_config_key zc_config_keys[] = {
 	  .doc = "Absolute path of the control socket (zcsync status, sync, "
 	      "metrics); unset: none."
 	},
+	{ .name = "node.control_group",
+	  .type = ZC_CONFIG_STRING,
+	  .offset = offsetof(struct zc_config_node, control_group),
+	  .min = 1,
+	  .max = 64,
+	  .doc = "Group whose members may use the control socket too "
+	      "(besides root and the daemon's user); unset: none."
+	},
 	{ .name = "node.metrics_listen",
 	  .type = ZC_CONFIG_ADDR,
 	  .offset = offsetof(struct zc_config_node, metrics_listen),

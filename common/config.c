@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1092,6 +1093,16 @@ config_check(struct config_load *ld, const struct zc_config *cfg,
 			return (r);
 	}
 
+	if (cfg->node.control_group != NULL) {
+		struct group	*gr;
+
+		if ((gr = getgrnam(cfg->node.control_group)) == NULL) {
+			n = config_get(node, "control_group");
+			return (config_error(ld, &n->mark, "node.control_group",
+			    "no such group \"%s\"", cfg->node.control_group));
+		}
+	}
+
 	if (cfg->node.cert != NULL &&
 	    (r = config_check_identity(ld, cfg, node, own)) != 0)
 		return (r);
@@ -1233,7 +1244,13 @@ zc_config_load(const char *file, struct zc_config **out, char *err,
 	cfg->file = xstrdup(file);
 	if ((r = config_map(&ld, root, "", "", cfg)) != 0)
 		goto out;
-	if ((r = config_check(&ld, cfg, root)) != 0)
+	if ((r = config_check(&ld, cfg, root)) == 0 &&
+	    cfg->node.control_group != NULL) {
+		struct group	*gr = getgrnam(cfg->node.control_group);
+
+		cfg->node.control_gid = gr != NULL ? gr->gr_gid : (gid_t)-1;
+	}
+	if (r != 0)
 		goto out;
 	*out = cfg;
 	cfg = NULL;
@@ -1258,6 +1275,7 @@ zc_config_free(struct zc_config *cfg)
 	free(cfg->node.name);
 	free(cfg->node.listen);
 	free(cfg->node.metrics_listen);
+	free(cfg->node.control_group);
 	free(cfg->node.control);
 	free(cfg->node.cert);
 	free(cfg->node.key);

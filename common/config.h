@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <stdio.h>
 
 #include "addr.h"
@@ -21,6 +22,8 @@ struct zc_config_node {
 	char		*listen;	/* owned; NULL = do not listen */
 	struct zc_addr	 listen_addr;
 	char		*control;	/* owned; NULL if unset */
+	char		*control_group;	/* owned; NULL if unset */
+	gid_t		 control_gid;	/* its gid, resolved at load */
 	char		*metrics_listen; /* owned; NULL if unset */
 	struct zc_addr	 metrics_addr;
 	int		 insecure;	/* plain TCP beyond loopback allowed */

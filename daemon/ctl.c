@@ -500,19 +500,36 @@ ctl_on_timeout(uv_timer_t *t)
 		ctl_client_close(c);
 }
 
-/* Root, or our own uid; everyone else is refused (SO_PEERCRED). */
+/*
+ * Root, our own uid, or a member of node.control_group (its primary group,
+ * or a supplementary one: SO_PEERGROUPS); everyone else is refused.
+ */
 static int
-ctl_allowed(uv_pipe_t *p, uid_t *uid)
+ctl_allowed(struct zcd *zcd, uv_pipe_t *p, uid_t *uid)
 {
 	struct ucred	cred;
 	socklen_t	len = sizeof cred;
 	uv_os_fd_t	fd;
+	gid_t		groups[256], want = zcd->cfg->node.control_gid;
+	size_t		i;
 
 	if (uv_fileno((uv_handle_t *)p, &fd) != 0 ||
 	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
 		return (0);
 	*uid = cred.uid;
-	return (cred.uid == 0 || cred.uid == geteuid());
+	if (cred.uid == 0 || cred.uid == geteuid())
+		return (1);
+	if (zcd->cfg->node.control_group == NULL || want == (gid_t)-1)
+		return (0);
+	if (cred.gid == want)
+		return (1);
+	len = sizeof groups;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == -1)
+		return (0);
+	for (i = 0; i < len / sizeof groups[0]; i++)
+		if (groups[i] == want)
+			return (1);
+	return (0);
 }
 
 static void
@@ -540,7 +557,7 @@ ctl_on_connect(uv_stream_t *server, int status)
 		ctl_reply(c);
 		return;
 	}
-	if (!ctl_allowed(&c->pipe, &uid)) {
+	if (!ctl_allowed(ctl->zcd, &c->pipe, &uid)) {
 		zc_log_info("control: uid %ld refused", (long)uid);
 		ctl_printf(c->reply, "error: permission denied (uid %ld)\n",
 		    (long)uid);
@@ -597,6 +614,9 @@ zcd_ctl_start(struct zcd *zcd, const char *path, char *err, size_t errlen)
 		return (error);
 	}
 	(void)chmod(path, 0660);
+	if (zcd->cfg->node.control_group != NULL &&
+	    zcd->cfg->node.control_gid != (gid_t)-1)
+		(void)chown(path, (uid_t)-1, zcd->cfg->node.control_gid);
 	zcd->ctl = ctl;
 	return (0);
 }
