@@ -80,12 +80,13 @@ zc_ctl_request(const char *path, const char *request, FILE *out)
 			close(fd);
 		return (1);
 	}
+	/*
+	 * A daemon that refuses us may answer and close before reading all
+	 * of this: a failed write still leaves its answer to read.
+	 */
 	len = strlen(request);
-	if (write(fd, request, len) != (ssize_t)len || write(fd, "\n", 1) != 1) {
-		fprintf(stderr, "zcsync: %s: %s\n", path, strerror(errno));
-		close(fd);
-		return (1);
-	}
+	(void)(send(fd, request, len, MSG_NOSIGNAL) == (ssize_t)len &&
+	    send(fd, "\n", 1, MSG_NOSIGNAL) == 1);
 	pfd.fd = fd;
 	pfd.events = POLLIN;
 	for (;;) {

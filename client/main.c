@@ -1,6 +1,7 @@
 /*
  * main.c: zcsync, the client: look up a subcommand and run it.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,6 +40,8 @@ main(int argc, char **argv)
 	size_t	i;
 
 	zc_log_init("zcsync", ZC_LOG_WARN);
+	/* Errors on sockets are read where they happen, never as signals. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		usage(stderr);
 		return (2);

@@ -28,11 +28,15 @@
 #define ZCD_CTL_TIMEOUT_MS	5000
 #define ZCD_CTL_CLIENTS_MAX	32
 
+struct ctl_client;
+
 struct zcd_ctl {
-	struct zcd	*zcd;		/* borrowed */
-	uv_pipe_t	 pipe;
-	char		*path;		/* owned */
-	unsigned	 clients;
+	struct zcd		*zcd;		/* borrowed */
+	uv_pipe_t		 pipe;
+	char			*path;		/* owned */
+	unsigned		 clients;
+	struct ctl_client	*list;		/* the clients, to close on stop */
+	int			 closed;	/* the listener is closed */
 };
 
 struct ctl_client {
@@ -45,6 +49,9 @@ struct ctl_client {
 	struct zc_buf	*reply;		/* owned */
 	int		 closes;
 	int		 done;
+	int		 allowed;	/* SO_PEERCRED said yes */
+	uid_t		 uid;
+	struct ctl_client *prev, *next;
 };
 
 struct ctl_request {
@@ -155,7 +162,7 @@ ctl_status_text(struct zcd *zcd, struct zc_buf *b)
 	struct zcd_recv_count	*rc;
 	struct zcd_session	*ss;
 	char			 t[64], name[512], addr[64];
-	size_t			 i;
+	size_t			 i, nrc;
 	uint64_t		 now = uv_now(zcd->loop);
 
 	ctl_printf(b, "node %s: zcsyncd %s (%s), up %llds, %s\n",
@@ -197,15 +204,17 @@ ctl_status_text(struct zcd *zcd, struct zc_buf *b)
 			ctl_printf(b, "\n");
 		}
 	}
-	if (zcd->received != NULL)
+	nrc = zcd_received(zcd, &rc);
+	if (nrc > 0)
 		ctl_printf(b, "\nreceived  %-12s %-12s %9s %12s %6s %8s\n",
 		    "SET", "PEER", "FILES", "BYTES", "FAILED", "SESSIONS");
-	for (rc = zcd->received; rc != NULL; rc = rc->next)
+	for (i = 0; i < nrc; i++)
 		ctl_printf(b, "          %-12s %-12s %9llu %12llu %6llu %8llu\n",
-		    rc->set, rc->peer, (unsigned long long)rc->files,
-		    (unsigned long long)rc->bytes,
-		    (unsigned long long)rc->failures,
-		    (unsigned long long)rc->sessions);
+		    rc[i].set, rc[i].peer, (unsigned long long)rc[i].files,
+		    (unsigned long long)rc[i].bytes,
+		    (unsigned long long)rc[i].failures,
+		    (unsigned long long)rc[i].sessions);
+	free(rc);
 	for (ss = zcd->sessions; ss != NULL; ss = ss->next) {
 		if (ss->recv == NULL || zc_recv_set(ss->recv) == NULL)
 			continue;
@@ -224,7 +233,7 @@ ctl_status_json(struct zcd *zcd, struct zc_buf *b)
 	struct zcd_link		*l;
 	struct zcd_recv_count	*rc;
 	char			 addr[64];
-	size_t			 i;
+	size_t			 i, nrc;
 	uint64_t		 now = uv_now(zcd->loop);
 	const char		*sep = "";
 
@@ -284,18 +293,20 @@ ctl_status_json(struct zcd *zcd, struct zc_buf *b)
 	}
 	ctl_printf(b, "],\"received\":[");
 	sep = "";
-	for (rc = zcd->received; rc != NULL; rc = rc->next) {
+	nrc = zcd_received(zcd, &rc);
+	for (i = 0; i < nrc; i++) {
 		ctl_printf(b, "%s{\"set\":", sep);
-		ctl_json_str(b, rc->set);
+		ctl_json_str(b, rc[i].set);
 		ctl_printf(b, ",\"peer\":");
-		ctl_json_str(b, rc->peer);
+		ctl_json_str(b, rc[i].peer);
 		ctl_printf(b, ",\"files\":%llu,\"bytes\":%llu,\"failures\":%llu,"
-		    "\"sessions\":%llu}", (unsigned long long)rc->files,
-		    (unsigned long long)rc->bytes,
-		    (unsigned long long)rc->failures,
-		    (unsigned long long)rc->sessions);
+		    "\"sessions\":%llu}", (unsigned long long)rc[i].files,
+		    (unsigned long long)rc[i].bytes,
+		    (unsigned long long)rc[i].failures,
+		    (unsigned long long)rc[i].sessions);
 		sep = ",";
 	}
+	free(rc);
 	ctl_printf(b, "]}\n");
 }
 
@@ -306,6 +317,50 @@ zcd_render_status(struct zcd *zcd, struct zc_buf *b, int json)
 		ctl_status_json(zcd, b);
 	else
 		ctl_status_text(zcd, b);
+}
+
+/*
+ * What was received per (set, peer): the finished sessions' totals plus
+ * the sessions still running (a live one may never end).  An array the
+ * caller frees; names borrowed.
+ */
+size_t
+zcd_received(struct zcd *zcd, struct zcd_recv_count **out)
+{
+	struct zcd_recv_count		*v = NULL, *rc;
+	struct zcd_session		*ss;
+	const struct zc_recv_stats	*st;
+	const char			*set, *peer;
+	size_t				 n = 0, i;
+
+	for (rc = zcd->received; rc != NULL; rc = rc->next) {
+		v = xreallocarray(v, n + 1, sizeof *v);
+		v[n] = *rc;
+		v[n++].next = NULL;
+	}
+	for (ss = zcd->sessions; ss != NULL; ss = ss->next) {
+		if (ss->recv == NULL || (set = zc_recv_set(ss->recv)) == NULL)
+			continue;
+		peer = zc_recv_peer(ss->recv);
+		st = zc_recv_stats(ss->recv);
+		for (i = 0; i < n; i++)
+			if (strcmp(v[i].set, set) == 0 &&
+			    strcmp(v[i].peer, peer) == 0)
+				break;
+		if (i == n) {
+			v = xreallocarray(v, n + 1, sizeof *v);
+			memset(&v[n], 0, sizeof v[n]);
+			v[n].set = (char *)set;
+			v[n++].peer = (char *)peer;
+		}
+		v[i].files += st->files;
+		v[i].bytes += st->bytes;
+		v[i].entries += st->entries;
+		v[i].failures += st->failures;
+		v[i].sessions++;
+	}
+	*out = v;
+	return (n);
 }
 
 /* Received counters per (set, peer), kept across sessions. */
@@ -328,7 +383,8 @@ zcd_count_received(struct zcd *zcd, const char *set, const char *peer,
 	rc->files += st->files;
 	rc->bytes += st->bytes;
 	rc->entries += st->entries;
-	rc->failures += st->failures + (failed ? 1 : 0);
+	/* Entries, not sessions: a live session always ends "early". */
+	rc->failures += st->failures;
 	rc->sessions++;
 }
 
@@ -418,6 +474,14 @@ ctl_client_closed(uv_handle_t *h)
 	if (--c->closes > 0)
 		return;
 	c->ctl->clients--;
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else if (c->ctl->list == c)
+		c->ctl->list = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	if (c->ctl->closed && c->ctl->clients == 0)
+		free(c->ctl);
 	zc_buf_free(c->reply);
 	free(c);
 }
@@ -487,7 +551,17 @@ ctl_on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	*nl = '\0';
 	if (nl > c->line && nl[-1] == '\r')
 		nl[-1] = '\0';
-	ctl_dispatch(c->ctl->zcd, c->line, c->reply);
+	/*
+	 * Judged after the request is read: refusing at once would close
+	 * with the request unread, and the caller would see a reset, not
+	 * the refusal.
+	 */
+	if (!c->allowed) {
+		zc_log_info("control: uid %ld refused", (long)c->uid);
+		ctl_printf(c->reply, "error: permission denied (uid %ld)\n",
+		    (long)c->uid);
+	} else
+		ctl_dispatch(c->ctl->zcd, c->line, c->reply);
 	ctl_reply(c);
 }
 
@@ -552,18 +626,16 @@ ctl_on_connect(uv_stream_t *server, int status)
 		ctl_client_close(c);
 		return;
 	}
+	c->next = ctl->list;
+	if (c->next != NULL)
+		c->next->prev = c;
+	ctl->list = c;
 	if (ctl->clients > ZCD_CTL_CLIENTS_MAX) {
-		ctl_printf(c->reply, "error: busy\n");
-		ctl_reply(c);
+		ctl_client_close(c);	/* busy */
 		return;
 	}
-	if (!ctl_allowed(ctl->zcd, &c->pipe, &uid)) {
-		zc_log_info("control: uid %ld refused", (long)uid);
-		ctl_printf(c->reply, "error: permission denied (uid %ld)\n",
-		    (long)uid);
-		ctl_reply(c);
-		return;
-	}
+	c->allowed = ctl_allowed(ctl->zcd, &c->pipe, &uid);
+	c->uid = uid;
 	uv_timer_start(&c->timer, ctl_on_timeout, ZCD_CTL_TIMEOUT_MS, 0);
 	uv_read_start((uv_stream_t *)&c->pipe, ctl_on_alloc, ctl_on_read);
 }
@@ -621,21 +693,32 @@ zcd_ctl_start(struct zcd *zcd, const char *path, char *err, size_t errlen)
 	return (0);
 }
 
+/* The listener is closed; the last client to close frees ctl. */
 static void
 ctl_on_closed(uv_handle_t *h)
 {
-	free(h->data);
+	struct zcd_ctl	*ctl = h->data;
+
+	ctl->closed = 1;
+	if (ctl->clients == 0)
+		free(ctl);
 }
 
 void
 zcd_ctl_stop(struct zcd *zcd)
 {
-	struct zcd_ctl	*ctl = zcd->ctl;
+	struct zcd_ctl		*ctl = zcd->ctl;
+	struct ctl_client	*c;
 
 	if (ctl == NULL)
 		return;
+
 	zcd->ctl = NULL;
 	(void)unlink(ctl->path);
 	free(ctl->path);
+	/* Clients still talking would hold the loop (and SIGTERM) open. */
+	for (c = ctl->list; c != NULL; c = c->next)
+		ctl_client_close(c);
+	ctl->list = NULL;
 	uv_close((uv_handle_t *)&ctl->pipe, ctl_on_closed);
 }

@@ -102,7 +102,7 @@ zcd_render_metrics(struct zcd *zcd, struct zc_buf *b)
 	struct zcd_link		*l;
 	struct zcd_recv_count	*rc;
 	char			 s[256], p[256];
-	size_t			 i, k;
+	size_t			 i, k, nrc;
 
 	metrics_head(b, "zcsync_uptime_seconds", "gauge",
 	    "Seconds since zcsyncd started.");
@@ -191,27 +191,29 @@ zcd_render_metrics(struct zcd *zcd, struct zc_buf *b)
 	for (m = zcd->mirrors; m != NULL; m = m->next)
 		metrics_printf(b, "zcsync_set_stopped{set=\"%s\"} %d\n",
 		    metrics_label(m->name, s, sizeof s), m->stopped);
+	nrc = zcd_received(zcd, &rc);
 	metrics_head(b, "zcsync_received_files_total", "counter",
 	    "File bodies landed here, per set and peer.");
-	for (rc = zcd->received; rc != NULL; rc = rc->next)
+	for (k = 0; k < nrc; k++)
 		metrics_printf(b, "zcsync_received_files_total{set=\"%s\","
-		    "peer=\"%s\"} %llu\n", metrics_label(rc->set, s, sizeof s),
-		    metrics_label(rc->peer, p, sizeof p),
-		    (unsigned long long)rc->files);
+		    "peer=\"%s\"} %llu\n", metrics_label(rc[k].set, s,
+		    sizeof s), metrics_label(rc[k].peer, p, sizeof p),
+		    (unsigned long long)rc[k].files);
 	metrics_head(b, "zcsync_received_bytes_total", "counter",
 	    "Body bytes landed here, per set and peer.");
-	for (rc = zcd->received; rc != NULL; rc = rc->next)
+	for (k = 0; k < nrc; k++)
 		metrics_printf(b, "zcsync_received_bytes_total{set=\"%s\","
-		    "peer=\"%s\"} %llu\n", metrics_label(rc->set, s, sizeof s),
-		    metrics_label(rc->peer, p, sizeof p),
-		    (unsigned long long)rc->bytes);
+		    "peer=\"%s\"} %llu\n", metrics_label(rc[k].set, s,
+		    sizeof s), metrics_label(rc[k].peer, p, sizeof p),
+		    (unsigned long long)rc[k].bytes);
 	metrics_head(b, "zcsync_receive_errors_total", "counter",
 	    "Entries refused or failed here, per set and peer.");
-	for (rc = zcd->received; rc != NULL; rc = rc->next)
+	for (k = 0; k < nrc; k++)
 		metrics_printf(b, "zcsync_receive_errors_total{set=\"%s\","
-		    "peer=\"%s\"} %llu\n", metrics_label(rc->set, s, sizeof s),
-		    metrics_label(rc->peer, p, sizeof p),
-		    (unsigned long long)rc->failures);
+		    "peer=\"%s\"} %llu\n", metrics_label(rc[k].set, s,
+		    sizeof s), metrics_label(rc[k].peer, p, sizeof p),
+		    (unsigned long long)rc[k].failures);
+	free(rc);
 }
 
 static void

@@ -154,6 +154,7 @@ void	zcd_ctl_stop(struct zcd *);
 struct zc_buf;
 void	zcd_render_status(struct zcd *, struct zc_buf *, int json);
 void	zcd_render_metrics(struct zcd *, struct zc_buf *);
+size_t	zcd_received(struct zcd *, struct zcd_recv_count **);
 void	zcd_count_received(struct zcd *, const char *set, const char *peer,
 	    const struct zc_recv_stats *, int failed);
 
