@@ -551,11 +551,12 @@ inode_list()
 #   have an identity (tests of TLS itself) are left alone.
 # - $ZCSYNC is a wrapper: `push ... 127.0.0.1:PORT/SET` becomes a push by
 #   peer name, `push -c CLIENT.yaml ... NAME/SET`, where CLIENT.yaml is
-#   node --name (CLIENT_NAME) with its identity and the receiver as its one
+#   node --name (CLIENT_NAME) with its identity and the daemon as its one
 #   peer, with address and pin: a peer name with a pin is what makes
-#   zcsync speak TLS.  A push as a name the receiver does not know as a
-#   peer (a test of who may push) stays plain, as written: TLS would refuse
-#   it in the handshake, before the refusal the test looks for.
+#   zcsync speak TLS.  The same for pull.  A push as a name the daemon
+#   does not know as a peer (a test of who may push) stays plain, as
+#   written: TLS would refuse it in the handshake, before the refusal the
+#   test looks for.  A command with -c of its own is left alone.
 # - At exit, a test that passed must show, in the daemons' own logs, that
 #   a receiver accepted TLS sessions ("TLS 1.3, certificate sha256:...")
 #   and that no live link went plain.  A test with nothing to show sets
@@ -658,46 +659,52 @@ _tls_register()
 	cp "$2" "$TLS_DIR/port.$1" || hard_error "tls: cannot copy $2"
 }
 
-# _tls_zcsync ARGS...: the body of the zcsync wrapper (see above).  It
-# runs in its own process, so it uses nothing else from lib.sh.
+# _tls_zcsync ARGS...: the body of the zcsync wrapper (see above), for
+# push (... DIR 127.0.0.1:PORT/SET) and pull (... 127.0.0.1:PORT/SET DIR).
+# It runs in its own process, so it uses nothing else from lib.sh.
 _tls_zcsync()
 {
 	local -a args=("$@")
-	local i n=$# name= cfg dest port set rnode ccfg
+	local i n=$# di= name= cfg dest port set rnode ccfg
 
-	[ "${1:-}" = push ] || exec "$ZCSYNC_REAL" "$@"
+	case ${1:-} in
+	push|pull)	;;
+	*)		exec "$ZCSYNC_REAL" "$@" ;;
+	esac
 	for ((i = 1; i < n; i++)); do
 		case ${args[i]} in
 		--name)		name=${args[i + 1]:-} ;;
 		--name=*)	name=${args[i]#--name=} ;;
 		-c*|--config*)	exec "$ZCSYNC_REAL" "$@" ;;
 		esac
+		if [ -z "$di" ] &&
+		    [[ ${args[i]} =~ ^127\.0\.0\.1:([0-9]+)/([^/]+)$ ]]; then
+			di=$i
+			port=${BASH_REMATCH[1]}
+			set=${BASH_REMATCH[2]}
+		fi
 	done
-	dest=${args[n - 1]}
-	if ! [[ $dest =~ ^127\.0\.0\.1:([0-9]+)/([^/]+)$ ]]; then
-		exec "$ZCSYNC_REAL" "$@"
-	fi
-	port=${BASH_REMATCH[1]}
-	set=${BASH_REMATCH[2]}
-	# plain WHY: push as written, and say so.
+	[ -n "$di" ] || exec "$ZCSYNC_REAL" "$@"
+	dest=${args[di]}
+	# plain WHY: run as written, and say so.
 	plain()
 	{
-		echo "plain $name -> $dest: $1" >>"$TLS_DIR/pushes"
+		echo "plain $1 $name -> $dest: $2" >>"$TLS_DIR/pushes"
 		exec "$ZCSYNC_REAL" "${args[@]}"
 	}
 	cfg=$TLS_DIR/port.$port
-	[ -s "$cfg" ] || plain "no daemon known on port $port"
+	[ -s "$cfg" ] || plain "$1" "no daemon known on port $port"
 	rnode=$(_tls_node_name "$cfg")
-	_tls_name_ok "$name" || plain "no --name"
-	_tls_name_ok "$rnode" || plain "the receiver's node.name is unknown"
-	[ "$name" != "$rnode" ] || plain "pushing as the receiver's own name"
+	_tls_name_ok "$name" || plain "$1" "no --name"
+	_tls_name_ok "$rnode" || plain "$1" "the daemon's node.name is unknown"
+	[ "$name" != "$rnode" ] || plain "$1" "as the daemon's own name"
 	grep -qF -e "$TLS_MARK" "$cfg" ||
-	    plain "the receiver's identity is not one lib.sh made"
+	    plain "$1" "the daemon's identity is not one lib.sh made"
 	_tls_peer_names "$cfg" | grep -qxF -e "$name" ||
-	    plain "$name is not a peer of $rnode"
+	    plain "$1" "$name is not a peer of $rnode"
 	_tls_identity "$name" && _tls_identity "$rnode" ||
-	    plain "keygen failed"
-	ccfg=$(mktemp "$TLS_DIR/client.XXXXXX") || plain "mktemp failed"
+	    plain "$1" "keygen failed"
+	ccfg=$(mktemp "$TLS_DIR/client.XXXXXX") || plain "$1" "mktemp failed"
 	cat >"$ccfg" <<EOF
 node:
   name: $name
@@ -709,9 +716,9 @@ peers:
     address: "127.0.0.1:$port"
     fingerprint: $(cat "$TLS_DIR/id/$rnode/pin")
 EOF
-	echo "tls $name -> $rnode/$set (127.0.0.1:$port)" >>"$TLS_DIR/pushes"
-	args[n - 1]=$rnode/$set
-	exec "$ZCSYNC_REAL" push -c "$ccfg" "${args[@]:1}"
+	echo "tls $1 $name -> $rnode/$set ($dest)" >>"$TLS_DIR/pushes"
+	args[di]=$rnode/$set
+	exec "$ZCSYNC_REAL" "$1" -c "$ccfg" "${args[@]:1}"
 }
 
 # _tls_verify: at exit (see cleanup), in TLS mode: the daemons' logs show
@@ -738,7 +745,7 @@ _tls_verify()
 		grep '^plain ' "$TLS_DIR/pushes" | sort | uniq -c |
 		    sed -e 's/^ */# tls:   /'
 	fi
-	log "tls: $sessions TLS sessions accepted; pushes: $tls_pushes over TLS, $plain_pushes plain; live links plain: $plain_links"
+	log "tls: $sessions TLS sessions accepted; pushes and pulls: $tls_pushes over TLS, $plain_pushes plain; live links plain: $plain_links"
 	cat "$T"/*.log 2>/dev/null | grep -oE 'TLS 1\.3 up; .*' | sort -u |
 	    sed -e 's/^/# tls: data path: /'
 	if [ "$sessions" = 0 ]; then
@@ -802,3 +809,206 @@ if [ "${ZC_TEST_TLS:-0}" = 1 ]; then
 	}
 	log "ZC_TEST_TLS=1: daemons get identities and pins; pushes go by peer name over TLS"
 fi
+
+# ---- Operations: pull, the control socket, metrics ----
+
+PULL_RC=
+CTL_RC=
+
+# pull [ZCSYNC PULL OPTIONS...] SRC DIR: one pull as node alpha (SRC as
+# dest prints it: 127.0.0.1:PORT/SET), bounded by PUSH_TIMEOUT.  Sets
+# PULL_RC; stdout in $T/pull.out, stderr in $T/pull.err; both are copied
+# into the test log.  In TLS mode the wrapper makes it a pull over TLS.
+pull()
+{
+	PULL_RC=0
+	timeout -k 5 "$PUSH_TIMEOUT" "$ZCSYNC" pull --name "$CLIENT_NAME" \
+	    "$@" >"$T/pull.out" 2>"$T/pull.err" </dev/null || PULL_RC=$?
+	log "zcsync pull $* -> exit $PULL_RC"
+	sed -e 's/^/#   out: /' "$T/pull.out" | cat -v
+	sed -e 's/^/#   err: /' "$T/pull.err" | cat -v
+	[ "$PULL_RC" != 124 ] || fail "pull did not finish in $PUSH_TIMEOUT s"
+}
+
+# pull_ok ...: pull, and fail the test unless it exited 0.
+pull_ok()
+{
+	pull "$@"
+	[ "$PULL_RC" = 0 ] || fail "pull $* exited $PULL_RC"
+}
+
+# pull_summary FIELD: a number from the last pull's summary line ("N files
+# received, N entries applied, N failed; B bytes in S s (R MiB/s)"); FIELD
+# is one of: files entries failed bytes.
+pull_summary()
+{
+	local line v
+
+	line=$(grep -E '^[0-9]+ files received, ' "$T/pull.out" | tail -n 1)
+	[ -n "$line" ] || fail "no summary line in the pull's output"
+	case $1 in
+	files)	v=$(sed -E 's/^([0-9]+) files received,.*$/\1/' <<<"$line") ;;
+	entries) v=$(sed -E 's/^.* ([0-9]+) entries applied,.*$/\1/' \
+		    <<<"$line") ;;
+	failed)	v=$(sed -E 's/^.* ([0-9]+) failed;.*$/\1/' <<<"$line") ;;
+	bytes)	v=$(sed -E 's/^.*; ([0-9]+) bytes in .*$/\1/' <<<"$line") ;;
+	*)	hard_error "pull_summary: unknown field $1" ;;
+	esac
+	case $v in
+	''|*[!0-9]*) fail "pull_summary $1: cannot parse '$line'" ;;
+	esac
+	echo "$v"
+}
+
+# expect_pull_summary FIELD VALUE...: fail unless each FIELD has VALUE.
+expect_pull_summary()
+{
+	local got
+
+	while [ $# -ge 2 ]; do
+		got=$(pull_summary "$1")
+		[ "$got" = "$2" ] ||
+		    fail "pull summary: expected $2 $1, got $got: $(tail -n 1 "$T/pull.out")"
+		shift 2
+	done
+}
+
+# ctl ARGS...: run `zcsync ARGS` (status, sync, metrics with -c or
+# --socket), bounded.  Sets CTL_RC; stdout in $T/ctl.out, stderr in
+# $T/ctl.err.  Quiet: the caller logs what it needs.
+ctl()
+{
+	CTL_RC=0
+	timeout -k 5 30 "$ZCSYNC" "$@" >"$T/ctl.out" 2>"$T/ctl.err" \
+	    </dev/null || CTL_RC=$?
+	[ "$CTL_RC" != 124 ] || fail "zcsync $* did not finish in 30 s"
+}
+
+# ctl_ok ARGS...: ctl, and fail the test unless it exited 0.
+ctl_ok()
+{
+	ctl "$@"
+	[ "$CTL_RC" = 0 ] ||
+	    fail "zcsync $* exited $CTL_RC: $(head -c 500 "$T/ctl.err")"
+}
+
+# ctl_raw SOCKET: send standard input as it is to the Unix stream socket
+# SOCKET, half-close, and print the reply up to the daemon's close.  A
+# reset after (part of) the request is normal when the daemon stops
+# reading early (an oversized request): whatever reply came is printed.
+# Exit 0 with a reply, 1 without one (or if it took more than 10 s).
+ctl_raw()
+{
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(10)
+s.connect(sys.argv[1])
+try:
+    s.sendall(sys.stdin.buffer.read())
+    s.shutdown(socket.SHUT_WR)
+except OSError:
+    pass
+reply = b""
+while True:
+    try:
+        b = s.recv(65536)
+    except OSError:
+        break
+    if not b:
+        break
+    reply += b
+sys.stdout.buffer.write(reply)
+sys.exit(0 if reply else 1)
+' "$1"
+}
+
+# http_get URL: the body of a GET (headers too with -i first), curl if
+# present, else python3; exit 1 if it could not be fetched.
+http_get()
+{
+	local head=0
+
+	if [ "$1" = -i ]; then
+		head=1
+		shift
+	fi
+	if command -v curl >/dev/null 2>&1; then
+		if [ "$head" = 1 ]; then
+			curl -sS -i --max-time 10 "$1"
+		else
+			curl -sS --max-time 10 "$1"
+		fi
+		return
+	fi
+	python3 -c '
+import sys, urllib.request
+with urllib.request.urlopen(sys.argv[1], timeout=10) as r:
+    if sys.argv[2] == "1":
+        sys.stdout.write("HTTP/1.0 %d %s\r\n" % (r.status, r.reason))
+        for k, v in r.getheaders():
+            sys.stdout.write("%s: %s\r\n" % (k, v))
+        sys.stdout.write("\r\n")
+    sys.stdout.flush()
+    sys.stdout.buffer.write(r.read())
+' "$1" "$head"
+}
+
+# json_get FILE EXPR: print the Python expression EXPR over the JSON in
+# FILE, bound to d (e.g. 'd["sets"][0]["name"]'); exit 1 if FILE is not
+# valid JSON or EXPR fails.
+json_get()
+{
+	python3 -c '
+import json, sys
+with open(sys.argv[1]) as f:
+    d = json.load(f)
+v = eval(sys.argv[2], {"d": d})
+print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)
+' "$1" "$2"
+}
+
+# metrics_port NAME: the port of daemon NAME's metrics endpoint, from its
+# log line "metrics on http://ADDR/metrics (port N)".
+metrics_port()
+{
+	local p
+
+	p=$(grep -oE 'metrics on http://[^ ]+ \(port [0-9]+\)' "$T/$1.log" |
+	    tail -n 1 | sed -E 's/^.*\(port ([0-9]+)\)$/\1/')
+	[ -n "$p" ] && [ "$p" -gt 0 ] ||
+	    fail "no 'metrics on http://... (port N)' line in $1.log"
+	echo "$p"
+}
+
+# prom_check FILE: FILE is well-formed Prometheus text (format 0.0.4):
+# "# HELP"/"# TYPE" comments, samples "name{labels} value", each sample's
+# family declared by a TYPE line before it, and a final newline.
+prom_check()
+{
+	[ -s "$1" ] || fail "prom_check: $1 is empty"
+	[ -z "$(tail -c 1 "$1")" ] ||
+	    fail "prom_check: $1 does not end with a newline"
+	awk '
+	/^# TYPE / {
+		if ($4 !~ /^(counter|gauge|histogram|summary|untyped)$/) {
+			print "bad TYPE: " $0; bad = 1
+		}
+		typed[$3] = 1; next
+	}
+	/^# HELP / { next }
+	/^#/ { print "bad comment: " $0; bad = 1; next }
+	/^$/ { next }
+	{
+		if ($0 !~ /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? -?[0-9.eE+]+$/) {
+			print "bad sample: " $0; bad = 1; next
+		}
+		name = $0
+		sub(/[{ ].*$/, "", name)
+		if (!(name in typed)) {
+			print "no TYPE before: " $0; bad = 1
+		}
+	}
+	END { exit bad }' "$1" >"$T/.prom" ||
+	    fail "prom_check: $1: $(head -n 3 "$T/.prom")"
+}
