@@ -1002,6 +1002,18 @@ zc_recv_set(const struct zc_recv *r)
 	return (r->root_fd != -1 && r->state != RECV_SERVING ? r->set : NULL);
 }
 
+int
+zc_recv_serving(const struct zc_recv *r)
+{
+	return (r->state == RECV_SERVING);
+}
+
+int
+zc_recv_closing(const struct zc_recv *r)
+{
+	return (r->conn == NULL || (r->conn->flags & ZC_CONN_CLOSING));
+}
+
 const char *
 zc_recv_root(const struct zc_recv *r)
 {

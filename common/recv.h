@@ -89,6 +89,9 @@ const struct zc_recv_stats *zc_recv_stats(const struct zc_recv *);
 const char *zc_recv_peer(const struct zc_recv *);
 const char *zc_recv_set(const struct zc_recv *);
 const char *zc_recv_root(const struct zc_recv *);
+/* Serving a pull (past its handshake); closing (zc_recv_close called). */
+int	zc_recv_serving(const struct zc_recv *);
+int	zc_recv_closing(const struct zc_recv *);
 void	zc_recv_free(struct zc_recv *);
 
 #endif

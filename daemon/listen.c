@@ -192,6 +192,106 @@ listen_on_sniff_timeout(uv_timer_t *t)
 	listen_sniff_end(ss, 0);
 }
 
+static void	listen_on_accept(uv_poll_t *, int, int);
+
+static void
+listen_on_resume(uv_timer_t *t)
+{
+	struct zcd	*zcd = t->data;
+
+	zcd->accept_paused = 0;
+	if (zcd->listen_fd != -1 && !zcd->stopping)
+		uv_poll_start(&zcd->listen_poll, UV_READABLE, listen_on_accept);
+}
+
+static void
+listen_pause(struct zcd *zcd)
+{
+	if (zcd->accept_paused)
+		return;
+	zcd->accept_paused = 1;
+	uv_poll_stop(&zcd->listen_poll);
+	uv_timer_start(&zcd->accept_pause, listen_on_resume,
+	    ZCD_ACCEPT_PAUSE_MS, 0);
+}
+
+/* Same host (the port aside)? */
+static int
+listen_same_host(const struct zc_addr *a, const struct zc_addr *b)
+{
+	const struct sockaddr_in	*a4, *b4;
+	const struct sockaddr_in6	*a6, *b6;
+
+	if (a->ss.ss_family != b->ss.ss_family)
+		return (0);
+	if (a->ss.ss_family == AF_INET) {
+		a4 = (const struct sockaddr_in *)&a->ss;
+		b4 = (const struct sockaddr_in *)&b->ss;
+		return (a4->sin_addr.s_addr == b4->sin_addr.s_addr);
+	}
+	a6 = (const struct sockaddr_in6 *)&a->ss;
+	b6 = (const struct sockaddr_in6 *)&b->ss;
+	return (memcmp(&a6->sin6_addr, &b6->sin6_addr,
+	    sizeof a6->sin6_addr) == 0);
+}
+
+static int
+listen_unauth(const struct zcd_session *ss)
+{
+	return (ss->recv == NULL || (zc_recv_set(ss->recv) == NULL &&
+	    !zc_recv_serving(ss->recv)));
+}
+
+/* Drop a connection still in its handshake to make room for a new one. */
+static void
+listen_evict(struct zcd_session *ss, const char *why)
+{
+	zc_log_info("addr=%s: evicted before its handshake was done: %s",
+	    ss->addr, why);
+	ss->zcd->refused++;
+	if (ss->recv != NULL)
+		zc_recv_close(ss->recv);
+	else if (ss->fd != -1 && ss->closes == 0) {
+		uv_poll_stop(&ss->sniff);
+		listen_sniff_end(ss, 0);
+	}
+}
+
+/*
+ * Caps on connections not yet past PUSH/PULL, before anything is
+ * allocated: ZCD_MAX_PER_ADDR from one address, ZCD_MAX_UNAUTH in all.
+ * A new connection over a cap evicts the oldest one it competes with
+ * (sshd's MaxStartups, without the randomness): tricklers recycle their
+ * own slots, and a real peer, whose handshake takes milliseconds, gets in.
+ */
+static void
+listen_make_room(struct zcd *zcd, const struct zc_addr *peer)
+{
+	struct zcd_session	*ss, *oldest_same = NULL, *oldest = NULL;
+	unsigned		 same = 0, unauth = 0;
+
+	/* The list is newest first: the last match is the oldest. */
+	for (ss = zcd->sessions; ss != NULL; ss = ss->next) {
+		if (!listen_unauth(ss) || ss->closes > 0 ||
+		    (ss->recv != NULL && zc_recv_closing(ss->recv)))
+			continue;
+		unauth++;
+		oldest = ss;
+		if (listen_same_host(&ss->ss_addr, peer)) {
+			same++;
+			oldest_same = ss;
+		}
+	}
+	if (same >= ZCD_MAX_PER_ADDR && oldest_same != NULL) {
+		listen_evict(oldest_same, "too many from this address");
+		if (oldest == oldest_same)
+			return;
+		unauth--;
+	}
+	if (unauth >= ZCD_MAX_UNAUTH && oldest != NULL)
+		listen_evict(oldest, "too many handshakes at once");
+}
+
 static void
 listen_on_accept(uv_poll_t *h, int status, int events)
 {
@@ -215,11 +315,18 @@ listen_on_accept(uv_poll_t *h, int status, int events)
 				return;
 			if (errno == ECONNABORTED)
 				continue;
-			/* EMFILE and friends: log, retry on the next wakeup. */
-			zc_log_err("accept: %s", strerror(errno));
+			/*
+			 * Out of descriptors (EMFILE, ENFILE, ENOBUFS): the
+			 * listener stays readable, so polling it again at
+			 * once would spin.  Pause accepting for a moment.
+			 */
+			zc_log_err("accept: %s; not accepting for %u ms",
+			    strerror(errno), ZCD_ACCEPT_PAUSE_MS);
+			listen_pause(zcd);
 			return;
 		}
 		zc_addr_str(&peer, addr, sizeof addr);
+		listen_make_room(zcd, &peer);
 		if (zcd->nsessions >= ZCD_MAX_SESSIONS || zcd->stopping) {
 			zc_log_info("addr=%s: refused: %u connections already",
 			    addr, zcd->nsessions);
@@ -230,6 +337,7 @@ listen_on_accept(uv_poll_t *h, int status, int events)
 		ss = xcalloc(1, sizeof *ss);
 		ss->zcd = zcd;
 		ss->fd = fd;
+		ss->ss_addr = peer;
 		ss->loopback = zc_addr_is_loopback(&peer);
 		snprintf(ss->addr, sizeof ss->addr, "%s", addr);
 		if ((error = uv_poll_init(zcd->loop, &ss->sniff, fd)) != 0) {
@@ -289,6 +397,8 @@ zcd_listen_start(struct zcd *zcd, char *err, size_t errlen)
 	}
 	zcd->listen_poll.data = zcd;
 	zcd->listen_fd = fd;
+	uv_timer_init(zcd->loop, &zcd->accept_pause);
+	zcd->accept_pause.data = zcd;
 	uv_poll_start(&zcd->listen_poll, UV_READABLE, listen_on_accept);
 	return (0);
 }
@@ -308,6 +418,7 @@ zcd_listen_stop(struct zcd *zcd)
 	if (zcd->listen_fd == -1 || uv_is_closing((uv_handle_t *)
 	    &zcd->listen_poll))
 		return;
+	uv_close((uv_handle_t *)&zcd->accept_pause, NULL);
 	uv_close((uv_handle_t *)&zcd->listen_poll, listen_on_closed);
 }
 

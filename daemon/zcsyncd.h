@@ -16,6 +16,9 @@
 #include "watch.h"
 
 #define ZCD_MAX_SESSIONS	256	/* connections served at once */
+#define ZCD_MAX_PER_ADDR	32	/* of them from one address */
+#define ZCD_MAX_UNAUTH		64	/* of them not yet past PUSH/PULL */
+#define ZCD_ACCEPT_PAUSE_MS	1000	/* out of descriptors: wait this long */
 #define ZCD_IDLE_MS		60000	/* a connection silent this long ends */
 
 #define ZCD_CONNECT_MS		5000	/* a dial that takes longer failed */
@@ -110,6 +113,7 @@ struct zcd_session {
 	int			 closes;
 	int			 verdict;	/* ZCD_SNIFF_*, 0 = drop */
 	int			 loopback;
+	struct zc_addr		 ss_addr;	/* the peer's address */
 	char			 addr[64];
 	struct zcd_session	*prev, *next;
 };
@@ -123,6 +127,8 @@ struct zcd {
 
 	int			 listen_fd;	/* owned; -1 if not listening */
 	uv_poll_t		 listen_poll;
+	uv_timer_t		 accept_pause;	/* EMFILE: accept again later */
+	int			 accept_paused;
 	struct zc_addr		 bound;		/* the address we got */
 
 	uv_signal_t		 sig_term, sig_int, sig_hup;
