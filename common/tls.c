@@ -222,6 +222,15 @@ tls_result(struct zc_tls *t, int r, const char *what)
 	default:
 		/* The verify callback's reason, if it said one, stands. */
 		e = ERR_get_error();
+#ifdef SSL_R_UNEXPECTED_EOF_WHILE_READING
+		/* OpenSSL 3: the peer closed without close_notify. */
+		if (ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+			ERR_clear_error();
+			snprintf(t->err, sizeof t->err, "%s: unexpected EOF",
+			    what);
+			return (-EPIPE);
+		}
+#endif
 		if (t->err[0] == '\0')
 			snprintf(t->err, sizeof t->err, "%s: %s", what,
 			    e ? ERR_reason_error_string(e) : "failed");

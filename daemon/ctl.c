@@ -363,6 +363,20 @@ zcd_received(struct zcd *zcd, struct zcd_recv_count **out)
 	return (n);
 }
 
+void
+zcd_received_free(struct zcd *zcd)
+{
+	struct zcd_recv_count	*rc, *next;
+
+	for (rc = zcd->received; rc != NULL; rc = next) {
+		next = rc->next;
+		free(rc->set);
+		free(rc->peer);
+		free(rc);
+	}
+	zcd->received = NULL;
+}
+
 /* Received counters per (set, peer), kept across sessions. */
 void
 zcd_count_received(struct zcd *zcd, const char *set, const char *peer,

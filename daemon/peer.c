@@ -131,8 +131,11 @@ static void
 link_on_done(struct zc_send *s, int err, const char *why, void *arg)
 {
 	struct zcd_link	*l = arg;
-	char		 line[600];
+	char		 line[600], reason[512];
 
+	/* why is borrowed from s, which is freed here. */
+	snprintf(reason, sizeof reason, "%s", why != NULL ? why : "");
+	why = reason;
 	l->send = NULL;
 	l->files_sent += zc_send_stats(s)->files;
 	l->bytes_sent += zc_send_stats(s)->bytes;

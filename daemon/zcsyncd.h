@@ -161,6 +161,7 @@ struct zc_buf;
 void	zcd_render_status(struct zcd *, struct zc_buf *, int json);
 void	zcd_render_metrics(struct zcd *, struct zc_buf *);
 size_t	zcd_received(struct zcd *, struct zcd_recv_count **);
+void	zcd_received_free(struct zcd *);
 void	zcd_count_received(struct zcd *, const char *set, const char *peer,
 	    const struct zc_recv_stats *, int failed);
 

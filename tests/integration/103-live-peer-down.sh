@@ -28,6 +28,7 @@ sets:
     accept_from: [alpha]
     fsync: false
 EOF
+	tls_config "$T/beta.yaml"	# TLS mode: an identity and pins
 }
 
 # try_beta_on PORT: start beta on PORT; 1 if it could not listen there.
