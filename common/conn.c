@@ -116,7 +116,6 @@ conn_on_closed(uv_handle_t *h)
 
 	if (--c->closes > 0)
 		return;
-	zc_tls_free(c->tls);
 	close(c->fd);
 	if (c->pipe[0] != -1) {
 		close(c->pipe[0]);
@@ -124,8 +123,10 @@ conn_on_closed(uv_handle_t *h)
 	}
 	zc_buf_free(c->in);
 	zc_buf_free(c->out);
+	/* on_close may still ask c->tls why it failed (send.c). */
 	if (c->ops->on_close != NULL)
 		c->ops->on_close(c, c->close_err);
+	zc_tls_free(c->tls);
 	free(c);
 }
 

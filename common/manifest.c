@@ -165,7 +165,9 @@ manifest_readdir(int dfd, char ***namesp, size_t *np)
 		errno = 0;
 	}
 	closedir(d);
-	qsort(names, n, sizeof *names, manifest_cmp);
+	/* An empty directory has names == NULL: qsort(3) wants nonnull. */
+	if (n > 1)
+		qsort(names, n, sizeof *names, manifest_cmp);
 	*namesp = names;
 	*np = n;
 	return (0);

@@ -1012,3 +1012,295 @@ prom_check()
 	END { exit bad }' "$1" >"$T/.prom" ||
 	    fail "prom_check: $1: $(head -n 3 "$T/.prom")"
 }
+
+# ---- Faults and load (tests 07x and 08x) ----
+#
+# Network namespaces that a test makes itself (addresses exist only in
+# them; nothing outside them or 127.0.0.0/8 is ever used), daemons run
+# under a wrapper (ip netns exec, strace, prlimit), and what /proc tells
+# about a daemon: descriptors, CPU time, memory, a body being received.
+
+FAULT_NETNS=()			# namespaces made by netns_add
+FAULT_MOUNTS=()			# file systems mounted by fault_mount
+declare -A WRAP_PID=()		# NAME -> pid of the wrapper of zcsyncd NAME
+
+# _fault_exit: the EXIT trap of fault_trap: stop helpers and daemons (a
+# live process keeps its namespace alive), reap wrappers, delete the
+# namespaces, unmount what fault_mount mounted, then the usual cleanup
+# with the test's exit status.
+_fault_exit()
+{
+	local rc=$? name pid ns i
+
+	trap - EXIT INT TERM
+	for pid in "${BG_PIDS[@]}"; do
+		pid_alive "$pid" && kill -TERM "$pid" 2>/dev/null
+	done
+	stop_daemons
+	for name in "${!WRAP_PID[@]}"; do
+		_wrap_reap "$name"
+	done
+	for ns in "${FAULT_NETNS[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	for ((i = ${#FAULT_MOUNTS[@]} - 1; i >= 0; i--)); do
+		umount -l "${FAULT_MOUNTS[i]}" 2>/dev/null
+	done
+	(exit "$rc")
+	cleanup
+}
+
+# fault_trap: use _fault_exit as the EXIT trap (tests that make
+# namespaces or wrap daemons).
+fault_trap()
+{
+	trap _fault_exit EXIT
+}
+
+# fault_mount [MOUNT OPTIONS...] DIR: mount(8), and unmount DIR in the
+# trap of fault_trap (before $T is removed).  1 if mount failed.
+fault_mount()
+{
+	mount "$@" || return 1
+	FAULT_MOUNTS+=("${!#}")
+}
+
+# need_root_netns: skip unless we are root and can make namespaces.
+need_root_netns()
+{
+	[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
+	command -v ip >/dev/null 2>&1 || skip "no ip(8) (iproute2)"
+}
+
+# netns_add NS...: make network namespaces (loopback up), deleted by the
+# trap of fault_trap.
+netns_add()
+{
+	local ns
+
+	for ns in "$@"; do
+		ip netns add "$ns" || fail "ip netns add $ns failed"
+		FAULT_NETNS+=("$ns")
+		ip -n "$ns" link set lo up || fail "$ns: lo will not come up"
+	done
+}
+
+# netns_veth NS1 IF1 ADDR1 NS2 IF2 ADDR2: a veth pair between two
+# namespaces, with ADDR (CIDR) on each end, both ends up.
+netns_veth()
+{
+	ip link add "$2" netns "$1" type veth peer name "$5" netns "$4" ||
+	    fail "cannot make veth $2/$5"
+	ip -n "$1" addr add "$3" dev "$2" &&
+	    ip -n "$4" addr add "$6" dev "$5" &&
+	    ip -n "$1" link set "$2" up &&
+	    ip -n "$4" link set "$5" up || fail "cannot set up veth $2/$5"
+}
+
+# _zcsyncd_pid PID: PID if it is zcsyncd, else its zcsyncd descendant
+# (a wrapper such as strace runs it as a child); 1 if none.
+_zcsyncd_pid()
+{
+	local -a todo=("$1")
+	local p c i
+
+	for ((i = 0; i < 64 && ${#todo[@]} > 0; i++)); do
+		p=${todo[0]}
+		todo=("${todo[@]:1}")
+		if [ "$(cat "/proc/$p/comm" 2>/dev/null)" = zcsyncd ]; then
+			echo "$p"
+			return 0
+		fi
+		for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do
+			todo+=("$c")
+		done
+	done
+	return 1
+}
+
+# start_daemon_via NAME CONFIG WRAPPER... -- [ZCSYNCD OPTIONS...]: like
+# start_node (a daemon that listens or only dials; DAEMON_PORT[NAME] is 0
+# for the latter), with zcsyncd run under WRAPPER: a command that execs it
+# (ip netns exec NS, prlimit) or runs it as a child (strace -f).
+# DAEMON_PID[NAME] is zcsyncd's own pid, for kill and /proc; the wrapper,
+# if it is another process, is WRAP_PID[NAME] (stop_via reaps it).
+start_daemon_via()
+{
+	local name=$1 cfg=$2 pf pid port zpid
+	local -a wrap=()
+
+	shift 2
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		wrap+=("$1")
+		shift
+	done
+	[ $# -gt 0 ] && shift
+	pf=$T/port.$name
+	rm -f "$pf"
+	tls_config "$cfg"
+	DAEMON_CFG[$name]=$cfg
+	"${wrap[@]}" "$ZCSYNCD" -c "$cfg" --ready-fd 3 "$@" 3>"$pf" \
+	    </dev/null >>"$T/$name.log" 2>&1 &
+	pid=$!
+	DAEMON_PID[$name]=$pid
+	wait_for -t 20 eval '_port_ready "$pf" || ! pid_alive '"$pid"
+	if ! _port_ready "$pf"; then
+		pid_alive "$pid" ||
+		    fail "zcsyncd $name (under ${wrap[*]}) exited before it was ready"
+		fail "zcsyncd $name: no ready line on --ready-fd within 20 s"
+	fi
+	port=$(head -n 1 "$pf")
+	case $port in
+	''|*[!0-9]*) fail "zcsyncd $name: bad ready line '$port'" ;;
+	esac
+	DAEMON_PORT[$name]=$port
+	zpid=$(_zcsyncd_pid "$pid") || fail "no zcsyncd process under $pid"
+	if [ "$zpid" != "$pid" ]; then
+		WRAP_PID[$name]=$pid
+		DAEMON_PID[$name]=$zpid
+	fi
+	_tls_register "$port" "$cfg"
+	log "zcsyncd $name: pid $zpid port $port (under ${wrap[*]})"
+}
+
+# _wrap_reap NAME: wait (bounded) for the wrapper of NAME to end, and take
+# its exit status (strace passes on its tracee's) as DAEMON_RC[NAME].
+_wrap_reap()
+{
+	local name=$1 pid=${WRAP_PID[$1]:-} rc=0
+
+	[ -n "$pid" ] || return 0
+	if ! wait_for -t 10 eval '! pid_alive '"$pid"; then
+		builtin kill -KILL "$pid" 2>/dev/null
+		wait_for -t 5 eval '! pid_alive '"$pid"
+	fi
+	wait "$pid" 2>/dev/null || rc=$?
+	DAEMON_RC[$name]=$rc
+	unset "WRAP_PID[$name]"
+}
+
+# stop_via NAME / kill_via NAME: stop_daemon / kill_daemon for a daemon
+# started with start_daemon_via; DAEMON_RC[NAME] is then its real status.
+stop_via()
+{
+	stop_daemon "$1"
+	_wrap_reap "$1"
+}
+
+kill_via()
+{
+	kill_daemon "$1"
+	_wrap_reap "$1"
+}
+
+# push_via WRAPPER... -- [ZCSYNC PUSH OPTIONS...] SRC DEST: push, with
+# zcsync run under WRAPPER (e.g. ip netns exec NS); as push otherwise.
+push_via()
+{
+	local -a wrap=()
+
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		wrap+=("$1")
+		shift
+	done
+	[ $# -gt 0 ] && shift
+	PUSH_RC=0
+	timeout -k 5 "$PUSH_TIMEOUT" "${wrap[@]}" "$ZCSYNC" push \
+	    --name "$CLIENT_NAME" "$@" >"$T/push.out" 2>"$T/push.err" \
+	    </dev/null || PUSH_RC=$?
+	log "${wrap[*]} zcsync push $* -> exit $PUSH_RC"
+	sed -e 's/^/#   out: /' "$T/push.out" | cat -v
+	sed -e 's/^/#   err: /' "$T/push.err" | cat -v
+	[ "$PUSH_RC" != 124 ] || fail "push did not finish in $PUSH_TIMEOUT s"
+}
+
+# fd_count PID: how many descriptors PID holds.
+fd_count()
+{
+	ls "/proc/$1/fd" 2>/dev/null | wc -l
+}
+
+# cpu_ticks PID: user + system CPU time of PID, in clock ticks
+# (getconf CLK_TCK a second).
+cpu_ticks()
+{
+	sed -e 's/^.*) //' "/proc/$1/stat" 2>/dev/null |
+	    awk '{ print $12 + $13 }'
+}
+
+# rss_kb PID: resident memory of PID in kB.
+rss_kb()
+{
+	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null
+}
+
+# body_pos PID DIR: bytes written so far to the unnamed (O_TMPFILE) body
+# that PID is receiving in directory DIR (its descriptor's offset), or 1
+# if there is none now.  In /proc/PID/fd it is "DIR/#12345 (deleted)".
+body_pos()
+{
+	local f l
+
+	for f in /proc/"$1"/fd/*; do
+		l=$(readlink "$f" 2>/dev/null) || continue
+		case $l in
+		"$2/#"*" (deleted)")
+			awk '/^pos:/ { print $2; exit }' \
+			    "/proc/$1/fdinfo/${f##*/}" 2>/dev/null &&
+			    return 0 ;;
+		esac
+	done
+	return 1
+}
+
+# final_watch_start SRC DST: in the background (until final_watch_stop,
+# at most 600 s), check every file that appears or changes under its final
+# name in DST against the same name in SRC, which must not change
+# meanwhile: a file that differs was visible half-written (or wrong).
+# Names of the receiver's temporary files are not final names.  Files
+# already in DST when it starts are its baseline: only their changes are
+# checked.
+final_watch_start()
+{
+	rm -f "$T/final.stop" "$T/final.bad" "$T/final.ready"
+	(
+		declare -A seen=()
+		local i rec key rel
+		for ((i = 0; i < 3000; i++)); do
+			[ -e "$T/final.stop" ] && break
+			while IFS= read -r -d '' rec; do
+				key=${rec%%/*}
+				rel=${rec#*/}
+				[ "${seen[$rel]:-}" = "$key" ] && continue
+				seen[$rel]=$key
+				[ "$i" = 0 ] && continue
+				cmp -s "$2/$rel" "$1/$rel" && continue
+				# Replaced meanwhile (by a complete newer one)?
+				[ "$(find "$2/$rel" -maxdepth 0 \
+				    -printf '%i %s %T@ %C@ ' 2>/dev/null)" = \
+				    "$key" ] || continue
+				echo "$rel ($key)" >>"$T/final.bad"
+			done < <(find "$2" -type f ! -name '.zc.*.zctmp' \
+			    -printf '%i %s %T@ %C@ /%P\0' 2>/dev/null)
+			[ "$i" = 0 ] && touch "$T/final.ready"
+			sleep 0.2
+		done
+	) &
+	FINAL_WATCH_PID=$!
+	bg_track "$FINAL_WATCH_PID"
+	# Its first look is the baseline: DST as it is now.
+	wait_for -t 30 test -e "$T/final.ready" ||
+	    fail "final_watch_start: no first scan of $2 in 30 s"
+}
+
+# final_watch_stop: stop the watch; fail if it saw a wrong final file.
+final_watch_stop()
+{
+	touch "$T/final.stop"
+	wait_for -t 15 eval '! pid_alive '"$FINAL_WATCH_PID" ||
+	    builtin kill -TERM "$FINAL_WATCH_PID" 2>/dev/null
+	wait "$FINAL_WATCH_PID" 2>/dev/null
+	[ -s "$T/final.bad" ] &&
+	    fail "a file was visible under its final name with other bytes than the source's: $(head -n 3 "$T/final.bad")"
+	return 0
+}
