@@ -77,6 +77,10 @@ zc_land_file_begin(struct zc_land_file *lf, int root_fd, const char *rel,
 	memset(lf, 0, sizeof *lf);
 	lf->dir_fd = lf->fd = -1;
 	lf->meta = *meta;
+	lf->root_fd = root_fd;
+	if (strlen(rel) >= sizeof lf->rel)
+		return (-ENAMETOOLONG);
+	strcpy(lf->rel, rel);
 	if ((lf->dir_fd = land_parent(root_fd, rel, &leaf, dirs)) < 0) {
 		error = lf->dir_fd;
 		lf->dir_fd = -1;
@@ -134,6 +138,29 @@ zc_land_file_abort(struct zc_land_file *lf)
 	lf->tmp[0] = '\0';
 }
 
+/*
+ * Is the directory we hold still the one the target's path names beneath
+ * the root?  A local user may have moved it (or a parent) out of the root
+ * while the body arrived: then nothing lands (-EXDEV), as openat2 would
+ * have refused the path itself.  Checked right before the rename.
+ */
+static int
+land_still_beneath(struct zc_land_file *lf)
+{
+	struct stat	 a, b;
+	const char	*leaf;
+	int		 fd, error = 0;
+
+	if ((fd = zc_path_open_parent(lf->root_fd, lf->rel, &leaf)) < 0)
+		return (fd == -ENOENT ? -EXDEV : fd);
+	if (fstat(fd, &a) == -1 || fstat(lf->dir_fd, &b) == -1)
+		error = -errno;
+	else if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		error = -EXDEV;
+	close(fd);
+	return (error);
+}
+
 int
 zc_land_file_commit(struct zc_land_file *lf, int flags)
 {
@@ -175,8 +202,10 @@ zc_land_file_commit(struct zc_land_file *lf, int flags)
 			goto fail;
 		}
 	}
-	if (renameat(lf->dir_fd, lf->tmp, lf->dir_fd, lf->leaf) == -1) {
-		error = -errno;
+	if ((error = land_still_beneath(lf)) != 0 ||
+	    renameat(lf->dir_fd, lf->tmp, lf->dir_fd, lf->leaf) == -1) {
+		if (error == 0)
+			error = -errno;
 		goto fail;
 	}
 	lf->tmp[0] = '\0';

@@ -32,8 +32,10 @@
 #define ZC_LAND_PREALLOC_MIN	(64 * 1024)
 
 /*
- * The directory the last file landed in, kept open for the next one: a
- * run of files in one directory opens it beneath the root once.  Cleared
+ * The directory the last file landed in, kept open for the next one.  A
+ * cached descriptor is never trusted alone: before each rename the
+ * directory is opened beneath the root again and must be the same inode
+ * (a local user may have moved it out of the root meanwhile).  Cleared
  * whenever a DELETE or RENAME could change what its path names.
  */
 struct zc_land_dirs {
@@ -48,6 +50,8 @@ void	zc_land_dirs_clear(struct zc_land_dirs *);
 struct zc_land_file {
 	int		 dir_fd;	/* owned; the target's directory */
 	int		 fd;		/* owned; the temporary file */
+	int		 root_fd;	/* borrowed; to check dir_fd again */
+	char		 rel[4096];	/* the target, beneath the root */
 	char		 leaf[256];	/* the target's name in dir_fd */
 	char		 tmp[32];	/* named temp (fallback), or "" */
 	struct zc_meta	 meta;
