@@ -14,6 +14,10 @@
 #   lsyncd_d0        lsyncd 2.2 default.rsync, delay = 0 (rsync never fsyncs)
 #   lsyncd_d15       lsyncd 2.2 default.rsync, delay = 15 (its default;
 #                    latency only, LSYNCD15_N samples per case)
+#   lsyncd_d0_a      lsyncd_d0 plus rsync = { archive = true }: the convergence
+#                    row.  default.rsync runs `rsync -stl -r` (no -p), so a
+#                    directory that `cp -a` creates 0700 and chmods 0755 at the
+#                    end stays 0700 on the replica: it never converges.
 # SRC is a directory on its own journaled ext4 image, DST on the harness's
 # target image (lib.sh target_up): two fresh file systems, so neither
 # "rm -rf; copy again" measures the allocator of an unjournaled scratch disk.
@@ -46,7 +50,11 @@
 #      /tmp/zcbench-live), ZCB_RESULTS (default $ZCB_ROOT/results/<date>),
 #      RUNS (convergence rounds, default 3), LAT_N (samples per case, default
 #      30), LSYNCD15_N (default 3; 0 skips), SCALE_FILES (default 100000),
-#      SCALE_LSYNCD=0 (skip lsyncd in the scale phase), ZCSYNC_BIN_DIR.
+#      SCALE_LSYNCD=0 (skip lsyncd in the scale phase), CONV_TMO (seconds
+#      before a convergence round is given up, default 300), ZCSYNC_BIN_DIR.
+# A convergence round whose replicator dies or never converges is recorded
+# as FAILED (with the signal, logs kept under results/.../logs) and the run
+# goes on.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -57,7 +65,7 @@ for a in "$@"; do
 	case $a in
 	--smoke) smoke=1 ;;
 	floor | latency | converge | scale) phases+=("$a") ;;
-	-h | --help) sed -n '2,51p' "$self"; exit 0 ;;
+	-h | --help) sed -n '2,/^set -euo/p' "$self" | sed '$d'; exit 0 ;;
 	*) echo "run-live.sh: unknown argument: $a" >&2; sed -n '4,6p' "$self" >&2; exit 2 ;;
 	esac
 done
@@ -190,6 +198,7 @@ srcfs_up
 log "run-live.sh $(date -u +%Y-%m-%dT%H:%MZ): $(machine_line)"
 {
 	echo "source: journaled ext4 (8 GiB image, loop device, direct I/O); target: $(target_desc)"
+	[ "$ZCSYNC_BIN_DIR" = "$ZCB_ROOT/build" ] || echo "zcsync binaries from ZCSYNC_BIN_DIR=$ZCSYNC_BIN_DIR, not built from this checkout"
 	echo "zcsync: $("$ZCSYNCD" --version 2>&1 | head -1), checkout $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$repo" status --porcelain 2>/dev/null | grep -q . && echo ' (with uncommitted changes)')"
 	echo "lsyncd: $(lsyncd --version 2>&1 | head -1); $(rsync --version | head -1)"
 	echo "phases: ${phases[*]}; RUNS=$RUNS LAT_N=$LAT_N LSYNCD15_N=$LSYNCD15_N SCALE_FILES=$SCALE_FILES"
@@ -267,12 +276,12 @@ EOF
 	zcb_track "${cpid[$name.alpha]}"
 	wait_for_line "$d/alpha.log" 'in sync; mirroring live' "${ZC_START_TMO:-120}" "${cpid[$name.alpha]}"
 }
-ls_start() { # name delay src dst
-	local name=$1 delay=$2 src=$3 dst=$4 d=$ZCB_ROOT/run/$1
+ls_start() { # name delay src dst [extra sync{} fields]
+	local name=$1 delay=$2 src=$3 dst=$4 extra=${5:-} d=$ZCB_ROOT/run/$1
 	mkdir -p "$d"
 	cat >"$d/lsyncd.lua" <<EOF
 settings { nodaemon = true, logfile = "$d/lsyncd.log" }
-sync { default.rsync, source = "$src", target = "$dst", delay = $delay }
+sync { default.rsync, source = "$src", target = "$dst", delay = $delay$extra }
 EOF
 	: >"$d/lsyncd.log"
 	LS_T0=$(date +%s.%N)
@@ -294,6 +303,7 @@ start_c() {
 	zcsync_nofsync) zc_start "$name" false "$CSRC" "$CDST" ;;
 	lsyncd_d0) ls_start "$name" 0 "$CSRC" "$CDST" ;;
 	lsyncd_d15) ls_start "$name" 15 "$CSRC" "$CDST" ;;
+	lsyncd_d0_a) ls_start "$name" 0 "$CSRC" "$CDST" ', rsync = { archive = true }' ;;
 	esac
 }
 kill_wait() {
@@ -351,6 +361,11 @@ if has_phase latency; then
 	rounds=$(((LAT_N + per - 1) / per))
 	log "latency: a new 4 KiB file, then a 4 KiB file rewritten in place; $LAT_N changes per case and contender, 1-2 s apart, in $rounds rounds of $per (contenders round-robin)"
 	for ((r = 1; r <= rounds; r++)); do
+		# The floor again, in the same rounds (the disk is shared).
+		mkdir -p "$ZCB_DST/floor"
+		"$ZL" floor "$ZCB_DST/floor" "$per" fsync >>"$T/latfloor-fsync.txt"
+		"$ZL" floor "$ZCB_DST/floor" "$per" nofsync >>"$T/latfloor-nofsync.txt"
+		rm -rf "$ZCB_DST/floor"
 		for c in "${LAT_C[@]}"; do
 			start_c "$c"
 			for k in new mod; do
@@ -381,20 +396,49 @@ if has_phase latency; then
 			printf 'latency\t%s\tnew\tn=%s\tp50=%s\tp95=%s\tmin=%s\tmax=%s\n' "$c" "$n1" "$a1" "$b1" "$c1" "$d1" >>"$ZCB_RESULTS/results.tsv"
 			printf 'latency\t%s\tmod\tn=%s\tp50=%s\tp95=%s\tmin=%s\tmax=%s\n' "$c" "$n2" "$a2" "$b2" "$c2" "$d2" >>"$ZCB_RESULTS/results.tsv"
 		done
+		for m in fsync nofsync; do
+			read -r k p50 p95 mn mx < <(stats "$T/latfloor-$m.txt")
+			printf '  floor (%s), in the same rounds: p50 %s ms, p95 %s ms (min %s, max %s) n=%s\n' "$m" "$p50" "$p95" "$mn" "$mx" "$k"
+		done
 	} | tee -a "$S"
 fi
 
 # --- phase: converge
-CONV_C=(lsyncd_d0 zcsync_fsync zcsync_nofsync)
+CONV_C=(lsyncd_d0_a zcsync_fsync zcsync_nofsync)
 if has_phase converge; then
 	PHASE=converge
 	log "convergence: cp -a of the workload tree into SRC, until DST equals it; $RUNS rounds, contenders round-robin"
 	for ((r = 1; r <= RUNS; r++)); do
 		for wl in "${WLS[@]}"; do
+			PHASE=converge-$wl
 			for c in "${CONV_C[@]}"; do
 				start_c "$c"
-				out=$("$ZL" conv "$ZCB_SRC/$wl" "$CDST/$wl" cp -a "$ZCB_SRC/$wl" "$CSRC/") ||
-					{ echo "run-live.sh: $c $wl did not converge" >&2; exit 1; }
+				case $c in
+				zcsync_*) pl="${cpid[$c.alpha]} ${cpid[$c.beta]}" ;;
+				*) pl=${cpid[$c.lsyncd]} ;;
+				esac
+				if ! out=$(ZCLIVE_PIDS=$pl ZCLIVE_TMO=${CONV_TMO:-300} "$ZL" conv "$ZCB_SRC/$wl" "$CDST/$wl" \
+					cp -a "$ZCB_SRC/$wl" "$CSRC/" 2>"$L/conv-err"); then
+					why=$(tail -1 "$L/conv-err")
+					for k in alpha beta lsyncd; do
+						p=${cpid[$c.$k]:-}
+						[ -n "$p" ] || continue
+						kill -0 "$p" 2>/dev/null && continue
+						st=0
+						wait "$p" 2>/dev/null || st=$?
+						if [ "$st" -gt 128 ]; then
+							why="$why; $k died of signal $((st - 128)) ($(kill -l $((st - 128)) 2>/dev/null))"
+						else
+							why="$why; $k exited with status $st"
+						fi
+					done
+					stop_c "$c"
+					printf '  round %d %-7s %-15s FAILED: %s\n' "$r" "$wl" "$c" "$why" | tee -a "$S"
+					echo "$r $why" >>"$T/fail-$wl-$c.txt"
+					cp -a "$ZCB_ROOT/run/$c" "$L/failed-$c-$wl-$r" 2>/dev/null || true
+					rm -rf "$CSRC" "$CDST"
+					continue
+				fi
 				stop_c "$c"
 				cs=$(echo "$out" | sed -n 's/.*conv_s=\([0-9.]*\).*/\1/p')
 				cp_s=$(echo "$out" | sed -n 's/.*cmd_s=\([0-9.]*\).*/\1/p')
@@ -408,11 +452,15 @@ if has_phase converge; then
 	done
 	{
 		for wl in "${WLS[@]}"; do
-			echo "  $wl: contender | converged s, median (min-max) | vs lsyncd_d0 (median of per-round ratios) | cp -a alone s | peak RSS KiB (zcsync sender/receiver; lsyncd self/rsync tree)"
+			echo "  $wl: contender | converged s, median (min-max) | vs lsyncd_d0_a (median of per-round ratios) | cp -a finished at s (median) | peak RSS KiB (zcsync sender/receiver; lsyncd self/rsync tree)"
 			for c in "${CONV_C[@]}"; do
-				ratio=$(join "$T/convr-$wl-$c.txt" "$T/convr-$wl-lsyncd_d0.txt" | awk '{ print $2 / $3 }' | median)
-				rss=$(awk '{ if ($1 > a) a = $1; if ($2 > b) b = $2 } END { print a "/" b }' "$T/rss-$c-converge.txt")
-				printf '  %-15s | %s | %.2f | %s | %s\n' "$c" "$(medmm <"$T/conv-$wl-$c.txt")" "$ratio" "$(median <"$T/cp-$wl-$c.txt")" "$rss"
+				touch "$T/conv-$wl-$c.txt" "$T/cp-$wl-$c.txt" "$T/convr-$wl-$c.txt" "$T/convr-$wl-lsyncd_d0_a.txt"
+				ratio=$(join "$T/convr-$wl-$c.txt" "$T/convr-$wl-lsyncd_d0_a.txt" | awk '{ print $2 / $3 }' | median)
+				rss=$(awk '{ if ($1 > a) a = $1; if ($2 > b) b = $2 } END { print a "/" b }' "$T/rss-$c-converge-$wl.txt")
+				nf=0
+				[ -f "$T/fail-$wl-$c.txt" ] && nf=$(wc -l <"$T/fail-$wl-$c.txt")
+				printf '  %-15s | %s | %.2f | %s | %s%s\n' "$c" "$(medmm <"$T/conv-$wl-$c.txt")" "$ratio" "$(median <"$T/cp-$wl-$c.txt")" "$rss" \
+					"$([ "$nf" = 0 ] || echo " | $nf of $RUNS rounds FAILED (see above)")"
 				printf 'converge\t%s\t%s\t%s\tratio=%s\n' "$wl" "$c" "$(medmm <"$T/conv-$wl-$c.txt")" "$ratio" >>"$ZCB_RESULTS/results.tsv"
 			done
 		done
@@ -439,7 +487,7 @@ if has_phase scale; then
 	mkdir -p "$CSRC" "$CDST"
 	t=$(date +%s.%N)
 	"$BIN/zcgen" tree "$CSRC/t" "$SCALE_FILES" 1024 10 46
-	echo "  tree made in $(echo "$(date +%s.%N) - $t" | bc) s; $(find "$CSRC" -type d | wc -l) directories, $(find "$CSRC" -type f | wc -l) files" | tee -a "$S"
+	echo "  tree made in $(printf %.1f "$(echo "$(date +%s.%N) - $t" | bc)") s; $(find "$CSRC" -type d | wc -l) directories, $(find "$CSRC" -type f | wc -l) files" | tee -a "$S"
 	sync
 	# The time of zcsyncd's "in sync" line (its own wall clock, ms) minus the
 	# moment just before it was started.
@@ -488,12 +536,11 @@ if has_phase scale; then
 		rm -rf "$CSRC"/t/d000/zclive-* "$CDST"/t/d000/zclive-*
 		sync
 		ls_start scale_ls 0 "$CSRC" "$CDST"
-		ts=$(grep -m1 'Startup of .* finished' "$ZCB_ROOT/run/scale_ls/lsyncd.log" | awk '{print $1, $2, $3, $4, $5}')
-		s=$(echo "$(date -d "$ts" +%s) - ${LS_T0%.*}" | bc)
+		s=$(echo "$(date +%s.%N) - $LS_T0" | bc)
 		a=$(hwm_of "${cpid[scale_ls.lsyncd]}")
 		kill_wait "${cpid[scale_ls.lsyncd]}"
 		wait "${cpid[scale_ls.sampler]}" 2>/dev/null || true
-		printf '  %-34s %7s s   peak RSS lsyncd %6d KiB, rsync tree %s KiB (1 s log resolution)\n' \
+		printf '  %-34s %7.3f s   peak RSS lsyncd %6d KiB, rsync tree %s KiB\n' \
 			"lsyncd start, target up to date" "$s" "$a" \
 			"$(sed -n 's/.*child_sum_max_kb=\([0-9]*\).*/\1/p' "$ZCB_ROOT/run/scale_ls/rss.out")" | tee -a "$S"
 	fi
@@ -535,6 +582,9 @@ exit 0
  *	leftover temp file counts as a difference).  The time it first matches
  *	is confirmed by a second full pass; then, untimed, every file's bytes
  *	are compared.  Prints "conv_s=... cmd_s=... entries=... bytes_ok=1".
+ *	Gives up after $ZCLIVE_TMO seconds (default 600), naming the first
+ *	entry that still differs, or (exit 3) as soon as a PID listed in
+ *	$ZCLIVE_PIDS has died.
  *   zclive rss PID INTERVAL_MS
  *	Until PID exits or SIGTERM/SIGINT: every INTERVAL_MS, the descendants
  *	of PID (via /proc/PID/task/TID/children) and their VmHWM.  Prints
@@ -877,12 +927,40 @@ bytes_equal(const char *a, const char *b)
 	return (ok);
 }
 
+/* True when a PID in $ZCLIVE_PIDS is gone or a zombie. */
+static int
+pids_dead(void)
+{
+	const char *l = getenv("ZCLIVE_PIDS");
+	char path[64], st[512], *p, *end;
+	FILE *f;
+	size_t got;
+
+	if (l == NULL)
+		return (0);
+	for (p = (char *)l;; p = end) {
+		long pid = strtol(p, &end, 10);
+
+		if (end == p)
+			return (0);
+		snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+		if ((f = fopen(path, "r")) == NULL)
+			return (1);
+		got = fread(st, 1, sizeof st - 1, f);
+		fclose(f);
+		st[got] = '\0';
+		if ((p = strrchr(st, ')')) != NULL && p[1] == ' ' &&
+		    (p[2] == 'Z' || p[2] == 'X'))
+			return (1);
+	}
+}
+
 static int
 cmd_conv(int argc, char **argv)
 {
 	const char *tree, *dst;
 	size_t i, next = 0, bad = 0;
-	double t0, tcmd = -1, tconv = -1;
+	double t0, tcmd = -1, tconv = -1, tmo;
 	pid_t pid;
 	int st;
 
@@ -892,6 +970,7 @@ cmd_conv(int argc, char **argv)
 	}
 	tree = argv[2];
 	dst = argv[3];
+	tmo = getenv("ZCLIVE_TMO") != NULL ? atof(getenv("ZCLIVE_TMO")) : 600;
 	walk(tree, "");
 	t0 = now();
 	if ((pid = fork()) < 0)
@@ -925,9 +1004,16 @@ cmd_conv(int argc, char **argv)
 			}
 			next = i;
 		}
-		if (now() - t0 > 600) {
-			fprintf(stderr, "zclive: not converged after 600 s "
-			    "(first difference: %s)\n", ents[next].rel);
+		if (pids_dead()) {
+			fprintf(stderr, "zclive: a replicator died (first "
+			    "difference then: %s)\n",
+			    next < nents ? ents[next].rel : "(the copy)");
+			return (3);
+		}
+		if (now() - t0 > tmo) {
+			fprintf(stderr, "zclive: not converged after %.0f s "
+			    "(first difference: %s)\n", tmo,
+			    next < nents ? ents[next].rel : "(the copy)");
 			return (1);
 		}
 		usleep(5000);

@@ -411,7 +411,11 @@ send_file_end(struct zc_send *s, int aborted)
 	if ((error = zc_proto_put_file_end(s->conn->out, s->cur_seq,
 	    status)) != 0)
 		return (send_fail(s, error, "cannot queue FILE_END"));
-	if (status == ZC_BODY_ABORTED)
+	/*
+	 * A catch-up file is retried from the manifest; a live one (no
+	 * index) comes back with its next inotify event.
+	 */
+	if (status == ZC_BODY_ABORTED && s->cur_idx != ZC_MANIFEST_NONE)
 		send_retry_later(s, s->cur_idx);
 	return (0);
 }
