@@ -976,6 +976,20 @@ send_account(struct zc_send *s, const struct send_flight *f)
 	case ZC_MSG_SYNC:
 		if (!s->live_reported) {
 			s->live_reported = 1;
+			/*
+			 * Every catch-up entry is answered (ACKs come in
+			 * order): the two trees' lists are no longer needed.
+			 * A live link keeps no per-file state.
+			 */
+			zc_manifest_free(s->src);
+			zc_manifest_free(s->dst);
+			s->src = zc_manifest_new();
+			s->dst = zc_manifest_new();
+			free(s->tries);
+			free(s->retry);
+			s->tries = NULL;
+			s->retry = NULL;
+			s->nretry = s->retry_cap = s->retry_pos = 0;
 			send_report(s, ZC_SEND_LIVE, "", "in sync");
 		}
 		send_report(s, ZC_SEND_SYNCED, "", "in sync");

@@ -4,6 +4,9 @@
  * or dead peer never delays the others.
  */
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -85,6 +88,10 @@ link_report(void *arg, enum zc_send_event ev, const char *path,
 		l->last_error[0] = '\0';
 		zc_log_info("peer=%s set=%s: in sync; mirroring live",
 		    l->peer, l->mirror->name);
+#ifdef __GLIBC__
+		/* The catch-up's lists are freed: give the pages back. */
+		malloc_trim(0);
+#endif
 		/* Changes queued during the catch-up go now. */
 		zcd_mirror_arm(l->mirror);
 		break;
