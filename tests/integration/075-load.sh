@@ -217,8 +217,11 @@ push_ok "$src" "$(dest beta site)"
 tree_equal "$src" "$dst"
 wait_for -t 10 eval '[ "$(flood_get one connected)" -ge 2000 ]' ||
     fail "the flood did not connect 2000 times: $(cat "$T/one.st")"
-wait_for -t 10 eval '[ "$(flood_get one open)" -le 32 ]' ||
-    fail "$(flood_get one open) connections from one address held open"
+# The cap is judged by what the daemon holds (its descriptors), not by the
+# flood's own view: a socket still in the accept backlog, or one whose EOF
+# the flood has not read yet, looks open from outside.
+wait_for -t 10 eval '[ "$(fd_count "$BPID")" -le $((FD_BASE + 32 + 4)) ]' ||
+    fail "zcsyncd holds $(fd_count "$BPID") descriptors with 2,000 from one address (cap 32, $FD_BASE at rest)"
 spin_check "2000 from one address" 2
 push_ok "$src" "$(dest beta site)"
 flood_stop one
@@ -233,8 +236,8 @@ push_ok "$src" "$(dest beta site)"
 tree_equal "$src" "$dst"
 wait_for -t 10 eval '[ "$(flood_get many connected)" -ge 2000 ]' ||
     fail "the flood did not connect 2000 times: $(cat "$T/many.st")"
-wait_for -t 10 eval '[ "$(flood_get many open)" -le 64 ]' ||
-    fail "$(flood_get many open) connections in their handshake held open"
+wait_for -t 10 eval '[ "$(fd_count "$BPID")" -le $((FD_BASE + 64 + 4)) ]' ||
+    fail "zcsyncd holds $(fd_count "$BPID") descriptors with 2,000 from 100 addresses (cap 64, $FD_BASE at rest)"
 spin_check "2000 from 100 addresses" 2
 flood_stop many
 grep -qE 'evicted before its handshake was done: too many handshakes at once' \
