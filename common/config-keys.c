@@ -137,6 +137,16 @@ const struct zc_config_key zc_config_keys[] = {
 	      "two while it rotates its key; set: TLS, and the peer is "
 	      "known by its certificate alone."
 	},
+	{ .name = "peers[].bwlimit",
+	  .type = ZC_CONFIG_BYTES,
+	  .offset = offsetof(struct zc_config_peer, bwlimit),
+	  .min = 0,
+	  .max = 1LL << 40,
+	  .dflt = "0",
+	  .doc = "Most bytes per second this node sends to the peer, all "
+	      "sets together (e.g. `10M`); 0: no limit.  Other peers are "
+	      "not affected."
+	},
 	{ .name = "sets",
 	  .type = ZC_CONFIG_LIST,
 	  .offset = offsetof(struct zc_config, sets),
@@ -211,6 +221,86 @@ const struct zc_config_key zc_config_keys[] = {
 	  .dflt = "1000",
 	  .doc = "Live: a file still open for writing is sent at most this "
 	      "long after its first change, without waiting for its close."
+	},
+	{ .name = "sets[].exclude",
+	  .type = ZC_CONFIG_STRINGS,
+	  .offset = offsetof(struct zc_config_set, exclude),
+	  .aux = offsetof(struct zc_config_set, nexclude),
+	  .min = 1,
+	  .max = 1024,
+	  .doc = "Sender: paths not sent, rsync's pattern rules (`*`, `**`, "
+	      "`?`, `[...]`; a leading `/` anchors at the root, a trailing `/` "
+	      "matches directories only).  Excluded directories are not "
+	      "watched, and excluded receiver entries are never deleted."
+	},
+	{ .name = "sets[].include",
+	  .type = ZC_CONFIG_STRINGS,
+	  .offset = offsetof(struct zc_config_set, include),
+	  .aux = offsetof(struct zc_config_set, ninclude),
+	  .min = 1,
+	  .max = 1024,
+	  .doc = "Sender: patterns checked before `exclude`; a path that "
+	      "matches one is sent even if an exclude matches it too."
+	},
+	{ .name = "sets[].max_delete",
+	  .type = ZC_CONFIG_LIMIT,
+	  .offset = offsetof(struct zc_config_set, max_delete),
+	  .min = 0,
+	  .max = 1LL << 40,
+	  .doc = "Sender: the most deletions one pass may send, a count "
+	      "(`100`) or a percentage of the set's entries (`10%`); a pass "
+	      "that would delete more stops the set with an error instead "
+	      "(`zcsync status` says why); unset: no limit."
+	},
+	{ .name = "sets[].backup",
+	  .type = ZC_CONFIG_SECTION,
+	  .offset = 0,
+	  .doc = "Receiver: keep replaced and deleted files; unset: off."
+	},
+	{ .name = "sets[].backup.dir",
+	  .type = ZC_CONFIG_RELPATH,
+	  .offset = offsetof(struct zc_config_set, backup_dir),
+	  .flags = ZC_CONFIG_REQUIRED,
+	  .doc = "Required in backup: directory under the set root that holds "
+	      "the old versions, each named after its path and the time it "
+	      "was replaced; never sent, listed or deleted by peers."
+	},
+	{ .name = "sets[].backup.keep",
+	  .type = ZC_CONFIG_UINT,
+	  .offset = offsetof(struct zc_config_set, backup_keep),
+	  .min = 1,
+	  .max = 1000,
+	  .dflt = "5",
+	  .doc = "Old versions kept per file; older ones are pruned."
+	},
+	{ .name = "sets[].verify",
+	  .type = ZC_CONFIG_BOOL,
+	  .offset = offsetof(struct zc_config_set, verify),
+	  .dflt = "false",
+	  .doc = "Sender: the receiver hashes each file it landed (XXH3-128) "
+	      "and compares it with the sender's hash before renaming it "
+	      "into place."
+	},
+	{ .name = "sets[].numeric_ids",
+	  .type = ZC_CONFIG_BOOL,
+	  .offset = offsetof(struct zc_config_set, numeric_ids),
+	  .dflt = "false",
+	  .doc = "Owners travel as numbers, not mapped by user and group "
+	      "name."
+	},
+	{ .name = "sets[].specials",
+	  .type = ZC_CONFIG_BOOL,
+	  .offset = offsetof(struct zc_config_set, specials),
+	  .dflt = "false",
+	  .doc = "Sender: also send fifos, sockets and (receiver running as "
+	      "root) device nodes; false: skip them with a logged note."
+	},
+	{ .name = "sets[].xattrs",
+	  .type = ZC_CONFIG_BOOL,
+	  .offset = offsetof(struct zc_config_set, xattrs),
+	  .dflt = "true",
+	  .doc = "Send extended attributes (`user.*`; `security.*` and "
+	      "`trusted.*` as root) and POSIX ACLs."
 	},
 };
 

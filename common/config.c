@@ -32,6 +32,7 @@
 #include "compat.h"
 #include "config.h"
 #include "identity.h"
+#include "path.h"
 #include "xmalloc.h"
 
 #define CONFIG_FILE_MAX		(16 * 1024 * 1024)
@@ -109,6 +110,21 @@ static int	config_set_names(struct config_load *,
 static int	config_set_fprs(struct config_load *,
 		    const struct zc_config_key *, const struct config_node *,
 		    const char *, void *);
+static int	config_set_strings(struct config_load *,
+		    const struct zc_config_key *, const struct config_node *,
+		    const char *, void *);
+static int	config_set_uint(struct config_load *,
+		    const struct zc_config_key *, const struct config_node *,
+		    const char *, void *);
+static int	config_set_bytes(struct config_load *,
+		    const struct zc_config_key *, const struct config_node *,
+		    const char *, void *);
+static int	config_set_limit(struct config_load *,
+		    const struct zc_config_key *, const struct config_node *,
+		    const char *, void *);
+static int	config_set_relpath(struct config_load *,
+		    const struct zc_config_key *, const struct config_node *,
+		    const char *, void *);
 
 static const struct config_type config_types[] = {
 	[ZC_CONFIG_SECTION] = { "mapping", config_set_section },
@@ -121,6 +137,11 @@ static const struct config_type config_types[] = {
 	[ZC_CONFIG_NAMES] = { "list of peer names", config_set_names },
 	[ZC_CONFIG_MS] = { "milliseconds", config_set_ms },
 	[ZC_CONFIG_FPRS] = { "pin or list of pins", config_set_fprs },
+	[ZC_CONFIG_STRINGS] = { "list of strings", config_set_strings },
+	[ZC_CONFIG_UINT] = { "whole number", config_set_uint },
+	[ZC_CONFIG_BYTES] = { "bytes (K, M, G: 1024)", config_set_bytes },
+	[ZC_CONFIG_LIMIT] = { "count or percentage", config_set_limit },
+	[ZC_CONFIG_RELPATH] = { "relative path", config_set_relpath },
 };
 
 static int	config_map(struct config_load *, const struct config_node *,
@@ -723,6 +744,175 @@ config_set_names(struct config_load *ld, const struct zc_config_key *e,
 	return (0);
 }
 
+/* A list of free-form strings, each e->min..CONFIG_STRING_MAX bytes. */
+static int
+config_set_strings(struct config_load *ld, const struct zc_config_key *e,
+    const struct config_node *v, const char *kpath, void *base)
+{
+	char				 ipath[CONFIG_KEYPATH_MAX];
+	const struct config_node	*item;
+	char				**list = NULL;
+	size_t				 i;
+	int				 r;
+
+	if (v->type != CONFIG_SEQUENCE)
+		return (config_error(ld, &v->mark, kpath, "must be a list"));
+	if ((long long)v->nitems > e->max) {
+		return (config_error(ld, &v->mark, kpath,
+		    "must have at most %lld entries", e->max));
+	}
+	if (v->nitems > 0)
+		list = xcalloc(v->nitems, sizeof(*list));
+	*(char ***)config_field(base, e->offset) = list;
+	*(size_t *)config_field(base, e->aux) = v->nitems;
+	for (i = 0; i < v->nitems; i++) {
+		item = v->items[i];
+		snprintf(ipath, sizeof(ipath), "%s[%zu]", kpath, i);
+		if (item->flags & CONFIG_NODE_TAGGED) {
+			return (config_error(ld, &item->mark, ipath,
+			    "tags are not supported"));
+		}
+		if ((r = config_string(ld, item, ipath)) != 0)
+			return (r);
+		if ((long long)item->len < e->min) {
+			return (config_error(ld, &item->mark, ipath,
+			    "must not be empty"));
+		}
+		list[i] = xstrdup(item->value);
+	}
+	return (0);
+}
+
+/*
+ * An unsigned decimal number, plain scalar, into *n: 0, or -EINVAL.  A
+ * single suffix letter, if sfx allows it, is left in *suffix.
+ */
+static int
+config_number(const struct config_node *v, const char *sfx,
+    unsigned long long *n, char *suffix)
+{
+	const char	*p;
+
+	*n = 0;
+	*suffix = '\0';
+	if (v->type != CONFIG_SCALAR || !(v->flags & CONFIG_NODE_PLAIN) ||
+	    v->value[0] < '0' || v->value[0] > '9')
+		return (-EINVAL);
+	for (p = v->value; *p >= '0' && *p <= '9'; p++) {
+		if (*n > 100000000000000ULL)
+			return (-EINVAL);
+		*n = *n * 10 + (unsigned long long)(*p - '0');
+	}
+	if (*p != '\0') {
+		if (sfx == NULL || strchr(sfx, *p) == NULL || p[1] != '\0')
+			return (-EINVAL);
+		*suffix = *p;
+	}
+	return (0);
+}
+
+/* A whole number within min..max. */
+static int
+config_set_uint(struct config_load *ld, const struct zc_config_key *e,
+    const struct config_node *v, const char *kpath, void *base)
+{
+	unsigned long long	n;
+	char			sfx;
+
+	if (config_number(v, NULL, &n, &sfx) != 0 ||
+	    (long long)n < e->min || (long long)n > e->max) {
+		return (config_error(ld, &v->mark, kpath,
+		    "must be a whole number, %lld..%lld", e->min, e->max));
+	}
+	*(uint64_t *)config_field(base, e->offset) = n;
+	return (0);
+}
+
+/* Bytes: a whole number with an optional K, M or G (powers of 1024). */
+static int
+config_set_bytes(struct config_load *ld, const struct zc_config_key *e,
+    const struct config_node *v, const char *kpath, void *base)
+{
+	unsigned long long	n;
+	char			sfx;
+	int			shift = 0;
+
+	if (config_number(v, "KMGkmg", &n, &sfx) != 0)
+		goto bad;
+	switch (sfx) {
+	case 'K': case 'k': shift = 10; break;
+	case 'M': case 'm': shift = 20; break;
+	case 'G': case 'g': shift = 30; break;
+	}
+	if (n > (~0ULL >> 1) >> shift)
+		goto bad;
+	n <<= shift;
+	if ((long long)n < e->min || (long long)n > e->max)
+		goto bad;
+	*(uint64_t *)config_field(base, e->offset) = n;
+	return (0);
+bad:
+	return (config_error(ld, &v->mark, kpath,
+	    "must be a number of bytes, %lld..%lld, with an optional K, M or "
+	    "G (powers of 1024)", e->min, e->max));
+}
+
+/* A count min..max, or a percentage 0%..100%. */
+static int
+config_set_limit(struct config_load *ld, const struct zc_config_key *e,
+    const struct config_node *v, const char *kpath, void *base)
+{
+	struct zc_config_limit	*l = config_field(base, e->offset);
+	unsigned long long	 n;
+	char			 sfx;
+
+	if (config_number(v, "%", &n, &sfx) != 0)
+		goto bad;
+	if (sfx == '%' ? n > 100 :
+	    ((long long)n < e->min || (long long)n > e->max))
+		goto bad;
+	l->value = n;
+	l->percent = sfx == '%';
+	l->set = 1;
+	return (0);
+bad:
+	return (config_error(ld, &v->mark, kpath,
+	    "must be a count, %lld..%lld, or a percentage, 0%%..100%%",
+	    e->min, e->max));
+}
+
+/* A relative path under the set root, canonical (path.c rules). */
+static int
+config_set_relpath(struct config_load *ld, const struct zc_config_key *e,
+    const struct config_node *v, const char *kpath, void *base)
+{
+	char	**slot = config_field(base, e->offset);
+	char	  buf[ZC_PATH_MAX + 1];
+	int	  r;
+
+	if ((r = config_string(ld, v, kpath)) != 0)
+		return (r);
+	if (zc_path_check(v->value, v->len, buf, sizeof(buf)) != 0) {
+		return (config_error(ld, &v->mark, kpath,
+		    "must be a relative path without \"..\", \".\" or "
+		    "empty components"));
+	}
+	(void)e;
+	free(*slot);
+	*slot = xstrdup(buf);
+	return (0);
+}
+
+uint64_t
+zc_config_limit_of(const struct zc_config_limit *l, uint64_t whole)
+{
+	if (!l->set)
+		return (UINT64_MAX);
+	if (!l->percent)
+		return (l->value);
+	return (whole / 100 * l->value + whole % 100 * l->value / 100);
+}
+
 #define CONFIG_PIN_BAD \
 	"must be a SHA-256 pin: 64 hex digits, e.g. sha256:ab12..."
 
@@ -1297,6 +1487,13 @@ zc_config_free(struct zc_config *cfg)
 		for (j = 0; j < s->nserve_to; j++)
 			free(s->serve_to[j]);
 		free(s->serve_to);
+		for (j = 0; j < s->nexclude; j++)
+			free(s->exclude[j]);
+		free(s->exclude);
+		for (j = 0; j < s->ninclude; j++)
+			free(s->include[j]);
+		free(s->include);
+		free(s->backup_dir);
 	}
 	free(cfg->sets);
 	free(cfg);
@@ -1358,6 +1555,7 @@ zc_config_print_keys(FILE *f)
 		switch (e->type) {
 		case ZC_CONFIG_LIST:
 		case ZC_CONFIG_NAMES:
+		case ZC_CONFIG_STRINGS:
 			snprintf(type, sizeof(type), "%s (at most %lld)",
 			    config_types[e->type].name, e->max);
 			break;
@@ -1383,7 +1581,7 @@ zc_config_print_keys(FILE *f)
 		else if (e->flags & ZC_CONFIG_REQUIRED)
 			snprintf(dflt, sizeof(dflt), "required");
 		else if (e->type == ZC_CONFIG_LIST ||
-		    e->type == ZC_CONFIG_NAMES)
+		    e->type == ZC_CONFIG_NAMES || e->type == ZC_CONFIG_STRINGS)
 			snprintf(dflt, sizeof(dflt), "empty");
 		else
 			snprintf(dflt, sizeof(dflt), "unset");

@@ -31,12 +31,23 @@ struct zc_config_node {
 	char		*key;		/* owned; node.identity.key or NULL */
 };
 
+/* A count, or a percentage of a whole (max_delete: "100" or "10%"). */
+struct zc_config_limit {
+	uint64_t	 value;
+	int		 percent;	/* value is 0..100 percent */
+	int		 set;		/* 0: no limit */
+};
+
+/* The largest count allowed of whole under limit l. */
+uint64_t	zc_config_limit_of(const struct zc_config_limit *l, uint64_t whole);
+
 struct zc_config_peer {
 	char		*name;		/* owned */
 	char		*address;	/* owned; NULL = this peer only dials us */
 	struct zc_addr	 addr;
 	uint8_t		 fpr[ZC_CONFIG_FPR_MAX][ZC_FPR_LEN]; /* pins */
 	size_t		 nfpr;		/* 0: no TLS identity known */
+	uint64_t	 bwlimit;	/* bytes per second sent to it; 0: none */
 };
 
 struct zc_config_set {
@@ -52,6 +63,17 @@ struct zc_config_set {
 	int		 delete;	/* default 0: mirror deletions (live) */
 	uint64_t	 delay_ms;	/* live: debounce before sending */
 	uint64_t	 settle_ms;	/* live: longest wait for a file open for writing */
+	char		**exclude;	/* owned; rsync-style patterns (filter.c) */
+	size_t		 nexclude;
+	char		**include;	/* owned; checked before exclude */
+	size_t		 ninclude;
+	struct zc_config_limit max_delete; /* unset: no guard */
+	char		*backup_dir;	/* owned; relative to the root; NULL: off */
+	uint64_t	 backup_keep;	/* generations kept per file */
+	int		 verify;	/* receiver hashes what it landed */
+	int		 numeric_ids;	/* owners by number, not by name */
+	int		 specials;	/* send fifos, sockets and devices */
+	int		 xattrs;	/* extended attributes and ACLs */
 };
 
 struct zc_config {
@@ -102,6 +124,11 @@ enum zc_config_type {
 	ZC_CONFIG_NAMES,	/* char **; aux = count; at most max names */
 	ZC_CONFIG_MS,		/* uint64_t milliseconds; min..max */
 	ZC_CONFIG_FPRS,		/* uint8_t [max][ZC_FPR_LEN]; aux = count */
+	ZC_CONFIG_STRINGS,	/* char **; aux = count; at most max strings */
+	ZC_CONFIG_UINT,		/* uint64_t; min..max */
+	ZC_CONFIG_BYTES,	/* uint64_t; K, M, G suffixes (1024); min..max */
+	ZC_CONFIG_LIMIT,	/* struct zc_config_limit; count min..max or N% */
+	ZC_CONFIG_RELPATH,	/* char *; relative, canonical (path.c rules) */
 };
 
 struct zc_config_key {

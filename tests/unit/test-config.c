@@ -235,6 +235,32 @@ static const struct error_case error_cases[] = {
 	{ "identity without a key",
 	  "node:\n  name: alpha\n  identity:\n    cert: /etc/zc/cert.pem\n",
 	  "4:5: node.identity.key: is required" },
+	{ "max_delete neither count nor percentage",
+	  NODE "sets:\n  - name: s\n    path: /a\n    max_delete: 10x\n",
+	  "6:17: sets[0].max_delete: must be a count, 0..1099511627776, or a "
+	  "percentage, 0%..100%" },
+	{ "max_delete over 100%",
+	  NODE "sets:\n  - name: s\n    path: /a\n    max_delete: 101%\n",
+	  "6:17: sets[0].max_delete: must be a count, 0..1099511627776, or a "
+	  "percentage, 0%..100%" },
+	{ "backup dir escaping the root",
+	  NODE "sets:\n  - name: s\n    path: /a\n    backup: {dir: ../b}\n",
+	  "6:19: sets[0].backup.dir: must be a relative path without \"..\", "
+	  "\".\" or empty components" },
+	{ "backup without dir",
+	  NODE "sets:\n  - name: s\n    path: /a\n    backup: {keep: 3}\n",
+	  "6:13: sets[0].backup.dir: is required" },
+	{ "backup keep 0",
+	  NODE "sets:\n  - name: s\n    path: /a\n"
+	  "    backup: {dir: old, keep: 0}\n",
+	  "6:30: sets[0].backup.keep: must be a whole number, 1..1000" },
+	{ "bwlimit with a bad suffix",
+	  NODE "peers:\n  - name: b\n    bwlimit: 10T\n",
+	  "5:14: peers[0].bwlimit: must be a number of bytes, 0..1099511627776, "
+	  "with an optional K, M or G (powers of 1024)" },
+	{ "empty exclude pattern",
+	  NODE "sets:\n  - name: s\n    path: /a\n    exclude: [\"*.o\", \"\"]\n",
+	  "6:22: sets[0].exclude[1]: must not be empty" },
 	{ "identity is empty",
 	  "node:\n  name: alpha\n  identity: {}\n",
 	  "3:13: node.identity.cert: is required" },
@@ -650,7 +676,46 @@ test_minimal(void **state)
 	    sizeof(err)), 0);
 	assert_int_equal(cfg->peers[0].nfpr, 0);
 	assert_int_equal(cfg->sets[0].fsync, 1);
+	assert_int_equal(cfg->sets[0].xattrs, 1);
+	assert_int_equal(cfg->sets[0].verify, 0);
+	assert_int_equal(cfg->sets[0].max_delete.set, 0);
+	assert_null(cfg->sets[0].backup_dir);
+	assert_int_equal(cfg->peers[0].bwlimit, 0);
 	assert_true(zc_config_set_accepts(&cfg->sets[0], "far"));
+	zc_config_free(cfg);
+}
+
+static void
+test_policy(void **state)
+{
+	static const char	 text[] = NODE
+	    "peers:\n  - name: far\n    address: 127.0.0.1:7400\n"
+	    "    bwlimit: 2M\n"
+	    "sets:\n  - name: s\n    path: /s\n    push_to: [far]\n"
+	    "    exclude: [\"*.o\", /build/]\n    include: [keep.o]\n"
+	    "    max_delete: 10%\n    backup: {dir: .old/v}\n"
+	    "  - name: t\n    path: /t\n    max_delete: 7\n"
+	    "    backup: {dir: b, keep: 9}\n";
+	struct test_dir		*t = *state;
+	struct zc_config	*cfg;
+	char			 err[1024];
+
+	assert_int_equal(load_text(t, text, strlen(text), &cfg, err,
+	    sizeof(err)), 0);
+	assert_int_equal(cfg->peers[0].bwlimit, 2 * 1024 * 1024);
+	assert_int_equal(cfg->sets[0].nexclude, 2);
+	assert_string_equal(cfg->sets[0].exclude[1], "/build/");
+	assert_int_equal(cfg->sets[0].ninclude, 1);
+	assert_string_equal(cfg->sets[0].backup_dir, ".old/v");
+	assert_int_equal(cfg->sets[0].backup_keep, 5);
+	assert_int_equal(zc_config_limit_of(&cfg->sets[0].max_delete, 1000),
+	    100);
+	assert_int_equal(zc_config_limit_of(&cfg->sets[0].max_delete, 15), 1);
+	assert_int_equal(zc_config_limit_of(&cfg->sets[1].max_delete, 1000),
+	    7);
+	assert_int_equal(cfg->sets[1].backup_keep, 9);
+	assert_true(zc_config_limit_of(&cfg->sets[0].max_delete, UINT64_MAX) <=
+	    UINT64_MAX / 10 + 1);
 	zc_config_free(cfg);
 }
 
@@ -1034,6 +1099,7 @@ main(void)
 		cmocka_unit_test(test_example),
 		cmocka_unit_test(test_example_beta),
 		cmocka_unit_test(test_print_keys),
+		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_addr_good),
 		cmocka_unit_test(test_addr_bad),
 	};
