@@ -655,8 +655,10 @@ int
 zc_proto_get_manifest_item(struct zc_rd *rd, struct zc_entry *e)
 {
 	struct zc_rd	 r = *rd;
+	uint64_t	 feat = e->feat;
 
 	memset(e, 0, sizeof(*e));
+	e->feat = feat;
 	if (proto_rmeta(&r, &e->meta) != 0 ||
 	    zc_rd_str16(&r, &e->path, &e->path_len) != 0 ||
 	    zc_rd_str16(&r, &e->target, &e->target_len) != 0 ||
@@ -668,6 +670,7 @@ zc_proto_get_manifest_item(struct zc_rd *rd, struct zc_entry *e)
 	return (0);
 fail:
 	memset(e, 0, sizeof(*e));
+	e->feat = feat;
 	return (-EPROTO);
 }
 
@@ -676,9 +679,11 @@ int
 zc_proto_get_entry(struct zc_rd *rd, uint8_t type, struct zc_entry *e)
 {
 	struct zc_rd	 r = *rd;
+	uint64_t	 feat = e->feat;
 	int		 want;
 
 	memset(e, 0, sizeof(*e));
+	e->feat = feat;
 	if ((want = proto_entry_type(type)) < -1)
 		return (-EINVAL);
 	if (zc_rd_u64(&r, &e->seq) != 0 || e->seq == 0)
@@ -700,6 +705,7 @@ zc_proto_get_entry(struct zc_rd *rd, uint8_t type, struct zc_entry *e)
 	return (0);
 fail:
 	memset(e, 0, sizeof(*e));
+	e->feat = feat;
 	return (-EPROTO);
 }
 

@@ -22,11 +22,28 @@
 
 /*
  * Feature bits in HELLO.  A side refuses a peer whose `mandatory` has a bit
- * it does not know.  ZC_FEAT_OWNER: "I run as root, my uid/gid are
- * meaningful"; owners are compared and applied only when both sides say it.
+ * it does not know.  A feature is in use on a connection when both HELLOs
+ * list it; the encoders and decoders below take the negotiated bits in
+ * zc_entry.feat, and a field a feature adds is on the wire only then.
+ *  OWNER:    "I run as root, my uid/gid are meaningful"; owners are compared
+ *            and applied only when both sides say it.
+ *  XATTR:    manifest items carry xattr_hash; DIR, FILE, SYMLINK and META
+ *            carry an xattr block (extended attributes and POSIX ACLs).
+ *  HARDLINK: manifest items carry link_id; LINK (18) makes a hard link.
+ *  SPARSE:   FILE carries its data segments; holes are not sent.
+ *  IDMAP:    IDMAP (19) maps uids and gids to names, both ways.
+ *  SPECIAL:  types FIFO, SOCK, CHR, BLK (size carries rdev).
+ *  VERIFY:   a PUSH flag asks for FILE_END to carry the body's XXH3-128,
+ *            checked by the receiver before the rename.
  */
 #define ZC_FEAT_OWNER		0x1ULL
-#define ZC_FEAT_KNOWN		0x1ULL
+#define ZC_FEAT_XATTR		0x2ULL
+#define ZC_FEAT_HARDLINK	0x4ULL
+#define ZC_FEAT_SPARSE		0x8ULL
+#define ZC_FEAT_IDMAP		0x10ULL
+#define ZC_FEAT_SPECIAL		0x20ULL
+#define ZC_FEAT_VERIFY		0x40ULL
+#define ZC_FEAT_KNOWN		0x1ULL	/* grows as each feature lands */
 
 enum zc_msg {
 	ZC_MSG_HELLO = 1,
@@ -46,7 +63,9 @@ enum zc_msg {
 	ZC_MSG_SYNC = 15,	/* live: apply pending directory metadata */
 	ZC_MSG_RENAME = 16,	/* live: a move stays a move */
 	ZC_MSG_PULL = 17,	/* the client receives the set (zcsync pull) */
-	/* 18 and up: reserved for later versions. */
+	ZC_MSG_LINK = 18,	/* HARDLINK: a hard link to an entry already sent */
+	ZC_MSG_IDMAP = 19,	/* IDMAP: the name of a uid or gid */
+	/* 20 and up: reserved for later versions. */
 };
 #define ZC_MSG_LAST	ZC_MSG_PULL
 
@@ -64,6 +83,7 @@ enum zc_code {
 	ZC_E_NOSPACE = 9,	/* ENOSPC / EDQUOT on the receiver */
 	ZC_E_TYPE = 10,		/* target exists with another type */
 	ZC_E_INTERNAL = 11,	/* receiver bug or resource limit */
+	ZC_E_VERIFY = 12,	/* VERIFY: the landed body's hash differs */
 };
 #define ZC_CODE_LAST	ZC_E_INTERNAL
 const char	*zc_proto_code_str(uint32_t);
@@ -107,12 +127,19 @@ struct zc_meta {
  * NOT NUL-terminated; path.c validates them.
  */
 struct zc_entry {
+	uint64_t	 feat;		/* negotiated ZC_FEAT_*: set before get_* */
 	uint64_t	 seq;		/* 0 in MANIFEST items */
 	struct zc_meta	 meta;		/* zeroed for DELETE */
 	const char	*path;		/* borrowed */
 	size_t		 path_len;
 	const char	*target;	/* borrowed; symlinks only */
 	size_t		 target_len;
+	uint64_t	 link_id;	/* HARDLINK, manifest items; 0: nlink 1 */
+	uint64_t	 xattr_hash;	/* XATTR, manifest items */
+	const uint8_t	*xattrs;	/* XATTR, entry frames; borrowed block */
+	size_t		 xattrs_len;
+	const uint8_t	*segs;		/* SPARSE, FILE; borrowed (off, len) pairs */
+	uint32_t	 nsegs;
 };
 
 struct zc_hello {
