@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "proto.h"
 
@@ -314,6 +315,16 @@ proto_put_request(struct zc_buf *out, uint8_t type, const char *set,
 	proto_wstr(&p, set, n);
 	proto_end(out, len);
 	return (0);
+}
+
+uint64_t
+zc_proto_features(void)
+{
+	uint64_t	feat = ZC_FEAT_KNOWN & ~ZC_FEAT_OWNER;
+
+	if (geteuid() == 0)
+		feat |= ZC_FEAT_OWNER;
+	return (feat);
 }
 
 /* MANIFEST_END: total item count. */

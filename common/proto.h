@@ -45,6 +45,9 @@
 #define ZC_FEAT_VERIFY		0x40ULL
 #define ZC_FEAT_KNOWN		0x1ULL	/* grows as each feature lands */
 
+/* The feature bits this node lists in its HELLO (OWNER only as root). */
+uint64_t	zc_proto_features(void);
+
 enum zc_msg {
 	ZC_MSG_HELLO = 1,
 	ZC_MSG_ERROR = 2,

@@ -49,6 +49,7 @@ struct zc_recv {
 	char			 set[ZC_PROTO_NAME_MAX + 1];
 	char			 addr[64];
 	uint64_t		 peer_features;
+	uint64_t		 feat;		/* negotiated: ours & the peer's */
 	int			 root_fd;	/* owned */
 	char			*root;		/* owned; the root's path */
 	int			 land_flags;
@@ -268,10 +269,11 @@ recv_on_hello(struct zc_recv *r, struct zc_rd *rd)
 		r->peer[h.name_len] = '\0';
 	}
 	r->peer_features = h.features;
+	r->feat = zc_proto_features() & h.features;
 	snprintf(r->conn->desc, sizeof r->conn->desc, "peer=%s addr=%s",
 	    r->peer, r->addr);
 	if (zc_proto_put_hello(r->conn->out, r->opts.node_name,
-	    geteuid() == 0 ? ZC_FEAT_OWNER : 0, 0) != 0)
+	    zc_proto_features(), 0) != 0)
 		return (-ENOBUFS);
 	r->state = RECV_PUSH;
 	return (0);
@@ -306,8 +308,7 @@ recv_on_push(struct zc_recv *r, struct zc_rd *rd)
 		return (recv_refuse(r, ZC_E_IO, "set root unavailable"));
 	}
 	r->land_flags = (t.fsync ? ZC_LAND_FSYNC : 0) |
-	    (geteuid() == 0 && (r->peer_features & ZC_FEAT_OWNER) ?
-	    ZC_LAND_CHOWN : 0);
+	    ((r->feat & ZC_FEAT_OWNER) ? ZC_LAND_CHOWN : 0);
 	r->man = zc_manifest_new();
 	if ((error = zc_manifest_walk(r->man, r->root_fd, err,
 	    sizeof err)) != 0) {
@@ -707,7 +708,8 @@ recv_on_server_hello(struct zc_recv *r, struct zc_rd *rd)
 	memcpy(r->peer, h.name, h.name_len);
 	r->peer[h.name_len] = '\0';
 	r->peer_features = h.features;
-	if (geteuid() == 0 && (h.features & ZC_FEAT_OWNER))
+	r->feat = zc_proto_features() & h.features;
+	if (r->feat & ZC_FEAT_OWNER)
 		r->land_flags |= ZC_LAND_CHOWN;
 	r->got_hello = 1;
 	return (0);
@@ -975,7 +977,7 @@ zc_recv_pull(uv_loop_t *loop, int sock, int dir_fd, const char *set,
 		zc_conn_set_tls(r->conn, tls, NULL);
 	}
 	if (zc_proto_put_hello(r->conn->out, opts->node_name,
-	    geteuid() == 0 ? ZC_FEAT_OWNER : 0, 0) != 0 ||
+	    zc_proto_features(), 0) != 0 ||
 	    zc_proto_put_pull(r->conn->out, set, flags) != 0) {
 		snprintf(r->refusal, sizeof r->refusal, "bad node or set name");
 		zc_conn_close(r->conn, -EINVAL);

@@ -59,6 +59,7 @@ struct zc_send {
 	void			*done_arg;
 	enum send_state		 state;
 	int			 owners;	/* both sides keep owners */
+	uint64_t		 feat;		/* negotiated: ours & the receiver's */
 
 	struct zc_manifest	*src;		/* owned */
 	struct zc_manifest	*dst;		/* owned */
@@ -865,7 +866,8 @@ send_on_hello(struct zc_send *s, struct zc_rd *rd)
 	if (h.mandatory & ~ZC_FEAT_KNOWN)
 		return (send_fail(s, -EPROTO, "receiver needs features we "
 		    "lack (%#llx)", (unsigned long long)h.mandatory));
-	s->owners = geteuid() == 0 && (h.features & ZC_FEAT_OWNER);
+	s->feat = zc_proto_features() & h.features;
+	s->owners = (s->feat & ZC_FEAT_OWNER) != 0;
 	s->state = SEND_MANIFEST;
 	return (0);
 }
@@ -1172,7 +1174,7 @@ zc_send_start(uv_loop_t *loop, int sock, int src_fd,
 		zc_conn_set_tls(s->conn, tls, send_on_secure);
 	}
 	if (zc_proto_put_hello(s->conn->out, opts->node_name,
-	    geteuid() == 0 ? ZC_FEAT_OWNER : 0, 0) != 0 ||
+	    zc_proto_features(), 0) != 0 ||
 	    zc_proto_put_push(s->conn->out, opts->set, opts->flags |
 	    (opts->next != NULL ? ZC_PUSH_LIVE : 0)) != 0) {
 		snprintf(err, errlen, "bad node or set name");
@@ -1215,7 +1217,8 @@ zc_send_adopt(struct zc_conn *c, int src_fd, uint64_t peer_features,
 		zc_send_free(s);
 		return (error);
 	}
-	s->owners = geteuid() == 0 && (peer_features & ZC_FEAT_OWNER);
+	s->feat = zc_proto_features() & peer_features;
+	s->owners = (s->feat & ZC_FEAT_OWNER) != 0;
 	s->conn = c;
 	s->loop = c->poll.loop;
 	c->ops = &send_ops;
