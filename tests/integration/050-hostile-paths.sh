@@ -7,7 +7,6 @@
 # normal push still works afterwards.
 . "$(dirname "$0")/lib.sh"
 
-RAWPEER=$top_builddir/tests/tools/rawpeer
 [ -x "$RAWPEER" ] || hard_error "$RAWPEER: not built"
 
 # $area holds the set root and its hostile neighbours, so that one listing
@@ -31,44 +30,12 @@ echo keep >"$dst/x"
 echo "good file" >"$src/one"
 echo "another" >"$src/sub/two"
 
-# rp DESC COMMAND...: run rawpeer against beta; fail unless every
-# expectation in the script held.
-rp()
-{
-	local desc=$1 rc=0
-	shift
-
-	timeout -k 5 120 "$RAWPEER" -v "${DAEMON_PORT[beta]}" "$@" \
-	    >"$T/rp.out" 2>&1 || rc=$?
-	if [ "$rc" != 0 ]; then
-		tail -n 25 "$T/rp.out" | cat -v
-		fail "$desc: rawpeer exited $rc"
-	fi
-}
-
-# Everything in $area except the root: names, inodes, modes, owners,
-# sizes, times and checksums.
-outside_snapshot()
-{
-	(
-		cd "$area" || exit 1
-		find . -path ./dst -prune -o \
-		    -printf '%P\t%y %i %m %U:%G %s %T@ %C@ %l\0' | sort -z
-		find . -path ./dst -prune -o -type f -print0 | sort -z |
-		    xargs -0r md5sum
-	) >"$1" || fail "cannot list $area"
-}
-
 # The checks after every attack: nothing outside changed, no temporary
 # file left, the daemon still running.
 check_after()
 {
-	outside_snapshot "$T/outside.after"
-	if ! cmp -s "$T/outside.before" "$T/outside.after"; then
-		diff <(tr '\0' '\n' <"$T/outside.before" | cat -v) \
-		    <(tr '\0' '\n' <"$T/outside.after" | cat -v) | head -n 20
-		fail "$1: something outside the set root changed"
-	fi
+	tree_snapshot "$area" "$T/outside.after" dst
+	snapshot_same "$T/outside.before" "$T/outside.after" "$1"
 	[ ! -e "$T/x" ] || fail "$1: $T/x was created"
 	if [ "$etc_x" = absent ]; then
 		[ ! -e /etc/x ] && [ ! -L /etc/x ] || fail "$1: /etc/x was created"
@@ -86,7 +53,7 @@ etc_x=absent
 
 recv_config "$T/beta.yaml" "site:$dst"
 start_daemon beta "$T/beta.yaml"
-outside_snapshot "$T/outside.before"
+tree_snapshot "$area" "$T/outside.before" dst
 tree_snapshot "$dst" "$T/dst.before"
 
 # The hostile names, as rawpeer words (C escapes: \0 is a NUL byte).
@@ -135,7 +102,7 @@ for p in "${paths[@]}"; do
 		delete)	entry=("delete 1 $p") ;;
 		meta)	entry=("meta 1 $p 04777") ;;
 		esac
-		rp "$kind ${p:0:40}" 'hello alpha' 'push site' read-manifest \
+		rawpeer_ok beta "$kind ${p:0:40}" 'hello alpha' 'push site' read-manifest \
 		    "${entry[@]}" 'expect-refused 1' done \
 		    'expect-summary 0 1' expect-eof
 		n=$((n + 1))
@@ -162,7 +129,7 @@ for p in "${paths[@]}"; do
 done
 script+=("dir $((seq + 1)) newdir" "expect-ack $((seq + 1)) ok" done
     "expect-summary 1 $seq" expect-eof)
-rp "one session of refusals" "${script[@]}"
+rawpeer_ok beta "one session of refusals" "${script[@]}"
 check_after "batch"
 [ -d "$dst/newdir" ] || fail "the valid DIR after the refusals did not land"
 rmdir "$dst/newdir"
@@ -196,7 +163,7 @@ script+=("file $((seq + 1)) $long4095 3" "file-end $((seq + 1)) 0"
     "expect-ack $((seq + 1)) ok" "file $((seq + 2)) $c255 3"
     "file-end $((seq + 2)) 0" "expect-ack $((seq + 2)) ok" done
     "expect-summary $((seq + 2)) 0" expect-eof)
-rp "paths at the limits" "${script[@]}"
+rawpeer_ok beta "paths at the limits" "${script[@]}"
 # (Relative to the root: "$dst/$long4095" itself is over PATH_MAX.)
 [ "$(cd "$dst" && cat "$long4095")" = xxx ] ||
     fail "the 4095-byte path did not land"

@@ -14,7 +14,6 @@
 #      only.
 . "$(dirname "$0")/lib.sh"
 
-RAWPEER=$top_builddir/tests/tools/rawpeer
 [ -x "$RAWPEER" ] || hard_error "$RAWPEER: not built"
 
 area=$T/area
@@ -34,38 +33,10 @@ echo "evil twin" >"$evil/sentinel"
 echo "good file" >"$src/one"
 echo "in a real sub directory" >"$src/sub/f"
 
-rp()
-{
-	local desc=$1 rc=0
-	shift
-
-	timeout -k 5 120 "$RAWPEER" -v "${DAEMON_PORT[beta]}" "$@" \
-	    >"$T/rp.out" 2>&1 || rc=$?
-	if [ "$rc" != 0 ]; then
-		tail -n 25 "$T/rp.out" | cat -v
-		fail "$desc: rawpeer exited $rc"
-	fi
-}
-
-outside_snapshot()
-{
-	(
-		cd "$area" || exit 1
-		find . -path ./dst -prune -o \
-		    -printf '%P\t%y %i %n %m %U:%G %s %T@ %C@ %l\0' | sort -z
-		find . -path ./dst -prune -o -type f -print0 | sort -z |
-		    xargs -0r md5sum
-	) >"$1" || fail "cannot list $area"
-}
-
 check_after()
 {
-	outside_snapshot "$T/outside.after"
-	if ! cmp -s "$T/outside.before" "$T/outside.after"; then
-		diff <(tr '\0' '\n' <"$T/outside.before" | cat -v) \
-		    <(tr '\0' '\n' <"$T/outside.after" | cat -v) | head -n 20
-		fail "$1: something outside the set root changed"
-	fi
+	tree_snapshot "$area" "$T/outside.after" dst
+	snapshot_same "$T/outside.before" "$T/outside.after" "$1"
 	no_temp_files "$area"
 	daemon_alive beta || fail "$1: zcsyncd died"
 }
@@ -76,7 +47,7 @@ start_daemon beta "$T/beta.yaml"
 # d) needs the hard link before the snapshot: the outside inode's link
 # count is 2 there, and 1 once the push has given hl its own inode.
 ln "$outside/hl-target" "$dst/hl"
-outside_snapshot "$T/outside.before"
+tree_snapshot "$area" "$T/outside.before" dst
 
 # The writes a peer might try through a link to outside, as rawpeer
 # commands numbered from $1; each is refused with ACK PATH.
@@ -103,7 +74,7 @@ through_cmds()
 
 # a) The link arrives verbatim, then writes through it in the same session.
 mapfile -t cmds < <(through_cmds 3 evil; through_cmds 10 up/dst-evil)
-rp "link then write through it" 'hello alpha' 'push site' read-manifest \
+rawpeer_ok beta "link then write through it" 'hello alpha' 'push site' read-manifest \
     "symlink 1 evil $outside" 'expect-ack 1 ok' \
     'symlink 2 up ..' 'expect-ack 2 ok' \
     "${cmds[@]}" done 'expect-summary 2 14' expect-eof
@@ -114,7 +85,7 @@ check_after "a) same session"
 
 # ... and in a later session, where the link is already in the manifest.
 mapfile -t cmds < <(through_cmds 1 evil; through_cmds 8 up/dst-evil)
-rp "write through an existing link" 'hello alpha' 'push site' \
+rawpeer_ok beta "write through an existing link" 'hello alpha' 'push site' \
     'read-manifest 3' "${cmds[@]}" done 'expect-summary 0 14' expect-eof
 check_after "a) later session"
 
@@ -124,7 +95,7 @@ ln -s "$outside" "$dst/sub"
 mkdir -p "$dst/d1"
 ln -s "$outside/dir" "$dst/d1/d2"
 mapfile -t cmds < <(through_cmds 1 sub; through_cmds 8 d1/d2)
-rp "write beneath planted links" 'hello alpha' 'push site' read-manifest \
+rawpeer_ok beta "write beneath planted links" 'hello alpha' 'push site' read-manifest \
     "${cmds[@]}" done 'expect-summary 0 14' expect-eof
 check_after "b) planted links"
 
@@ -134,7 +105,7 @@ check_after "b) planted links"
 ln -s "$outside/sentinel" "$dst/leaf"
 ln -s "$outside/sentinel" "$dst/leaf2"
 ln -s "$outside/sentinel" "$dst/leaf3"
-rp "replace a leaf link" 'hello alpha' 'push site' read-manifest \
+rawpeer_ok beta "replace a leaf link" 'hello alpha' 'push site' read-manifest \
     'file 1 leaf 4 data new\n mode 0600' 'file-end 1 0' 'expect-ack 1 ok' \
     'meta 2 leaf2 04777 mtime 5' 'expect-ack 2 fail' \
     'meta 3 leaf3 0777 type 3 mtime 1000000000' 'expect-ack 3 ok' \
@@ -152,7 +123,7 @@ check_after "c) leaf links"
 # mode and times.
 ino=$(stat -c %i "$outside/hl-target")
 hl_before=$(find "$outside/hl-target" -printf '%i %m %U:%G %s %T@')
-rp "replace a hard link" 'hello alpha' 'push site' read-manifest \
+rawpeer_ok beta "replace a hard link" 'hello alpha' 'push site' read-manifest \
     'file 1 hl 8 data replaced mode 0666 mtime 7' 'file-end 1 0' \
     'expect-ack 1 ok' done 'expect-summary 1 0' expect-eof
 [ "$(stat -c %i "$dst/hl")" != "$ino" ] || fail "d) hl kept the inode"
@@ -163,7 +134,7 @@ rp "replace a hard link" 'hello alpha' 'push site' read-manifest \
     fail "d) the outside inode's mode changed"
 # Its link count dropped from 2 to 1 (which moves its ctime too): compare
 # the rest of the snapshot with that line taken out.
-outside_snapshot "$T/outside.after"
+tree_snapshot "$area" "$T/outside.after" dst
 cmp -s <(tr '\0' '\n' <"$T/outside.before" | grep -av '^outside/hl-target	') \
     <(tr '\0' '\n' <"$T/outside.after" | grep -av '^outside/hl-target	') ||
     fail "d) something outside changed"
@@ -172,7 +143,7 @@ hl_after=$(find "$outside/hl-target" -printf '%i %m %U:%G %s %T@')
     fail "d) hl-target was '$hl_before', is '$hl_after'"
 [ "$(stat -c %h "$outside/hl-target")" = 1 ] ||
     fail "d) hl-target still has $(stat -c %h "$outside/hl-target") links"
-outside_snapshot "$T/outside.before"
+tree_snapshot "$area" "$T/outside.before" dst
 
 # e) Deleting a directory that holds links to outside removes the links,
 # not what they point to, and a DELETE of a link to a directory removes
@@ -182,22 +153,22 @@ ln -s "$outside" "$dst/dd/dirlink"
 ln -s "$outside/sentinel" "$dst/dd/filelink"
 ln -s "$outside" "$dst/dd/inner/deeper"
 ln "$evil/sentinel" "$dst/dd/inner/hard" 2>/dev/null || true
-outside_snapshot "$T/outside.before"
-rp "delete dirs with links" 'hello alpha' 'push site' read-manifest \
+tree_snapshot "$area" "$T/outside.before" dst
+rawpeer_ok beta "delete dirs with links" 'hello alpha' 'push site' read-manifest \
     'delete 1 dd' 'expect-ack 1 ok' 'delete 2 evil' 'expect-ack 2 ok' \
     'delete 3 sub' 'expect-ack 3 ok' done 'expect-summary 3 0' expect-eof
 [ ! -e "$dst/dd" ] && [ ! -L "$dst/evil" ] && [ ! -L "$dst/sub" ] ||
     fail "e) the deletes did not happen"
 # The hard link's removal lowers the outside inode's link count; that is
 # the only change allowed.
-outside_snapshot "$T/outside.after"
+tree_snapshot "$area" "$T/outside.after" dst
 cmp -s <(tr '\0' '\n' <"$T/outside.before" | grep -av '^dst-evil/sentinel	') \
     <(tr '\0' '\n' <"$T/outside.after" | grep -av '^dst-evil/sentinel	') ||
     fail "e) something outside changed"
 [ "$(cat "$evil/sentinel")" = "evil twin" ] || fail "e) dst-evil/sentinel"
 [ -d "$outside/dir" ] && [ -f "$outside/sentinel" ] ||
     fail "e) the delete followed a link"
-outside_snapshot "$T/outside.before"
+tree_snapshot "$area" "$T/outside.before" dst
 
 # A real push over what is left (the planted d1/d2 link where the source
 # has nothing, up -> ..): --delete removes the links, never their targets.

@@ -9,7 +9,6 @@
 # test fails at the end with the list.
 . "$(dirname "$0")/lib.sh"
 
-RAWPEER=$top_builddir/tests/tools/rawpeer
 [ -x "$RAWPEER" ] || hard_error "$RAWPEER: not built"
 
 area=$T/area
@@ -25,22 +24,11 @@ echo "good file" >"$src/one"
 echo "another" >"$src/sub/two"
 echo "old content" >"$src/keep"
 
-outside_snapshot()
-{
-	(
-		cd "$area" || exit 1
-		find . -path ./dst -prune -o \
-		    -printf '%P\t%y %i %m %U:%G %s %T@ %C@ %l\0' | sort -z
-		find . -path ./dst -prune -o -type f -print0 | sort -z |
-		    xargs -0r md5sum
-	) >"$1" || fail "cannot list $area"
-}
-
 recv_config "$T/beta.yaml" "site:$dst"
 start_daemon beta "$T/beta.yaml"
 PID=${DAEMON_PID[beta]}
 push_ok --delete "$src" "$(dest beta site)"
-outside_snapshot "$T/outside.before"
+tree_snapshot "$area" "$T/outside.before" dst
 
 fd_count()
 {
@@ -82,7 +70,7 @@ after()
 	    bad "$name" "an unlinked temporary file is still open"
 	wait_for -t 5 fds_back ||
 	    bad "$name" "zcsyncd holds $(fd_count) descriptors, $FD_BASE before"
-	outside_snapshot "$T/outside.after"
+	tree_snapshot "$area" "$T/outside.after" dst
 	cmp -s "$T/outside.before" "$T/outside.after" ||
 	    fail "$name: something outside the set root changed"
 	push --delete "$src" "$(dest beta site)"

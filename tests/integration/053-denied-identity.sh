@@ -10,7 +10,6 @@
 #     handshake deadline closes them all and frees their slots.
 . "$(dirname "$0")/lib.sh"
 
-RAWPEER=$top_builddir/tests/tools/rawpeer
 [ -x "$RAWPEER" ] || hard_error "$RAWPEER: not built"
 
 area=$T/area
@@ -41,33 +40,9 @@ sets:
     accept_from: [gamma]
 EOF
 
-rp()
-{
-	local desc=$1 rc=0
-	shift
-
-	timeout -k 5 120 "$RAWPEER" -v "${DAEMON_PORT[beta]}" "$@" \
-	    >"$T/rp.out" 2>&1 || rc=$?
-	if [ "$rc" != 0 ]; then
-		tail -n 25 "$T/rp.out" | cat -v
-		fail "$desc: rawpeer exited $rc"
-	fi
-}
-
-area_snapshot()
-{
-	(
-		cd "$area" || exit 1
-		find . -path ./dst -prune -o \
-		    -printf '%P\t%y %i %m %U:%G %s %T@ %C@ %l\0' | sort -z
-		find . -path ./dst -prune -o -type f -print0 | sort -z |
-		    xargs -0r md5sum
-	) >"$1" || fail "cannot list $area"
-}
-
 start_daemon beta "$T/beta.yaml"
 PID=${DAEMON_PID[beta]}
-area_snapshot "$T/area.before"
+tree_snapshot "$area" "$T/area.before" dst
 fd_count()
 {
 	ls "/proc/$PID/fd" 2>/dev/null | wc -l
@@ -76,18 +51,18 @@ FD_BASE=$(fd_count)
 
 # An unknown node, and a known node on a set it may not write: DENIED, and
 # nothing is listed or changed (no MANIFEST before the ERROR).
-rp "unknown node" 'hello mallory' 'push site' 'expect-error denied' \
+rawpeer_ok beta "unknown node" 'hello mallory' 'push site' 'expect-error denied' \
     expect-eof
-rp "alpha on gamma's set" 'hello alpha' 'push other' 'expect-error 5' \
+rawpeer_ok beta "alpha on gamma's set" 'hello alpha' 'push other' 'expect-error 5' \
     expect-eof
-rp "mallory on gamma's set with entries" 'hello mallory' 'push other' \
+rawpeer_ok beta "mallory on gamma's set with entries" 'hello mallory' 'push other' \
     'dir 1 pwned' 'file 2 theirs 4' 'file-end 2 0' 'expect-error 5' \
     expect-closed
 # No such set; a set name that is not a name.
-rp "no such set" 'hello alpha' 'push nosuch' 'expect-error noset' expect-eof
-rp "set name ../site" 'hello alpha' 'push ../site' 'expect-error protocol' \
+rawpeer_ok beta "no such set" 'hello alpha' 'push nosuch' 'expect-error noset' expect-eof
+rawpeer_ok beta "set name ../site" 'hello alpha' 'push ../site' 'expect-error protocol' \
     expect-closed
-rp "set name with NUL" 'hello alpha' 'push site\0x' 'expect-error 1' \
+rawpeer_ok beta "set name with NUL" 'hello alpha' 'push site\0x' 'expect-error 1' \
     expect-closed
 # The names the refusals were for are in the log.
 grep -qE 'peer=mallory addr=127\.0\.0\.1:[0-9]+ set=site: refused: permission denied' \
@@ -96,7 +71,7 @@ grep -qE 'peer=alpha addr=127\.0\.0\.1:[0-9]+ set=other: refused: permission den
     "$T/beta.log" || fail "no DENIED refusal naming alpha on set other"
 grep -qE 'peer=alpha addr=.* set=nosuch: refused: no such set' \
     "$T/beta.log" || fail "no NOSET refusal in the log"
-area_snapshot "$T/area.after"
+tree_snapshot "$area" "$T/area.after" dst
 cmp -s "$T/area.before" "$T/area.after" ||
     fail "a denied peer changed something outside the root"
 [ -z "$(ls -A "$dst")" ] || fail "a denied peer wrote into the root"
@@ -167,7 +142,7 @@ echo "after the crowd" >"$src/sub/three"
 push_ok "$src" "$(dest beta site)"
 tree_equal "$src" "$dst"
 no_temp_files "$area"
-area_snapshot "$T/area.after"
+tree_snapshot "$area" "$T/area.after" dst
 cmp -s "$T/area.before" "$T/area.after" ||
     fail "something outside the root changed"
 

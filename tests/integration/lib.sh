@@ -20,6 +20,7 @@ top_builddir=${top_builddir:-$(pwd)}
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 ZCSYNCD=$top_builddir/zcsyncd
 ZCSYNC=$top_builddir/zcsync
+RAWPEER=$top_builddir/tests/tools/rawpeer
 
 # Our node name as pushers; receiving configs accept it.
 CLIENT_NAME=alpha
@@ -339,16 +340,46 @@ tree_equal()
 	log "tree_equal $src $dst: equal"
 }
 
-# tree_snapshot DIR OUT: metadata and a checksum of every entry, to show
-# later that DIR did not change at all (inode numbers included).
+# tree_snapshot DIR OUT [PRUNE]: metadata and a checksum of every entry
+# of DIR (but the subtree ./PRUNE), to show later that it did not change at
+# all (inode numbers and link counts included).
 tree_snapshot()
 {
+	local prune=()
+
+	[ -z "${3:-}" ] || prune=(-path "./$3" -prune -o)
 	(
 		cd "$1" || exit 1
-		find . -printf '%P\t%y %i %m %U:%G %s %T@ %C@ %l\0' |
-		    sort -z
-		find . -type f -print0 | sort -z | xargs -0r md5sum
+		find . "${prune[@]}" \
+		    -printf '%P\t%y %i %n %m %U:%G %s %T@ %C@ %l\0' | sort -z
+		find . "${prune[@]}" -type f -print0 | sort -z |
+		    xargs -0r md5sum
 	) >"$2" || fail "tree_snapshot: cannot read $1"
+}
+
+# snapshot_same BEFORE AFTER DESC: fail, showing the difference, unless
+# the two snapshots are equal.
+snapshot_same()
+{
+	cmp -s "$1" "$2" && return 0
+	diff <(tr '\0' '\n' <"$1" | cat -v) <(tr '\0' '\n' <"$2" | cat -v) |
+	    head -n 20
+	fail "$3: something outside the set root changed"
+}
+
+# rawpeer_ok NODE DESC WORD...: run tests/tools/rawpeer against NODE's
+# port with the script WORD...; fail unless every expectation in it held.
+rawpeer_ok()
+{
+	local node=$1 desc=$2 rc=0
+
+	shift 2
+	timeout -k 5 120 "$RAWPEER" -v \
+	    "${DAEMON_PORT[$node]}" "$@" >"$T/rp.out" 2>&1 || rc=$?
+	if [ "$rc" != 0 ]; then
+		tail -n 25 "$T/rp.out" | cat -v
+		fail "$desc: rawpeer exited $rc"
+	fi
 }
 
 # no_temp_files DIR: fail if a receiver's temporary name is left in DIR.
