@@ -12,10 +12,7 @@
 # bytes than the source's, and no temporary file or open body is left.
 # The test runs in a mount namespace of its own, so that the namespaces'
 # mounts go with it whatever happens; its trap deletes them too.
-if [ -z "${ZC_MNTNS:-}" ] && [ "$(id -u)" = 0 ] &&
-    command -v unshare >/dev/null 2>&1; then
-	ZC_MNTNS=1 exec unshare -m --propagation private bash "$0" "$@"
-fi
+ZC_OWN_MNTNS=1
 . "$(dirname "$0")/lib.sh"
 
 need_root_netns
@@ -23,17 +20,9 @@ command -v tc >/dev/null 2>&1 || skip "no tc(8)"
 need_free_space "$T" 300
 fault_trap
 
-P=zcf$$
-A=$P-a			# the sender's namespace: 198.18.0.1
-B=$P-b			# the receiver's: 198.18.0.2
-netns_add "$A" "$B"
-netns_veth "$A" "$P-ea" 198.18.0.1/24 "$B" "$P-eb" 198.18.0.2/24
-HAVE_NFT=0
-if command -v nft >/dev/null 2>&1; then
-	HAVE_NFT=1
-else
-	log "no nft(8): the partition takes the link down; no loss phase"
-fi
+netns_pair
+[ "$HAVE_NFT" = 1 ] ||
+    log "no nft(8): the partition takes the link down; no loss phase"
 
 src=$T/src
 dst=$T/dst

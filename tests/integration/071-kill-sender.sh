@@ -9,10 +9,7 @@
 # push` killed mid-file.  Both daemons run in a network namespace of the
 # test's own whose loopback is capped with tbf (100 Mbit/s), so that a
 # 64 MiB file takes seconds and "mid-file" is not a race with the disk.
-if [ -z "${ZC_MNTNS:-}" ] && [ "$(id -u)" = 0 ] &&
-    command -v unshare >/dev/null 2>&1; then
-	ZC_MNTNS=1 exec unshare -m --propagation private bash "$0" "$@"
-fi
+ZC_OWN_MNTNS=1
 . "$(dirname "$0")/lib.sh"
 
 need_root_netns

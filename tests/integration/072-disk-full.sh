@@ -8,10 +8,7 @@
 # with a live mirror, which retries by itself once space is back (it
 # catches up again 10 s after entries failed).  The test runs in a mount
 # namespace of its own: its mounts vanish with it.
-if [ -z "${ZC_MNTNS:-}" ] && [ "$(id -u)" = 0 ] &&
-    command -v unshare >/dev/null 2>&1; then
-	ZC_MNTNS=1 exec unshare -m --propagation private bash "$0" "$@"
-fi
+ZC_OWN_MNTNS=1
 . "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" = 0 ] || skip "needs root (tmpfs mounts)"

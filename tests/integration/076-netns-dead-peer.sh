@@ -15,10 +15,7 @@
 # Nothing half-written is ever visible under a final name; nothing is
 # left over.  The test runs in a mount namespace of its own, so that the
 # namespaces' mounts go with it; its trap deletes them too.
-if [ -z "${ZC_MNTNS:-}" ] && [ "$(id -u)" = 0 ] &&
-    command -v unshare >/dev/null 2>&1; then
-	ZC_MNTNS=1 exec unshare -m --propagation private bash "$0" "$@"
-fi
+ZC_OWN_MNTNS=1
 . "$(dirname "$0")/lib.sh"
 
 need_root_netns
@@ -26,13 +23,7 @@ command -v tc >/dev/null 2>&1 || skip "no tc(8)"
 need_free_space "$T" 200
 fault_trap
 
-P=zcf$$
-A=$P-a			# the sender's namespace: 198.18.0.1
-B=$P-b			# the receiver's: 198.18.0.2
-netns_add "$A" "$B"
-netns_veth "$A" "$P-ea" 198.18.0.1/24 "$B" "$P-eb" 198.18.0.2/24
-HAVE_NFT=0
-command -v nft >/dev/null 2>&1 && HAVE_NFT=1
+netns_pair
 
 src=$T/src
 dst=$T/dst

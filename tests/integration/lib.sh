@@ -15,6 +15,14 @@ set -u
 set -o pipefail
 export LC_ALL=C
 
+# A test that sets ZC_OWN_MNTNS=1 before sourcing this file runs in a
+# mount namespace of its own (as root, where unshare(1) exists), so that
+# whatever it mounts goes away with it, whatever happens.
+if [ "${ZC_OWN_MNTNS:-}" = 1 ] && [ -z "${ZC_MNTNS:-}" ] &&
+    [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1; then
+	ZC_MNTNS=1 exec unshare -m --propagation private bash "$0" "$@"
+fi
+
 TEST_NAME=$(basename "$0" .sh)
 top_builddir=${top_builddir:-$(pwd)}
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -1101,6 +1109,22 @@ need_root_netns()
 {
 	[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
 	command -v ip >/dev/null 2>&1 || skip "no ip(8) (iproute2)"
+}
+
+# netns_pair: two namespaces of this test, A (198.18.0.1, the sender's)
+# and B (198.18.0.2, the receiver's), joined by a veth pair; P is their
+# prefix; HAVE_NFT=1 if nft(8) is there.
+netns_pair()
+{
+	P=zcf$$
+	A=$P-a
+	B=$P-b
+	netns_add "$A" "$B"
+	netns_veth "$A" "$P-ea" 198.18.0.1/24 "$B" "$P-eb" 198.18.0.2/24
+	HAVE_NFT=0
+	if command -v nft >/dev/null 2>&1; then
+		HAVE_NFT=1
+	fi
 }
 
 # netns_add NS...: make network namespaces (loopback up), deleted by the
