@@ -88,41 +88,9 @@ LSYNCD15_N=${LSYNCD15_N:-3}
 SCALE_FILES=${SCALE_FILES:-100000}
 mkdir -p "$ZCB_ROOT"
 
-# The harness: a private, writable copy (make writes bin/ beside the sources).
-H=$ZCB_ROOT/harness
-rm -rf "$H"
-mkdir -p "$H"
-cp -R "$shared/." "$H/"
-chmod -R u+w "$H"
-rm -rf "$H/bin"
-make -s -C "$H" >&2 || { echo "run-live.sh: building the harness failed (gcc, make, libssl-dev)" >&2; exit 1; }
-
-# zcsync itself, as bench/run-push.sh builds it: from an export of the
-# checkout (tracked and untracked files, minus what .gitignore names).
-build_zcsync() {
-	local b=$ZCB_ROOT/build s=$repo
-	if [ -f "$repo/config.status" ] || [ ! -x "$repo/configure" ]; then
-		s=$ZCB_ROOT/zcsync-src
-		rm -rf "$s"
-		mkdir -p "$s"
-		if git -C "$repo" rev-parse --git-dir >/dev/null 2>&1; then
-			(cd "$repo" && git ls-files -co --exclude-standard -z) |
-				(cd "$repo" && tar --null -T - -cf -) | tar -C "$s" -xf -
-		else
-			(cd "$repo" && tar --exclude='*.o' --exclude='*.a' --exclude=config.status \
-				--exclude=Makefile --exclude=zcbuild.h -cf - .) | tar -C "$s" -xf -
-		fi
-		(cd "$s" && autoreconf -fi >/dev/null 2>&1) || { echo "run-live.sh: autoreconf failed" >&2; return 1; }
-	fi
-	rm -rf "$b"
-	mkdir -p "$b"
-	(cd "$b" && "$s/configure" -q >/dev/null && make -s -j"$(nproc)" zcsync zcsyncd >/dev/null 2>&1) ||
-		{ echo "run-live.sh: building zcsync failed (see $b/config.log)" >&2; return 1; }
-	ZCSYNC_BIN_DIR=$b
-}
-[ -n "${ZCSYNC_BIN_DIR:-}" ] || build_zcsync
-ZCSYNCD=$ZCSYNC_BIN_DIR/zcsyncd
-[ -x "$ZCSYNCD" ] || { echo "run-live.sh: no zcsyncd in $ZCSYNC_BIN_DIR" >&2; exit 1; }
+. "$repo/bench/lib.sh"
+bench_harness
+bench_zcsync
 
 # The probe, from the end of this file.
 mkdir -p "$ZCB_ROOT/bin"

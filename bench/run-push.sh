@@ -59,45 +59,9 @@ export RUNS=${RUNS:-3}
 export ZCB_RESULTS=${ZCB_RESULTS:-$ZCB_ROOT/results/$(date +%Y%m%d-%H%M%S)${smoke:+-smoke}}
 mkdir -p "$ZCB_ROOT"
 
-# The harness: a private, writable copy (make writes bin/ beside the sources).
-H=$ZCB_ROOT/harness
-rm -rf "$H"
-mkdir -p "$H"
-cp -R "$shared/." "$H/"
-chmod -R u+w "$H"
-rm -rf "$H/bin"
-make -s -C "$H" >&2 || { echo "run-push.sh: building the harness failed (gcc, make, libssl-dev)" >&2; exit 1; }
-
-# zcsync itself.  An in-tree configured checkout refuses a VPATH build, so
-# build from an exported copy of the sources (tracked and untracked files,
-# minus what .gitignore names) unless the tree is clean.
-build_zcsync() {
-	local b=$ZCB_ROOT/build s=$repo
-	if [ -f "$repo/config.status" ] || [ ! -x "$repo/configure" ]; then
-		s=$ZCB_ROOT/zcsync-src
-		rm -rf "$s"
-		mkdir -p "$s"
-		if git -C "$repo" rev-parse --git-dir >/dev/null 2>&1; then
-			(cd "$repo" && git ls-files -co --exclude-standard -z) |
-				(cd "$repo" && tar --null -T - -cf -) | tar -C "$s" -xf -
-		else
-			(cd "$repo" && tar --exclude='*.o' --exclude='*.a' --exclude=config.status \
-				--exclude=Makefile --exclude=zcbuild.h -cf - .) | tar -C "$s" -xf -
-		fi
-		(cd "$s" && autoreconf -fi >/dev/null 2>&1) || { echo "run-push.sh: autoreconf failed" >&2; return 1; }
-	fi
-	rm -rf "$b"
-	mkdir -p "$b"
-	(cd "$b" && "$s/configure" -q >/dev/null && make -s -j"$(nproc)" zcsync zcsyncd >/dev/null 2>&1) ||
-		{ echo "run-push.sh: building zcsync failed (see $b/config.log)" >&2; return 1; }
-	ZCSYNC_BIN_DIR=$b
-}
-if [ -z "${ZCSYNC_BIN_DIR:-}" ]; then
-	build_zcsync
-fi
-ZCSYNC=$ZCSYNC_BIN_DIR/zcsync
-ZCSYNCD=$ZCSYNC_BIN_DIR/zcsyncd
-[ -x "$ZCSYNC" ] && [ -x "$ZCSYNCD" ] || { echo "run-push.sh: no zcsync/zcsyncd in $ZCSYNC_BIN_DIR" >&2; exit 1; }
+. "$repo/bench/lib.sh"
+bench_harness
+bench_zcsync
 command -v rsync >/dev/null || { echo "run-push.sh: rsync missing: apt-get install -y rsync" >&2; exit 1; }
 
 # From here on the harness's lib.sh: ZCB_SRC, ZCB_DST, target_up, log,
