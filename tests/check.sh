@@ -8,8 +8,10 @@
 # one line: "N passed, N failed, N skipped" over all of it.  Results are
 # named "tests/...", "tls:tests/...", "asan:tests/...", "asan-tls:tests/..."
 # and "fuzz:proto"; the sanitizer run includes the TLS run.
-# ZC_CHECK_ASAN=no leaves out the sanitizer run and FUZZ_SECONDS=0 only
-# replays the fuzzers' corpora (both for quick runs by hand, not for CI).
+# Last, the benchmarks' quick mode (bench/run-all --smoke: "bench:NAME").
+# ZC_CHECK_ASAN=no leaves out the sanitizer run, FUZZ_SECONDS=0 only
+# replays the fuzzers' corpora and ZC_CHECK_BENCH=no leaves out the
+# benchmarks (for quick runs by hand, not for CI).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 99
@@ -152,6 +154,24 @@ else
 		fail=$((fail + 1))
 	fi
 	rm -f fuzz-check.out
+fi
+# The benchmark suite's quick mode (bench/run-all --smoke): that every
+# benchmark still runs end to end, not how fast (no timing is judged).  It
+# needs the reference harness in ../shared/bench; ZC_CHECK_BENCH=no leaves
+# it out.
+shared_bench=${ZC_SHARED:-$top/../shared}/bench
+if [ "${ZC_CHECK_BENCH:-yes}" = no ]; then
+	skip=$((skip + 1))
+	echo "SKIP: bench: ZC_CHECK_BENCH=no"
+elif [ ! -f "$shared_bench/push-bench.sh" ]; then
+	skip=$((skip + 1))
+	echo "SKIP: bench: no reference harness in $shared_bench"
+else
+	bench/run-all --smoke >bench-check.out 2>&1
+	pass=$((pass + $(grep -c '^PASS: ' bench-check.out)))
+	fail=$((fail + $(grep -c '^FAIL: ' bench-check.out)))
+	grep -E '^(PASS|FAIL|    )' bench-check.out
+	rm -f bench-check.out
 fi
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
