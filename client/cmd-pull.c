@@ -20,6 +20,7 @@
 #include "config.h"
 #include "dest.h"
 #include "log.h"
+#include "oneshot.h"
 #include "path.h"
 #include "proto.h"
 #include "recv.h"
@@ -40,6 +41,7 @@ pull_usage(FILE *f)
 	    "  -c, --config FILE   configuration: our node name, peers "
 	    "(default %s if present)\n"
 	    "      --delete        remove what the set no longer has\n"
+	    "  -n, --dry-run       list what would change, change nothing\n"
 	    "  -q, --quiet         no summary line\n"
 	    "      --no-fsync      do not fsync landed files\n"
 	    "      --name NAME     our node name (default: config, else "
@@ -65,13 +67,12 @@ pull_done(struct zc_recv *r, int err, void *arg)
 	p->err = err;
 }
 
-static double
-pull_now(void)
+/* Dry run: the same lines push --dry-run prints. */
+static void
+pull_plan(void *arg, enum zc_send_event ev, const char *path, const char *msg)
 {
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+	if (ev == ZC_SEND_PLAN)
+		zc_oneshot_plan_line(path, msg);
 }
 
 static int
@@ -80,6 +81,7 @@ cmd_pull_exec(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "delete", no_argument, NULL, 'D' },
+		{ "dry-run", no_argument, NULL, 'n' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "no-fsync", no_argument, NULL, 'F' },
 		{ "name", required_argument, NULL, 'N' },
@@ -105,13 +107,16 @@ cmd_pull_exec(int argc, char **argv)
 	memset(&p, 0, sizeof p);
 	memset(&opts, 0, sizeof opts);
 	memset(&dest, 0, sizeof dest);
-	while ((ch = getopt_long(argc, argv, "c:qh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:nqh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			config_file = optarg;
 			break;
 		case 'D':
 			flags |= ZC_PUSH_DELETE;
+			break;
+		case 'n':
+			flags |= ZC_PUSH_DRY_RUN;
 			break;
 		case 'q':
 			quiet = 1;
@@ -151,19 +156,26 @@ cmd_pull_exec(int argc, char **argv)
 	    &dest)) != 0)
 		goto out;
 	rc = 2;
-	/* Like rsync, make the target directory if it is not there. */
-	if (mkdir(argv[optind + 1], 0755) == -1 && errno != EEXIST) {
+	/*
+	 * Like rsync, make the target directory if it is not there; a dry
+	 * run makes nothing and compares with an empty tree.
+	 */
+	if (!(flags & ZC_PUSH_DRY_RUN) && mkdir(argv[optind + 1], 0755) == -1 &&
+	    errno != EEXIST) {
 		fprintf(stderr, "zcsync: %s: %s\n", argv[optind + 1],
 		    strerror(errno));
 		goto out;
 	}
-	if ((dir_fd = zc_path_open_root(argv[optind + 1])) < 0) {
+	if ((dir_fd = zc_path_open_root(argv[optind + 1])) == -ENOENT &&
+	    (flags & ZC_PUSH_DRY_RUN))
+		dir_fd = -1;
+	else if (dir_fd < 0) {
 		fprintf(stderr, "zcsync: %s: %s\n", argv[optind + 1],
 		    strerror(-dir_fd));
 		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	t0 = pull_now();
+	t0 = zc_oneshot_now();
 	if ((fd = zc_dest_dial(&dest)) == -1) {
 		rc = 1;
 		goto out;
@@ -174,6 +186,7 @@ cmd_pull_exec(int argc, char **argv)
 	opts.pins = dest.pins;
 	opts.npins = dest.npins;
 	opts.report = pull_report;
+	opts.plan = pull_plan;
 	opts.arg = &p;
 	uv_loop_init(&loop);
 	if (zc_recv_pull(&loop, fd, dir_fd, dest.set, flags, fsync, &opts,
@@ -185,12 +198,18 @@ cmd_pull_exec(int argc, char **argv)
 	}
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
-	secs = pull_now() - t0;
+	secs = zc_oneshot_now() - t0;
 	st = zc_recv_stats(r);
 	if (p.err != 0)
 		fprintf(stderr, "zcsync: %s/%s: %s\n", dest.text, dest.set,
 		    zc_recv_refusal(r)[0] ? zc_recv_refusal(r) :
 		    strerror(-p.err));
+	if (flags & ZC_PUSH_DRY_RUN) {
+		if (!quiet && p.err == 0)
+			zc_oneshot_summary(zc_recv_plan(r), 1, secs);
+		rc = p.err != 0 ? 1 : 0;
+		goto out;
+	}
 	if (!quiet)
 		printf("%llu files received, %llu entries applied, %llu failed; "
 		    "%llu bytes in %.3f s (%.1f MiB/s)\n",
@@ -211,7 +230,7 @@ out:
 
 const struct zc_cmd_entry zc_cmd_pull_entry = {
 	.name = "pull",
-	.usage = "[-q] [--delete] [-c FILE] PEER/SET|HOST:PORT/SET DIR",
+	.usage = "[-nq] [--delete] [-c FILE] PEER/SET|HOST:PORT/SET DIR",
 	.summary = "pull a peer's set into a directory, once",
 	.exec = cmd_pull_exec,
 };

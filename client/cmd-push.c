@@ -21,6 +21,7 @@
 #include "client.h"
 #include "config.h"
 #include "log.h"
+#include "oneshot.h"
 #include "path.h"
 #include "proto.h"
 #include "send.h"
@@ -77,7 +78,7 @@ push_report(void *arg, enum zc_send_event ev, const char *path,
 		fprintf(stderr, "zcsync: warning: %s: %s\n", name, msg);
 		break;
 	case ZC_SEND_PLAN:
-		printf("%s %s\n", msg, name);
+		zc_oneshot_plan_line(path, msg);
 		break;
 	case ZC_SEND_LANDED:
 		if (p->verbose)
@@ -93,15 +94,14 @@ push_report(void *arg, enum zc_send_event ev, const char *path,
 	}
 }
 
-static double	push_now(void);
-
 /* One line, rewritten in place: files, bytes, rate, ETA (stderr). */
 static void
 push_on_progress(uv_timer_t *t)
 {
 	struct push			*p = t->data;
 	const struct zc_send_stats	*st = zc_send_stats(p->send);
-	double				 secs = push_now() - p->t0, rate, eta;
+	double				 secs = zc_oneshot_now() - p->t0;
+	double				 rate, eta;
 
 	if (st->plan_files == 0)
 		return;		/* still comparing */
@@ -124,31 +124,6 @@ push_done(struct zc_send *s, int err, const char *why, void *arg)
 	p->done = 1;
 	p->err = err;
 	snprintf(p->why, sizeof p->why, "%s", why);
-}
-
-static double
-push_now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
-}
-
-static void
-push_summary(const struct push *p, const struct zc_send_stats *st,
-    double secs)
-{
-	double	mib = (double)st->bytes / (1024.0 * 1024.0);
-
-	printf("%s%llu files sent, %llu skipped, %llu deleted, %llu dirs, "
-	    "%llu links, %llu meta, %llu failed; %llu bytes in %.3f s "
-	    "(%.1f MiB/s)\n", p->dry_run ? "dry run: would have: " : "",
-	    (unsigned long long)st->files, (unsigned long long)st->skipped,
-	    (unsigned long long)st->deleted, (unsigned long long)st->dirs,
-	    (unsigned long long)st->links, (unsigned long long)st->metas,
-	    (unsigned long long)st->failed, (unsigned long long)st->bytes,
-	    secs, secs > 0 ? mib / secs : 0.0);
 }
 
 static int
@@ -247,7 +222,7 @@ cmd_push_exec(int argc, char **argv)
 	}
 
 	signal(SIGPIPE, SIG_IGN);
-	t0 = push_now();
+	t0 = zc_oneshot_now();
 	if ((fd = zc_dest_dial(&dest)) == -1) {
 		rc = 1;
 		goto out;
@@ -293,7 +268,8 @@ cmd_push_exec(int argc, char **argv)
 		fprintf(stderr, "zcsync: %s/%s: %s\n", dest.text, dest.set,
 		    p.why);
 	if (!p.quiet)
-		push_summary(&p, zc_send_stats(s), push_now() - t0);
+		zc_oneshot_summary(zc_send_stats(s), p.dry_run,
+		    zc_oneshot_now() - t0);
 	rc = (p.err != 0 || zc_send_stats(s)->failed > 0) ? 1 : 0;
 out:
 	zc_send_free(s);
