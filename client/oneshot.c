@@ -32,6 +32,7 @@ static const struct option oneshot_longopts[] = {
 };
 #define ONESHOT_SHORTOPTS	"c:nqh"
 
+/* Nothing given yet: no config, no destination. */
 void
 zc_oneshot_init(struct zc_oneshot *o)
 {
@@ -59,6 +60,7 @@ oneshot_build(struct zc_oneshot *o, const char *own_short,
 	(void)len;
 }
 
+/* Shared options here, the command's own back to it (oneshot.h). */
 int
 zc_oneshot_getopt(struct zc_oneshot *o, int argc, char **argv,
     const char *own_short, const struct option *own)
@@ -98,6 +100,7 @@ zc_oneshot_getopt(struct zc_oneshot *o, int argc, char **argv,
 	return (-1);
 }
 
+/* The configuration, then the destination: 0, or 2 with a message. */
 int
 zc_oneshot_setup(struct zc_oneshot *o, const char *dest_arg)
 {
@@ -114,6 +117,7 @@ zc_oneshot_setup(struct zc_oneshot *o, const char *dest_arg)
 	    &o->dest));
 }
 
+/* What setup loaded and resolved; the struct itself is the caller's. */
 void
 zc_oneshot_free(struct zc_oneshot *o)
 {
@@ -122,6 +126,7 @@ zc_oneshot_free(struct zc_oneshot *o)
 	o->cfg = NULL;
 }
 
+/* Seconds on the monotonic clock, for the summary's rate. */
 double
 zc_oneshot_now(void)
 {
@@ -131,6 +136,7 @@ zc_oneshot_now(void)
 	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
 }
 
+/* "ACTION PATH", the path escaped as log lines escape it. */
 void
 zc_oneshot_plan_line(const char *path, const char *action)
 {
@@ -140,6 +146,7 @@ zc_oneshot_plan_line(const char *path, const char *action)
 	printf("%s %s\n", action, name);
 }
 
+/* The summary line push prints; a dry run's says "would have". */
 void
 zc_oneshot_summary(const struct zc_send_stats *st, int dry_run, double secs)
 {

@@ -899,7 +899,8 @@ zc_send_manifest_read(struct zc_manifest *m, struct zc_rd *rd, char *err,
 		if ((slash = strrchr(path, '/')) != NULL) {
 			*slash = '\0';
 			parent = zc_manifest_find(m, path);
-			if (parent == NULL || parent->meta.type != ZC_TYPE_DIR) {
+			if (parent == NULL ||
+			    parent->meta.type != ZC_TYPE_DIR) {
 				snprintf(err, errlen, "MANIFEST item before "
 				    "its directory");
 				return (-EPROTO);
@@ -1260,6 +1261,7 @@ zc_send_adopt(struct zc_conn *c, int src_fd, uint64_t peer_features,
 	return (0);
 }
 
+/* A dry run's comparison without a session (zcsync pull --dry-run). */
 int
 zc_send_plan(struct zc_manifest *src, struct zc_manifest *dst, uint32_t flags,
     int owners, zc_send_report_cb report, void *arg,
