@@ -5,21 +5,16 @@
  * lands a push (common/recv.c), atomically and confined.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <uv.h>
 
 #include "client.h"
-#include "config.h"
-#include "dest.h"
-#include "log.h"
+#include "oneshot.h"
 #include "path.h"
 #include "proto.h"
 #include "recv.h"
@@ -27,7 +22,6 @@
 #define PULL_IDLE_MS	120000
 
 struct pull {
-	int	 verbose;
 	int	 done;
 	int	 err;
 };
@@ -40,6 +34,7 @@ pull_usage(FILE *f)
 	    "  -c, --config FILE   configuration: our node name, peers "
 	    "(default %s if present)\n"
 	    "      --delete        remove what the set no longer has\n"
+	    "  -n, --dry-run       list what would change, change nothing\n"
 	    "  -q, --quiet         no summary line\n"
 	    "      --no-fsync      do not fsync landed files\n"
 	    "      --name NAME     our node name (default: config, else "
@@ -65,68 +60,40 @@ pull_done(struct zc_recv *r, int err, void *arg)
 	p->err = err;
 }
 
-static double
-pull_now(void)
+/* Dry run: the same lines push --dry-run prints. */
+static void
+pull_plan(void *arg, enum zc_send_event ev, const char *path, const char *msg)
 {
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+	if (ev == ZC_SEND_PLAN)
+		zc_oneshot_plan_line(path, msg);
 }
 
 static int
 cmd_pull_exec(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "delete", no_argument, NULL, 'D' },
-		{ "quiet", no_argument, NULL, 'q' },
+	static const struct option own[] = {
 		{ "no-fsync", no_argument, NULL, 'F' },
-		{ "name", required_argument, NULL, 'N' },
-		{ "insecure", no_argument, NULL, 'I' },
-		{ "no-zero-copy", no_argument, NULL, 'Z' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct pull			 p;
+	struct zc_oneshot		 o;
 	struct zc_recv_opts		 opts;
-	struct zc_config		*cfg = NULL;
-	struct zc_dest			 dest;
 	struct zc_recv			*r = NULL;
 	const struct zc_recv_stats	*st;
 	uv_loop_t			 loop;
-	const char			*config_file = NULL, *name = NULL;
+	const char			*dir;
 	char				 err[1024];
 	double				 t0, secs;
-	uint32_t			 flags = 0;
-	int				 ch, insecure = 0, quiet = 0, fsync = 1;
+	int				 ch, fsync = 1, dry_run;
 	int				 dir_fd = -1, fd, rc = 2;
 
 	memset(&p, 0, sizeof p);
 	memset(&opts, 0, sizeof opts);
-	memset(&dest, 0, sizeof dest);
-	while ((ch = getopt_long(argc, argv, "c:qh", longopts, NULL)) != -1) {
+	zc_oneshot_init(&o);
+	while ((ch = zc_oneshot_getopt(&o, argc, argv, "", own)) != -1) {
 		switch (ch) {
-		case 'c':
-			config_file = optarg;
-			break;
-		case 'D':
-			flags |= ZC_PUSH_DELETE;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
 		case 'F':
 			fsync = 0;
-			break;
-		case 'N':
-			name = optarg;
-			break;
-		case 'I':
-			insecure = 1;
-			break;
-		case 'Z':
-			opts.no_zerocopy = 1;
 			break;
 		case 'h':
 			pull_usage(stdout);
@@ -140,58 +107,63 @@ cmd_pull_exec(int argc, char **argv)
 		pull_usage(stderr);
 		return (2);
 	}
-	if (config_file == NULL && access(ZC_CONFIG_DEFAULT_FILE, R_OK) == 0)
-		config_file = ZC_CONFIG_DEFAULT_FILE;
-	if (config_file != NULL &&
-	    zc_config_load(config_file, &cfg, err, sizeof err) != 0) {
-		fprintf(stderr, "zcsync: %s\n", err);
-		return (2);
-	}
-	if ((rc = zc_dest_resolve(argv[optind], cfg, name, insecure,
-	    &dest)) != 0)
+	dir = argv[optind + 1];
+	dry_run = (o.flags & ZC_PUSH_DRY_RUN) != 0;
+	if ((rc = zc_oneshot_setup(&o, argv[optind])) != 0)
 		goto out;
 	rc = 2;
-	/* Like rsync, make the target directory if it is not there. */
-	if (mkdir(argv[optind + 1], 0755) == -1 && errno != EEXIST) {
-		fprintf(stderr, "zcsync: %s: %s\n", argv[optind + 1],
-		    strerror(errno));
+	/*
+	 * Like rsync, make the target directory if it is not there; a dry
+	 * run makes nothing and compares with an empty tree.
+	 */
+	if (!dry_run && mkdir(dir, 0755) == -1 && errno != EEXIST) {
+		fprintf(stderr, "zcsync: %s: %s\n", dir, strerror(errno));
 		goto out;
 	}
-	if ((dir_fd = zc_path_open_root(argv[optind + 1])) < 0) {
-		fprintf(stderr, "zcsync: %s: %s\n", argv[optind + 1],
-		    strerror(-dir_fd));
+	if ((dir_fd = zc_path_open_root(dir)) == -ENOENT && dry_run)
+		dir_fd = -1;
+	else if (dir_fd < 0) {
+		fprintf(stderr, "zcsync: %s: %s\n", dir, strerror(-dir_fd));
 		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	t0 = pull_now();
-	if ((fd = zc_dest_dial(&dest)) == -1) {
+	t0 = zc_oneshot_now();
+	if ((fd = zc_dest_dial(&o.dest)) == -1) {
 		rc = 1;
 		goto out;
 	}
-	opts.node_name = dest.name;
+	opts.node_name = o.dest.name;
 	opts.idle_ms = PULL_IDLE_MS;
-	opts.tls = dest.tls;
-	opts.pins = dest.pins;
-	opts.npins = dest.npins;
+	opts.no_zerocopy = o.no_zerocopy;
+	opts.tls = o.dest.tls;
+	opts.pins = o.dest.pins;
+	opts.npins = o.dest.npins;
 	opts.report = pull_report;
+	opts.plan = pull_plan;
 	opts.arg = &p;
 	uv_loop_init(&loop);
-	if (zc_recv_pull(&loop, fd, dir_fd, dest.set, flags, fsync, &opts,
+	if (zc_recv_pull(&loop, fd, dir_fd, o.dest.set, o.flags, fsync, &opts,
 	    pull_done, &p, &r, err, sizeof err) != 0) {
-		fprintf(stderr, "zcsync: %s: %s\n", argv[optind + 1], err);
+		fprintf(stderr, "zcsync: %s: %s\n", dir, err);
 		uv_loop_close(&loop);
 		rc = 1;
 		goto out;
 	}
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
-	secs = pull_now() - t0;
+	secs = zc_oneshot_now() - t0;
 	st = zc_recv_stats(r);
 	if (p.err != 0)
-		fprintf(stderr, "zcsync: %s/%s: %s\n", dest.text, dest.set,
+		fprintf(stderr, "zcsync: %s/%s: %s\n", o.dest.text, o.dest.set,
 		    zc_recv_refusal(r)[0] ? zc_recv_refusal(r) :
 		    strerror(-p.err));
-	if (!quiet)
+	if (dry_run) {
+		if (!o.quiet && p.err == 0)
+			zc_oneshot_summary(zc_recv_plan(r), 1, secs);
+		rc = p.err != 0 ? 1 : 0;
+		goto out;
+	}
+	if (!o.quiet)
 		printf("%llu files received, %llu entries applied, %llu failed; "
 		    "%llu bytes in %.3f s (%.1f MiB/s)\n",
 		    (unsigned long long)st->files,
@@ -202,16 +174,15 @@ cmd_pull_exec(int argc, char **argv)
 	rc = (p.err != 0 || st->failures > 0) ? 1 : 0;
 out:
 	zc_recv_free(r);
-	zc_dest_free(&dest);
 	if (dir_fd >= 0)
 		close(dir_fd);
-	zc_config_free(cfg);
+	zc_oneshot_free(&o);
 	return (rc);
 }
 
 const struct zc_cmd_entry zc_cmd_pull_entry = {
 	.name = "pull",
-	.usage = "[-q] [--delete] [-c FILE] PEER/SET|HOST:PORT/SET DIR",
+	.usage = "[-nq] [--delete] [-c FILE] PEER/SET|HOST:PORT/SET DIR",
 	.summary = "pull a peer's set into a directory, once",
 	.exec = cmd_pull_exec,
 };

@@ -2,25 +2,16 @@
  * cmd-push.c: "zcsync push DIR DEST": one push, with the same engine the
  * daemon runs (common/send.c), on a short-lived loop.
  */
-#include <errno.h>
-#include <getopt.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <uv.h>
 
-#include "addr.h"
-#include "dest.h"
 #include "client.h"
-#include "config.h"
 #include "log.h"
+#include "oneshot.h"
 #include "path.h"
 #include "proto.h"
 #include "send.h"
@@ -77,7 +68,7 @@ push_report(void *arg, enum zc_send_event ev, const char *path,
 		fprintf(stderr, "zcsync: warning: %s: %s\n", name, msg);
 		break;
 	case ZC_SEND_PLAN:
-		printf("%s %s\n", msg, name);
+		zc_oneshot_plan_line(path, msg);
 		break;
 	case ZC_SEND_LANDED:
 		if (p->verbose)
@@ -93,15 +84,14 @@ push_report(void *arg, enum zc_send_event ev, const char *path,
 	}
 }
 
-static double	push_now(void);
-
 /* One line, rewritten in place: files, bytes, rate, ETA (stderr). */
 static void
 push_on_progress(uv_timer_t *t)
 {
 	struct push			*p = t->data;
 	const struct zc_send_stats	*st = zc_send_stats(p->send);
-	double				 secs = push_now() - p->t0, rate, eta;
+	double				 secs = zc_oneshot_now() - p->t0;
+	double				 rate, eta;
 
 	if (st->plan_files == 0)
 		return;		/* still comparing */
@@ -126,89 +116,31 @@ push_done(struct zc_send *s, int err, const char *why, void *arg)
 	snprintf(p->why, sizeof p->why, "%s", why);
 }
 
-static double
-push_now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
-}
-
-static void
-push_summary(const struct push *p, const struct zc_send_stats *st,
-    double secs)
-{
-	double	mib = (double)st->bytes / (1024.0 * 1024.0);
-
-	printf("%s%llu files sent, %llu skipped, %llu deleted, %llu dirs, "
-	    "%llu links, %llu meta, %llu failed; %llu bytes in %.3f s "
-	    "(%.1f MiB/s)\n", p->dry_run ? "dry run: would have: " : "",
-	    (unsigned long long)st->files, (unsigned long long)st->skipped,
-	    (unsigned long long)st->deleted, (unsigned long long)st->dirs,
-	    (unsigned long long)st->links, (unsigned long long)st->metas,
-	    (unsigned long long)st->failed, (unsigned long long)st->bytes,
-	    secs, secs > 0 ? mib / secs : 0.0);
-}
-
 static int
 cmd_push_exec(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "delete", no_argument, NULL, 'D' },
-		{ "dry-run", no_argument, NULL, 'n' },
+	static const struct option own[] = {
 		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "name", required_argument, NULL, 'N' },
-		{ "insecure", no_argument, NULL, 'I' },
-		{ "no-zero-copy", no_argument, NULL, 'Z' },
 		{ "progress", no_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct push			 p;
+	struct zc_oneshot		 o;
 	struct zc_send_opts		 opts;
-	struct zc_config		*cfg = NULL;
-	struct zc_dest			 dest;
 	struct zc_send			*s = NULL;
 	uv_loop_t			 loop;
 	uv_timer_t			 progress;
-	const char			*config_file = NULL, *name = NULL;
 	char				 err[1024];
 	double				 t0;
-	int				 ch, insecure = 0, src_fd = -1, fd, rc = 2;
+	int				 ch, src_fd = -1, fd, rc = 2;
 
 	memset(&p, 0, sizeof p);
 	memset(&opts, 0, sizeof opts);
-	memset(&dest, 0, sizeof dest);
-	while ((ch = getopt_long(argc, argv, "c:nvqh", longopts,
-	    NULL)) != -1) {
+	zc_oneshot_init(&o);
+	while ((ch = zc_oneshot_getopt(&o, argc, argv, "v", own)) != -1) {
 		switch (ch) {
-		case 'c':
-			config_file = optarg;
-			break;
-		case 'D':
-			opts.flags |= ZC_PUSH_DELETE;
-			break;
-		case 'n':
-			opts.flags |= ZC_PUSH_DRY_RUN;
-			p.dry_run = 1;
-			break;
 		case 'v':
 			p.verbose = 1;
-			break;
-		case 'q':
-			p.quiet = 1;
-			break;
-		case 'N':
-			name = optarg;
-			break;
-		case 'I':
-			insecure = 1;
-			break;
-		case 'Z':
-			opts.no_zerocopy = 1;
 			break;
 		case 'P':
 			p.progress = 1;
@@ -225,21 +157,16 @@ cmd_push_exec(int argc, char **argv)
 		push_usage(stderr);
 		return (2);
 	}
-	if (config_file == NULL && access(ZC_CONFIG_DEFAULT_FILE, R_OK) == 0)
-		config_file = ZC_CONFIG_DEFAULT_FILE;
-	if (config_file != NULL &&
-	    zc_config_load(config_file, &cfg, err, sizeof err) != 0) {
-		fprintf(stderr, "zcsync: %s\n", err);
-		return (2);
-	}
-
-	if ((rc = zc_dest_resolve(argv[optind + 1], cfg, name, insecure,
-	    &dest)) != 0)
+	p.quiet = o.quiet;
+	p.dry_run = (o.flags & ZC_PUSH_DRY_RUN) != 0;
+	if ((rc = zc_oneshot_setup(&o, argv[optind + 1])) != 0)
 		goto out;
 	rc = 2;
-	opts.tls = dest.tls;
-	opts.pins = dest.pins;
-	opts.npins = dest.npins;
+	opts.flags = o.flags;
+	opts.no_zerocopy = o.no_zerocopy;
+	opts.tls = o.dest.tls;
+	opts.pins = o.dest.pins;
+	opts.npins = o.dest.npins;
 	if ((src_fd = zc_path_open_root(argv[optind])) < 0) {
 		fprintf(stderr, "zcsync: %s: %s\n", argv[optind],
 		    strerror(-src_fd));
@@ -247,13 +174,13 @@ cmd_push_exec(int argc, char **argv)
 	}
 
 	signal(SIGPIPE, SIG_IGN);
-	t0 = push_now();
-	if ((fd = zc_dest_dial(&dest)) == -1) {
+	t0 = zc_oneshot_now();
+	if ((fd = zc_dest_dial(&o.dest)) == -1) {
 		rc = 1;
 		goto out;
 	}
-	opts.node_name = dest.name;
-	opts.set = dest.set;
+	opts.node_name = o.dest.name;
+	opts.set = o.dest.set;
 	opts.idle_ms = PUSH_IDLE_MS;
 	opts.report = push_report;
 	opts.arg = &p;
@@ -290,17 +217,17 @@ cmd_push_exec(int argc, char **argv)
 		goto out;
 	}
 	if (p.err != 0)
-		fprintf(stderr, "zcsync: %s/%s: %s\n", dest.text, dest.set,
+		fprintf(stderr, "zcsync: %s/%s: %s\n", o.dest.text, o.dest.set,
 		    p.why);
 	if (!p.quiet)
-		push_summary(&p, zc_send_stats(s), push_now() - t0);
+		zc_oneshot_summary(zc_send_stats(s), p.dry_run,
+		    zc_oneshot_now() - t0);
 	rc = (p.err != 0 || zc_send_stats(s)->failed > 0) ? 1 : 0;
 out:
 	zc_send_free(s);
-	zc_dest_free(&dest);
 	if (src_fd >= 0)
 		close(src_fd);
-	zc_config_free(cfg);
+	zc_oneshot_free(&o);
 	return (rc);
 }
 

@@ -288,11 +288,11 @@ zc_proto_put_push(struct zc_buf *out, const char *set, uint32_t flags)
 	return (proto_put_request(out, ZC_MSG_PUSH, set, flags));
 }
 
-/* PULL: flags (DELETE only), set name. */
+/* PULL: flags (DELETE, DRY_RUN; never LIVE), set name. */
 int
 zc_proto_put_pull(struct zc_buf *out, const char *set, uint32_t flags)
 {
-	if (flags & (ZC_PUSH_DRY_RUN | ZC_PUSH_LIVE))
+	if (flags & ZC_PUSH_LIVE)
 		return (-EINVAL);
 	return (proto_put_request(out, ZC_MSG_PULL, set, flags));
 }

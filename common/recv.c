@@ -36,6 +36,8 @@ enum recv_state {
 	RECV_DONE,		/* SUMMARY queued */
 	RECV_REFUSED,		/* ERROR queued */
 	RECV_SERVING,		/* serving a PULL: the send engine owns conn */
+	RECV_PLAN,		/* pull dry run: reading the server's manifest */
+	RECV_PLAN_END,		/* pull dry run: compared, waiting for SUMMARY */
 };
 
 struct zc_recv {
@@ -59,6 +61,10 @@ struct zc_recv {
 	int			 client;	/* zcsync pull: we asked */
 	int			 got_hello;	/* client: the server's HELLO */
 	struct zc_send		*pull;		/* owned; serving a PULL */
+	int			 listing;	/* serving a dry-run PULL */
+	uint32_t		 pull_flags;	/* client: what we asked for */
+	struct zc_manifest	*theirs;	/* owned; client dry run */
+	struct zc_send_stats	 plan;		/* client dry run: the report */
 	char			 refusal[ZC_PROTO_MSG_MAX + 64];
 
 	struct zc_manifest	*man;		/* owned while sending it */
@@ -331,6 +337,25 @@ recv_on_push(struct zc_recv *r, struct zc_rd *rd)
 	return (0);
 }
 
+/* A dry-run pull is served: our manifest is out; SUMMARY {0, 0, 0}. */
+static int
+recv_listed(struct zc_recv *r)
+{
+	struct zc_summary	sum;
+	int			error;
+
+	memset(&sum, 0, sizeof sum);
+	if ((error = zc_proto_put_summary(r->conn->out, &sum)) != 0)
+		return (error);
+	zc_log_info("peer=%s addr=%s set=%s: pull done (dry run): %zu entries "
+	    "listed", r->peer, r->addr, r->set, r->man->n);
+	zc_manifest_free(r->man);
+	r->man = NULL;
+	r->state = RECV_DONE;
+	zc_conn_finish(r->conn);
+	return (0);
+}
+
 static int
 recv_on_writable(struct zc_conn *c)
 {
@@ -376,6 +401,8 @@ recv_on_writable(struct zc_conn *c)
 		if ((error = zc_proto_put_manifest_end(c->out,
 		    r->man->n)) != 0)
 			return (error);
+		if (r->listing)
+			return (recv_listed(r));
 		zc_manifest_free(r->man);
 		r->man = NULL;
 		r->state = RECV_ENTRIES;
@@ -655,9 +682,10 @@ recv_on_pull(struct zc_recv *r, struct zc_rd *rd)
 	uint32_t		 code;
 	int			 error;
 
-	if (zc_proto_get_push(rd, &req) != 0 ||
-	    (req.flags & (ZC_PUSH_DRY_RUN | ZC_PUSH_LIVE)) != 0)
+	if (zc_proto_get_push(rd, &req) != 0)
 		return (recv_refuse(r, ZC_E_PROTOCOL, "malformed PULL"));
+	if (req.flags & ZC_PUSH_LIVE)
+		return (recv_refuse(r, ZC_E_PROTOCOL, "PULL with LIVE"));
 	memcpy(r->set, req.set, req.set_len);
 	r->set[req.set_len] = '\0';
 	memset(&t, 0, sizeof t);
@@ -676,6 +704,23 @@ recv_on_pull(struct zc_recv *r, struct zc_rd *rd)
 		    strerror(-error));
 		return (recv_refuse(r, ZC_E_IO, "set root unavailable"));
 	}
+	if (req.flags & ZC_PUSH_DRY_RUN) {
+		/* The client compares; all it needs is our list (7.10). */
+		r->man = zc_manifest_new();
+		if ((error = zc_manifest_walk(r->man, r->root_fd, err,
+		    sizeof err)) != 0) {
+			zc_log_err("set=%s: scanning the root: %s", r->set,
+			    err);
+			return (recv_refuse(r, ZC_E_IO, "cannot scan the set"));
+		}
+		r->listing = 1;
+		r->conn->deadline = 0;
+		r->state = RECV_MANIFEST;
+		zc_conn_want_write(r->conn);
+		zc_log_info("peer=%s addr=%s set=%s: pull started (dry run)",
+		    r->peer, r->addr, r->set);
+		return (0);
+	}
 	memset(&sopts, 0, sizeof sopts);
 	sopts.node_name = r->opts.node_name;
 	sopts.set = r->set;
@@ -690,6 +735,64 @@ recv_on_pull(struct zc_recv *r, struct zc_rd *rd)
 	r->state = RECV_SERVING;
 	zc_log_info("peer=%s addr=%s set=%s: pull started%s", r->peer, r->addr,
 	    r->set, (req.flags & ZC_PUSH_DELETE) ? " (with deletions)" : "");
+	return (0);
+}
+
+/* zcsync pull --dry-run: the server's manifest, checked as a sender would. */
+static int
+recv_on_their_manifest(struct zc_recv *r, struct zc_rd *rd)
+{
+	char	err[128];
+
+	if (zc_send_manifest_read(r->theirs, rd, err, sizeof err) != 0) {
+		snprintf(r->refusal, sizeof r->refusal, "the server sent a "
+		    "bad manifest: %s", err);
+		return (recv_refuse(r, ZC_E_PROTOCOL, "%s", err));
+	}
+	return (0);
+}
+
+/*
+ * The server's tree is all here: compare it (as the sender) with ours (as
+ * the receiver) exactly as a pushing sender would, and report the plan.
+ */
+static int
+recv_on_their_manifest_end(struct zc_recv *r, struct zc_rd *rd)
+{
+	uint64_t	count;
+	int		error;
+
+	if (zc_proto_get_manifest_end(rd, &count) != 0 ||
+	    count != r->theirs->n) {
+		snprintf(r->refusal, sizeof r->refusal, "the server sent a "
+		    "bad manifest: MANIFEST_END count mismatch");
+		return (recv_refuse(r, ZC_E_PROTOCOL, "MANIFEST_END count "
+		    "mismatch"));
+	}
+	if ((error = zc_send_plan(r->theirs, r->man, r->pull_flags &
+	    ZC_PUSH_DELETE, (r->land_flags & ZC_LAND_CHOWN) != 0,
+	    r->opts.plan, r->opts.arg, &r->plan, r->refusal,
+	    sizeof r->refusal)) != 0)
+		return (error);
+	zc_manifest_free(r->theirs);
+	zc_manifest_free(r->man);
+	r->theirs = r->man = NULL;
+	r->state = RECV_PLAN_END;
+	return (0);
+}
+
+static int
+recv_on_plan_summary(struct zc_recv *r, struct zc_rd *rd)
+{
+	struct zc_summary	sum;
+
+	if (zc_proto_get_summary(rd, &sum) != 0) {
+		snprintf(r->refusal, sizeof r->refusal, "the server sent a "
+		    "bad SUMMARY");
+		return (recv_refuse(r, ZC_E_PROTOCOL, "bad SUMMARY"));
+	}
+	r->state = RECV_DONE;
+	zc_conn_close(r->conn, 0);
 	return (0);
 }
 
@@ -776,6 +879,16 @@ recv_on_frame(struct zc_conn *c, const struct zc_frame_hdr *hdr,
 	case RECV_FILE_END:
 		if (hdr->type == ZC_MSG_FILE_END)
 			return (recv_on_file_end(r, rd));
+		break;
+	case RECV_PLAN:
+		if (hdr->type == ZC_MSG_MANIFEST)
+			return (recv_on_their_manifest(r, rd));
+		if (hdr->type == ZC_MSG_MANIFEST_END)
+			return (recv_on_their_manifest_end(r, rd));
+		break;
+	case RECV_PLAN_END:
+		if (hdr->type == ZC_MSG_SUMMARY)
+			return (recv_on_plan_summary(r, rd));
 		break;
 	case RECV_REFUSED:
 	case RECV_DONE:
@@ -944,19 +1057,23 @@ zc_recv_pull(uv_loop_t *loop, int sock, int dir_fd, const char *set,
 	snprintf(r->set, sizeof r->set, "%s", set);
 	snprintf(r->addr, sizeof r->addr, "server");
 	snprintf(r->peer, sizeof r->peer, "-");
-	if ((r->root_fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 0)) == -1) {
+	r->root_fd = -1;
+	r->man = zc_manifest_new();
+	/* A dry run into a directory not made yet compares with nothing. */
+	if (dir_fd != -1 &&
+	    (r->root_fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 0)) == -1) {
 		error = -errno;
 		snprintf(err, errlen, "%s", strerror(errno));
-		close(sock);
-		free(r);
-		return (error);
+		goto fail;
 	}
-	r->man = zc_manifest_new();
-	if ((error = zc_manifest_walk(r->man, r->root_fd, err, errlen)) != 0) {
-		close(sock);
-		zc_recv_free(r);
-		return (error);
+	if (dir_fd == -1 && !(flags & ZC_PUSH_DRY_RUN)) {
+		error = -EBADF;
+		snprintf(err, errlen, "no directory");
+		goto fail;
 	}
+	if (r->root_fd != -1 &&
+	    (error = zc_manifest_walk(r->man, r->root_fd, err, errlen)) != 0)
+		goto fail;
 	if ((error = zc_conn_new(loop, sock, &recv_ops, r, opts->idle_ms,
 	    &r->conn)) != 0) {
 		snprintf(err, errlen, "%s", uv_strerror(error));
@@ -984,11 +1101,24 @@ zc_recv_pull(uv_loop_t *loop, int sock, int dir_fd, const char *set,
 		*out = r;
 		return (0);
 	}
+	r->pull_flags = flags;
+	if (flags & ZC_PUSH_DRY_RUN) {
+		/* Ours stays here: we compare, the server lists (7.10). */
+		r->theirs = zc_manifest_new();
+		r->state = RECV_PLAN;
+		zc_conn_update(r->conn);
+		*out = r;
+		return (0);
+	}
 	/* Our manifest goes right behind: no round trip. */
 	r->state = RECV_MANIFEST;
 	zc_conn_want_write(r->conn);
 	*out = r;
 	return (0);
+fail:
+	close(sock);
+	zc_recv_free(r);
+	return (error);
 }
 
 const char *
@@ -1001,13 +1131,20 @@ const char *
 zc_recv_set(const struct zc_recv *r)
 {
 	/* A served pull wrote nothing here: not a pushing session. */
-	return (r->root_fd != -1 && r->state != RECV_SERVING ? r->set : NULL);
+	return (r->root_fd != -1 && r->state != RECV_SERVING && !r->listing ?
+	    r->set : NULL);
 }
 
 int
 zc_recv_serving(const struct zc_recv *r)
 {
-	return (r->state == RECV_SERVING);
+	return (r->state == RECV_SERVING || r->listing);
+}
+
+const struct zc_send_stats *
+zc_recv_plan(const struct zc_recv *r)
+{
+	return (&r->plan);
 }
 
 int
@@ -1045,6 +1182,7 @@ zc_recv_free(struct zc_recv *r)
 	zc_land_dirs_clear(&r->ldirs);
 	zc_send_free(r->pull);
 	zc_manifest_free(r->man);
+	zc_manifest_free(r->theirs);
 	zc_manifest_free(r->dirs);
 	free(r);
 }

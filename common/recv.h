@@ -10,6 +10,7 @@
 
 #include <uv.h>
 
+#include "send.h"
 #include "tls.h"
 
 /*
@@ -47,6 +48,7 @@ struct zc_recv_opts {
 	const char		*node_name;	/* our HELLO name */
 	zc_recv_auth_cb		 pull_auth;	/* may peer pull set? NULL: no */
 	zc_recv_report_cb	 report;	/* may be NULL */
+	zc_send_report_cb	 plan;		/* pull dry run; may be NULL */
 	const uint8_t		(*pins)[32];	/* client TLS: the server's pins */
 	size_t			 npins;
 	uint64_t		 idle_ms;
@@ -74,12 +76,17 @@ int	zc_recv_start(uv_loop_t *, int sock, const char *addr,
 /*
  * zcsync pull: on sock (connected; taken), ask for set and land it beneath
  * dir_fd (borrowed) exactly as a daemon lands a push; with ZC_PUSH_DELETE
- * the server deletes what it does not have.  0 or -errno (err set).
+ * the server deletes what it does not have.  With ZC_PUSH_DRY_RUN nothing
+ * lands: the server lists its tree, and what a push of it into dir_fd
+ * would do goes to opts->plan (ZC_SEND_PLAN) and zc_recv_plan().  0 or
+ * -errno (err set).
  */
 int	zc_recv_pull(uv_loop_t *, int sock, int dir_fd, const char *set,
 	    uint32_t flags, int fsync, const struct zc_recv_opts *,
 	    zc_recv_done_cb, void *arg, struct zc_recv **out, char *err,
 	    size_t errlen);
+/* Pull dry run: what would have been done (a push dry run's counts). */
+const struct zc_send_stats *zc_recv_plan(const struct zc_recv *);
 /* The other side's ERROR, if it sent one ("" otherwise). */
 const char *zc_recv_refusal(const struct zc_recv *);
 /* Close it now (shutdown): the done callback follows. */

@@ -872,8 +872,13 @@ send_on_hello(struct zc_send *s, struct zc_rd *rd)
 	return (0);
 }
 
-static int
-send_on_manifest(struct zc_send *s, struct zc_rd *rd)
+/*
+ * One MANIFEST frame into m, checked as a sender checks a receiver's list:
+ * canonical paths, no duplicates, each directory before its contents.
+ */
+int
+zc_send_manifest_read(struct zc_manifest *m, struct zc_rd *rd, char *err,
+    size_t errlen)
 {
 	struct zc_entry		 ent;
 	struct zc_mentry	*parent;
@@ -881,35 +886,72 @@ send_on_manifest(struct zc_send *s, struct zc_rd *rd)
 	uint32_t		 count, i, pidx;
 	int			 r;
 
-	if (zc_proto_get_manifest_count(rd, &count) != 0)
-		return (send_fail(s, -EPROTO, "malformed MANIFEST"));
+	if (zc_proto_get_manifest_count(rd, &count) != 0) {
+		snprintf(err, errlen, "malformed MANIFEST");
+		return (-EPROTO);
+	}
 	for (i = 0; i < count; i++) {
 		if (zc_proto_get_manifest_item(rd, &ent) != 0 ||
 		    zc_path_check(ent.path, ent.path_len, path,
-		    sizeof path) != 0)
-			return (send_fail(s, -EPROTO, "malformed MANIFEST "
-			    "item"));
+		    sizeof path) != 0) {
+			snprintf(err, errlen, "malformed MANIFEST item");
+			return (-EPROTO);
+		}
 		pidx = ZC_MANIFEST_NONE;
 		if ((slash = strrchr(path, '/')) != NULL) {
 			*slash = '\0';
-			parent = zc_manifest_find(s->dst, path);
-			if (parent == NULL || parent->meta.type != ZC_TYPE_DIR)
-				return (send_fail(s, -EPROTO, "MANIFEST item "
-				    "before its directory"));
-			pidx = (uint32_t)(parent - s->dst->v);
+			parent = zc_manifest_find(m, path);
+			if (parent == NULL ||
+			    parent->meta.type != ZC_TYPE_DIR) {
+				snprintf(err, errlen, "MANIFEST item before "
+				    "its directory");
+				return (-EPROTO);
+			}
+			pidx = (uint32_t)(parent - m->v);
 			*slash = '/';
 		}
-		r = zc_manifest_add(s->dst, &ent.meta, path, ent.path_len,
+		r = zc_manifest_add(m, &ent.meta, path, ent.path_len,
 		    ent.target, ent.target_len, pidx);
-		if (r < 0)
-			return (send_fail(s, -EPROTO, "bad MANIFEST item: %s",
-			    strerror(-r)));
-		if (ent.meta.type == ZC_TYPE_SYMLINK &&
-		    s->dst->v[r].target == NULL)
-			s->dst->v[r].target = xstrdup("");
+		if (r < 0) {
+			snprintf(err, errlen, "bad MANIFEST item: %s",
+			    strerror(-r));
+			return (-EPROTO);
+		}
+		if (ent.meta.type == ZC_TYPE_SYMLINK && m->v[r].target == NULL)
+			m->v[r].target = xstrdup("");
 	}
-	if (zc_proto_get_end(rd) != 0)
-		return (send_fail(s, -EPROTO, "trailing bytes in MANIFEST"));
+	if (zc_proto_get_end(rd) != 0) {
+		snprintf(err, errlen, "trailing bytes in MANIFEST");
+		return (-EPROTO);
+	}
+	return (0);
+}
+
+static int
+send_on_manifest(struct zc_send *s, struct zc_rd *rd)
+{
+	char	err[128];
+
+	if (zc_send_manifest_read(s->dst, rd, err, sizeof err) != 0)
+		return (send_fail(s, -EPROTO, "%s", err));
+	return (0);
+}
+
+/*
+ * A source with nothing in it, asked to delete a receiver that has things,
+ * is far likelier an unmounted disk or a wrong path than a wish to erase
+ * the peer: refuse (Syncthing's .stfolder rule).
+ */
+static int
+send_check_empty(const struct zc_send *s, char *err, size_t errlen)
+{
+	if ((s->opts.flags & ZC_PUSH_DELETE) && s->src->n == 0 &&
+	    s->dst->n > 0) {
+		snprintf(err, errlen, "refusing to delete all %zu entries on "
+		    "the receiver: the source is empty (unmounted?)",
+		    s->dst->n);
+		return (-ENOTEMPTY);
+	}
 	return (0);
 }
 
@@ -917,20 +959,14 @@ static int
 send_on_manifest_end(struct zc_send *s, struct zc_rd *rd)
 {
 	uint64_t	count;
+	char		err[256];
+	int		error;
 
 	if (zc_proto_get_manifest_end(rd, &count) != 0 ||
 	    count != s->dst->n)
 		return (send_fail(s, -EPROTO, "MANIFEST_END count mismatch"));
-	/*
-	 * A source with nothing in it, asked to delete a receiver that has
-	 * things, is far likelier an unmounted disk or a wrong path than a
-	 * wish to erase the peer: refuse (Syncthing's .stfolder rule).
-	 */
-	if ((s->opts.flags & ZC_PUSH_DELETE) && s->src->n == 0 &&
-	    s->dst->n > 0)
-		return (send_fail(s, -ENOTEMPTY, "refusing to delete all %zu "
-		    "entries on the receiver: the source is empty (unmounted?)",
-		    s->dst->n));
+	if ((error = send_check_empty(s, err, sizeof err)) != 0)
+		return (send_fail(s, error, "%s", err));
 	send_plan(s);
 	if (s->opts.flags & ZC_PUSH_DRY_RUN) {
 		send_plan_report(s);
@@ -1225,6 +1261,32 @@ zc_send_adopt(struct zc_conn *c, int src_fd, uint64_t peer_features,
 	c->data = s;
 	s->state = SEND_MANIFEST;
 	*out = s;
+	return (0);
+}
+
+/* A dry run's comparison without a session (zcsync pull --dry-run). */
+int
+zc_send_plan(struct zc_manifest *src, struct zc_manifest *dst, uint32_t flags,
+    int owners, zc_send_report_cb report, void *arg,
+    struct zc_send_stats *st, char *err, size_t errlen)
+{
+	struct zc_send	s;
+	int		error;
+
+	memset(st, 0, sizeof *st);
+	memset(&s, 0, sizeof s);
+	s.src = src;
+	s.dst = dst;
+	s.owners = owners;
+	s.opts.flags = flags | ZC_PUSH_DRY_RUN;
+	s.opts.report = report;
+	s.opts.arg = arg;
+	s.cur_fd = -1;
+	if ((error = send_check_empty(&s, err, errlen)) != 0)
+		return (error);
+	send_plan(&s);
+	send_plan_report(&s);
+	*st = s.stats;
 	return (0);
 }
 

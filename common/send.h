@@ -112,6 +112,26 @@ int	zc_send_adopt(struct zc_conn *, int src_fd, uint64_t peer_features,
 	    const struct zc_send_opts *, zc_send_done_cb, void *arg,
 	    struct zc_send **out, char *err, size_t errlen);
 const struct zc_send_stats *zc_send_stats(const struct zc_send *);
+/*
+ * The comparison a push makes (docs/PROTOCOL.md 7.3), without a session:
+ * what a sender holding src would do to a receiver holding dst (flags:
+ * ZC_PUSH_DELETE), reported as ZC_SEND_PLAN events and counted in *st as
+ * a dry run counts them.  owners: both sides keep owners.  The manifests
+ * are borrowed (their entry flags are used).  0, or -ENOTEMPTY with err
+ * set when the push itself would be refused (empty source, --delete).
+ * zcsync pull --dry-run runs it with the server's tree as src.
+ */
+struct zc_manifest;
+int	zc_send_plan(struct zc_manifest *src, struct zc_manifest *dst,
+	    uint32_t flags, int owners, zc_send_report_cb, void *arg,
+	    struct zc_send_stats *st, char *err, size_t errlen);
+/*
+ * Append one MANIFEST frame's items to m, checked as a sender checks a
+ * receiver's manifest.  0, or -EPROTO with err set.
+ */
+struct zc_rd;
+int	zc_send_manifest_read(struct zc_manifest *, struct zc_rd *,
+	    char *err, size_t errlen);
 /* Live: changes were queued; next() will be asked when there is room. */
 void	zc_send_kick(struct zc_send *);
 /* Close the session now; done_cb follows. */

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "compat.h"
 #include "log.h"
 #include "proto.h"
@@ -45,6 +46,8 @@ listen_unlink(struct zcd_session *ss)
 	if (ss->next != NULL)
 		ss->next->prev = ss->prev;
 	zcd->nsessions--;
+	if (ss->evicted)
+		zcd->evicting--;
 }
 
 static void
@@ -205,14 +208,13 @@ listen_on_resume(uv_timer_t *t)
 }
 
 static void
-listen_pause(struct zcd *zcd)
+listen_pause(struct zcd *zcd, unsigned ms)
 {
 	if (zcd->accept_paused)
 		return;
 	zcd->accept_paused = 1;
 	uv_poll_stop(&zcd->listen_poll);
-	uv_timer_start(&zcd->accept_pause, listen_on_resume,
-	    ZCD_ACCEPT_PAUSE_MS, 0);
+	uv_timer_start(&zcd->accept_pause, listen_on_resume, ms, 0);
 }
 
 /* Same host (the port aside)? */
@@ -242,6 +244,14 @@ listen_unauth(const struct zcd_session *ss)
 	    !zc_recv_serving(ss->recv)));
 }
 
+/* In its handshake and not on its way out: what the caps count. */
+static int
+listen_evictable(const struct zcd_session *ss)
+{
+	return (listen_unauth(ss) && ss->closes == 0 && !ss->evicted &&
+	    !(ss->recv != NULL && zc_recv_closing(ss->recv)));
+}
+
 /* Drop a connection still in its handshake to make room for a new one. */
 static void
 listen_evict(struct zcd_session *ss, const char *why)
@@ -249,6 +259,8 @@ listen_evict(struct zcd_session *ss, const char *why)
 	zc_log_info("addr=%s: evicted before its handshake was done: %s",
 	    ss->addr, why);
 	ss->zcd->refused++;
+	ss->evicted = 1;
+	ss->zcd->evicting++;
 	if (ss->recv != NULL)
 		zc_recv_close(ss->recv);
 	else if (ss->fd != -1 && ss->closes == 0) {
@@ -268,12 +280,20 @@ static void
 listen_make_room(struct zcd *zcd, const struct zc_addr *peer)
 {
 	struct zcd_session	*ss, *oldest_same = NULL, *oldest = NULL;
-	unsigned		 same = 0, unauth = 0;
+	unsigned		 same = 0, unauth = 0, cap = ZCD_MAX_UNAUTH;
 
+	/* Lowered when descriptors ran out (listen_shed), for a while. */
+	if (zcd->unauth_cap != 0) {
+		if (uv_now(zcd->loop) - zcd->unauth_cap_at >=
+		    ZCD_UNAUTH_CAP_MS) {
+			zc_log_info("handshake cap back to %u", ZCD_MAX_UNAUTH);
+			zcd->unauth_cap = 0;
+		} else if (zcd->unauth_cap < cap)
+			cap = zcd->unauth_cap;
+	}
 	/* The list is newest first: the last match is the oldest. */
 	for (ss = zcd->sessions; ss != NULL; ss = ss->next) {
-		if (!listen_unauth(ss) || ss->closes > 0 ||
-		    (ss->recv != NULL && zc_recv_closing(ss->recv)))
+		if (!listen_evictable(ss))
 			continue;
 		unauth++;
 		oldest = ss;
@@ -288,8 +308,88 @@ listen_make_room(struct zcd *zcd, const struct zc_addr *peer)
 			return;
 		unauth--;
 	}
-	if (unauth >= ZCD_MAX_UNAUTH && oldest != NULL)
+	if (unauth >= cap && oldest != NULL)
 		listen_evict(oldest, "too many handshakes at once");
+}
+
+/*
+ * Over the session cap.  A peer that has already spoken plain protocol
+ * (its first byte is not a TLS record, and plain TCP is allowed from it)
+ * is told why with ERROR INTERNAL, if that fits in the socket buffer now;
+ * a TLS peer before its handshake, or one still silent, is just closed:
+ * anything more would wait, holding the descriptor.  What it sent is read
+ * and dropped first, so that close(2) ends with FIN, not with a reset that
+ * could overtake the ERROR.
+ */
+static void
+listen_refuse_busy(struct zcd *zcd, int fd, const struct zc_addr *peer,
+    const char *addr)
+{
+	struct zc_buf	*b;
+	unsigned char	 first, sink[4096];
+	char		 msg[128];
+	ssize_t		 n;
+	int		 i, told = 0;
+
+	n = recv(fd, &first, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n == 1 && first != 0x16 && (zc_addr_is_loopback(peer) ||
+	    zcd->cfg->node.insecure)) {
+		snprintf(msg, sizeof msg, "server busy: %u connections "
+		    "already, try again later", zcd->nsessions);
+		b = zc_buf_new(ZC_PROTO_HDR_LEN + ZC_PROTO_MSG_MAX + 16);
+		if (zc_proto_put_error(b, ZC_E_INTERNAL, msg) == 0 &&
+		    send(fd, zc_buf_ptr(b), zc_buf_len(b), MSG_DONTWAIT |
+		    MSG_NOSIGNAL) == (ssize_t)zc_buf_len(b))
+			told = 1;
+		zc_buf_free(b);
+		for (i = 0; i < 16 && recv(fd, sink, sizeof sink,
+		    MSG_DONTWAIT) > 0; i++)
+			;
+	}
+	zc_log_info("addr=%s: refused: %u connections already%s", addr,
+	    zcd->nsessions, told ? " (sent ERROR: server busy)" : "");
+	zcd->refused++;
+	close(fd);
+}
+
+/*
+ * Out of descriptors (EMFILE, ENFILE), and nothing evicted is still on its
+ * way out: connections still in their handshake give theirs back, the
+ * oldest first (as at the handshake caps), so that silent or trickling
+ * clients cannot hold them until their deadline while a real peer waits
+ * in the backlog.  ZCD_FD_RESERVE of them go at once, and the cap on
+ * handshakes drops by as many for ZCD_UNAUTH_CAP_MS: a peer that gets in
+ * then finds descriptors for its work (its set's walk, the files it
+ * lands).  1 if any was evicted.
+ */
+static int
+listen_shed(struct zcd *zcd)
+{
+	struct zcd_session	*ss, *tail = NULL;
+	unsigned		 n = 0, cap, evict;
+
+	for (ss = zcd->sessions; ss != NULL; ss = ss->next) {
+		tail = ss;
+		n += listen_evictable(ss);
+	}
+	if (n == 0)
+		return (0);
+	cap = n > ZCD_FD_RESERVE ? n - ZCD_FD_RESERVE : 1;
+	evict = n > cap ? n - cap : 1;
+	if (zcd->unauth_cap == 0 || cap < zcd->unauth_cap)
+		zc_log_info("out of descriptors with %u connections in their "
+		    "handshake: evicting %u, at most %u in their handshake "
+		    "for %u s", n, evict, cap, ZCD_UNAUTH_CAP_MS / 1000);
+	zcd->unauth_cap = cap;
+	zcd->unauth_cap_at = uv_now(zcd->loop);
+	/* The list is newest first: walk it back from the oldest. */
+	for (ss = tail; ss != NULL && evict > 0; ss = ss->prev) {
+		if (!listen_evictable(ss))
+			continue;
+		listen_evict(ss, "out of descriptors");
+		evict--;
+	}
+	return (1);
 }
 
 static void
@@ -318,20 +418,41 @@ listen_on_accept(uv_poll_t *h, int status, int events)
 			/*
 			 * Out of descriptors (EMFILE, ENFILE, ENOBUFS): the
 			 * listener stays readable, so polling it again at
-			 * once would spin.  Pause accepting for a moment.
+			 * once would spin.  Pause accepting: briefly when a
+			 * connection still in its handshake was evicted (its
+			 * descriptor is closed at the end of this loop
+			 * iteration), else for a second.
 			 */
+			error = errno;
+			if ((error == EMFILE || error == ENFILE) &&
+			    (zcd->evicting > 0 || listen_shed(zcd))) {
+				/* Once a second, however often it happens. */
+				if (zcd->emfile_said == 0 || uv_now(zcd->loop) -
+				    zcd->emfile_said >= ZCD_ACCEPT_PAUSE_MS) {
+					zcd->emfile_said = uv_now(zcd->loop);
+					zc_log_err("accept: %s; evicting "
+					    "connections still in their "
+					    "handshake, oldest first",
+					    strerror(error));
+				}
+				listen_pause(zcd, ZCD_ACCEPT_EVICT_MS);
+				return;
+			}
 			zc_log_err("accept: %s; not accepting for %u ms",
-			    strerror(errno), ZCD_ACCEPT_PAUSE_MS);
-			listen_pause(zcd);
+			    strerror(error), ZCD_ACCEPT_PAUSE_MS);
+			listen_pause(zcd, ZCD_ACCEPT_PAUSE_MS);
 			return;
 		}
 		zc_addr_str(&peer, addr, sizeof addr);
 		listen_make_room(zcd, &peer);
-		if (zcd->nsessions >= ZCD_MAX_SESSIONS || zcd->stopping) {
-			zc_log_info("addr=%s: refused: %u connections already",
-			    addr, zcd->nsessions);
+		if (zcd->stopping) {
+			zc_log_info("addr=%s: refused: stopping", addr);
 			zcd->refused++;
 			close(fd);
+			continue;
+		}
+		if (zcd->nsessions >= ZCD_MAX_SESSIONS) {
+			listen_refuse_busy(zcd, fd, &peer, addr);
 			continue;
 		}
 		ss = xcalloc(1, sizeof *ss);

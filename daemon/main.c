@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -70,6 +71,52 @@ main_prepare_sets(struct zc_config *cfg)
 }
 
 /* This node's TLS context, from node.identity (NULL without one). */
+/*
+ * Each connection holds a socket, and while a file lands a file and a
+ * pipe pair: raise the soft RLIMIT_NOFILE to the hard one.  The soft limit
+ * is low (1024 under systemd since v240, which raised only the hard one)
+ * for programs that use select(2) and its FD_SETSIZE; libuv polls with
+ * epoll.  A hard limit of RLIM_INFINITY cannot be a soft NOFILE limit
+ * (setrlimit(2): EPERM above /proc/sys/fs/nr_open): that is the ceiling.
+ */
+static void
+main_raise_nofile(void)
+{
+	struct rlimit	rl;
+	rlim_t		old, want;
+	FILE		*f;
+	unsigned long	nr_open;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		zc_log_warn("getrlimit(RLIMIT_NOFILE): %s", strerror(errno));
+		return;
+	}
+	old = rl.rlim_cur;
+	want = rl.rlim_max;
+	if (want == RLIM_INFINITY) {
+		want = old;
+		if ((f = fopen("/proc/sys/fs/nr_open", "r")) != NULL) {
+			if (fscanf(f, "%lu", &nr_open) == 1)
+				want = nr_open;
+			fclose(f);
+		}
+	}
+	if (want > old) {
+		rl.rlim_cur = want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+			zc_log_warn("raising the descriptor limit from %llu to "
+			    "%llu: %s", (unsigned long long)old,
+			    (unsigned long long)want, strerror(errno));
+			return;
+		}
+		zc_log_info("descriptor limit raised from %llu to %llu",
+		    (unsigned long long)old, (unsigned long long)want);
+		return;
+	}
+	zc_log_info("descriptor limit %llu, as high as it may be",
+	    (unsigned long long)old);
+}
+
 static int
 main_tls(const struct zc_config *cfg, struct zc_tls_ctx **out, char *err,
     size_t errlen)
@@ -303,6 +350,7 @@ main(int argc, char **argv)
 		return (1);
 	}
 	signal(SIGPIPE, SIG_IGN);
+	main_raise_nofile();
 	zcd.loop = uv_default_loop();
 	if (zcd.cfg->node.listen != NULL &&
 	    zcd_listen_start(&zcd, err, sizeof err) != 0) {

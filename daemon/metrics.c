@@ -85,134 +85,262 @@ metrics_label(const char *s, char *out, size_t outlen)
 	return (out);
 }
 
-static void
-metrics_head(struct zc_buf *b, const char *name, const char *type,
-    const char *help)
+/*
+ * What one row is about: the node, a link (set, peer) and, for the link
+ * state, one of its states; a mirrored set; what a peer pushed into a set.
+ */
+enum metrics_scope {
+	METRICS_NODE,
+	METRICS_LINK,
+	METRICS_LINK_STATE,
+	METRICS_SET,
+	METRICS_RECEIVED,
+};
+
+struct metrics_ctx {
+	struct zcd		*zcd;		/* borrowed */
+	struct zcd_mirror	*m;		/* LINK*, SET */
+	struct zcd_link		*l;		/* LINK* */
+	size_t			 state;		/* LINK_STATE */
+	struct zcd_recv_count	*rc;		/* RECEIVED */
+};
+
+typedef uint64_t (*metrics_get_cb)(const struct metrics_ctx *);
+
+/* One metric family, rendered row by row for every item of its scope. */
+struct metrics_entry {
+	const char		*name;
+	const char		*help;
+	const char		*type;		/* "counter" or "gauge" */
+	enum metrics_scope	 scope;
+	metrics_get_cb		 get;
+};
+
+static const char *const metrics_states[] = { "connecting", "catching_up",
+    "live", "backing_off", "stopping" };
+
+/* The clock stepped back since we started: no negative uptime. */
+static uint64_t
+metrics_uptime(const struct metrics_ctx *x)
 {
-	metrics_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
-	    type);
+	time_t	now = time(NULL);
+
+	return (now > x->zcd->started ? (uint64_t)(now - x->zcd->started) : 0);
+}
+
+static uint64_t
+metrics_connections(const struct metrics_ctx *x)
+{
+	return (x->zcd->nsessions);
+}
+
+static uint64_t
+metrics_refused(const struct metrics_ctx *x)
+{
+	return (x->zcd->refused);
+}
+
+static uint64_t
+metrics_sent_files(const struct metrics_ctx *x)
+{
+	return (zcd_link_files(x->l));
+}
+
+static uint64_t
+metrics_sent_bytes(const struct metrics_ctx *x)
+{
+	return (zcd_link_bytes(x->l));
+}
+
+static uint64_t
+metrics_send_errors(const struct metrics_ctx *x)
+{
+	return (zcd_link_failures(x->l));
+}
+
+static uint64_t
+metrics_queue_depth(const struct metrics_ctx *x)
+{
+	return (x->l->queue.pending);
+}
+
+static uint64_t
+metrics_link_state(const struct metrics_ctx *x)
+{
+	return ((size_t)x->l->state == x->state);
+}
+
+static uint64_t
+metrics_resyncs(const struct metrics_ctx *x)
+{
+	return (x->l->resyncs);
+}
+
+static uint64_t
+metrics_watches(const struct metrics_ctx *x)
+{
+	return (!x->m->stopped && x->m->watch != NULL ?
+	    zcd_watch_count(x->m->watch) : 0);
+}
+
+static uint64_t
+metrics_rescans(const struct metrics_ctx *x)
+{
+	return (x->m->rescans);
+}
+
+static uint64_t
+metrics_stopped(const struct metrics_ctx *x)
+{
+	return (x->m->stopped != 0);
+}
+
+static uint64_t
+metrics_received_files(const struct metrics_ctx *x)
+{
+	return (x->rc->files);
+}
+
+static uint64_t
+metrics_received_bytes(const struct metrics_ctx *x)
+{
+	return (x->rc->bytes);
+}
+
+static uint64_t
+metrics_receive_errors(const struct metrics_ctx *x)
+{
+	return (x->rc->failures);
+}
+
+/* In the order they are rendered (tmux options_table[]). */
+static const struct metrics_entry metrics_table[] = {
+	{ "zcsync_uptime_seconds",
+	  "Seconds since zcsyncd started.",
+	  "gauge", METRICS_NODE, metrics_uptime },
+	{ "zcsync_connections",
+	  "Incoming connections open now.",
+	  "gauge", METRICS_NODE, metrics_connections },
+	{ "zcsync_connections_refused_total",
+	  "Incoming connections refused (limit, plain beyond loopback, ...).",
+	  "counter", METRICS_NODE, metrics_refused },
+	{ "zcsync_sent_files_total",
+	  "File bodies landed on a peer, per set and peer.",
+	  "counter", METRICS_LINK, metrics_sent_files },
+	{ "zcsync_sent_bytes_total",
+	  "Body bytes landed on a peer, per set and peer.",
+	  "counter", METRICS_LINK, metrics_sent_bytes },
+	{ "zcsync_send_errors_total",
+	  "Entries a peer did not land, per set and peer.",
+	  "counter", METRICS_LINK, metrics_send_errors },
+	{ "zcsync_queue_depth",
+	  "Changes waiting to be sent, per set and peer.",
+	  "gauge", METRICS_LINK, metrics_queue_depth },
+	{ "zcsync_link_state",
+	  "1 for the state each link (set, peer) is in.",
+	  "gauge", METRICS_LINK_STATE, metrics_link_state },
+	{ "zcsync_link_resyncs_total",
+	  "Full catch-ups forced (overflow, rescans, zcsync sync).",
+	  "counter", METRICS_LINK, metrics_resyncs },
+	{ "zcsync_inotify_watches",
+	  "Directories watched, per set.",
+	  "gauge", METRICS_SET, metrics_watches },
+	{ "zcsync_rescans_total",
+	  "Full rescans after lost inotify events, per set.",
+	  "counter", METRICS_SET, metrics_rescans },
+	{ "zcsync_set_stopped",
+	  "1 if a mirrored set stopped (root lost, empty source).",
+	  "gauge", METRICS_SET, metrics_stopped },
+	{ "zcsync_received_files_total",
+	  "File bodies landed here, per set and peer.",
+	  "counter", METRICS_RECEIVED, metrics_received_files },
+	{ "zcsync_received_bytes_total",
+	  "Body bytes landed here, per set and peer.",
+	  "counter", METRICS_RECEIVED, metrics_received_bytes },
+	{ "zcsync_receive_errors_total",
+	  "Entries refused or failed here, per set and peer.",
+	  "counter", METRICS_RECEIVED, metrics_receive_errors },
+};
+
+/* One sample: NAME{set="..",peer="..",state=".."} VALUE, labels if any. */
+static void
+metrics_row(struct zc_buf *b, const struct metrics_entry *e,
+    const struct metrics_ctx *x, const char *set, const char *peer,
+    const char *state)
+{
+	char	s[256], p[256];
+
+	metrics_printf(b, "%s", e->name);
+	if (set != NULL) {
+		metrics_printf(b, "{set=\"%s\"", metrics_label(set, s,
+		    sizeof s));
+		if (peer != NULL)
+			metrics_printf(b, ",peer=\"%s\"", metrics_label(peer,
+			    p, sizeof p));
+		if (state != NULL)
+			metrics_printf(b, ",state=\"%s\"", state);
+		metrics_printf(b, "}");
+	}
+	metrics_printf(b, " %llu\n", (unsigned long long)e->get(x));
+}
+
+/* Every row of one family: one per item of its scope. */
+static void
+metrics_family(struct zc_buf *b, const struct metrics_entry *e,
+    struct metrics_ctx *x, struct zcd_recv_count *rc, size_t nrc)
+{
+	size_t	i, k;
+
+	metrics_printf(b, "# HELP %s %s\n# TYPE %s %s\n", e->name, e->help,
+	    e->name, e->type);
+	switch (e->scope) {
+	case METRICS_NODE:
+		metrics_row(b, e, x, NULL, NULL, NULL);
+		break;
+	case METRICS_LINK:
+	case METRICS_LINK_STATE:
+		for (x->m = x->zcd->mirrors; x->m != NULL; x->m = x->m->next) {
+			for (i = 0; i < x->m->nlinks; i++) {
+				x->l = x->m->links[i];
+				if (e->scope == METRICS_LINK) {
+					metrics_row(b, e, x, x->m->name,
+					    x->l->peer, NULL);
+					continue;
+				}
+				for (k = 0; k < sizeof metrics_states /
+				    sizeof metrics_states[0]; k++) {
+					x->state = k;
+					metrics_row(b, e, x, x->m->name,
+					    x->l->peer, metrics_states[k]);
+				}
+			}
+		}
+		break;
+	case METRICS_SET:
+		for (x->m = x->zcd->mirrors; x->m != NULL; x->m = x->m->next)
+			metrics_row(b, e, x, x->m->name, NULL, NULL);
+		break;
+	case METRICS_RECEIVED:
+		for (i = 0; i < nrc; i++) {
+			x->rc = &rc[i];
+			metrics_row(b, e, x, rc[i].set, rc[i].peer, NULL);
+		}
+		break;
+	}
 }
 
 void
 zcd_render_metrics(struct zcd *zcd, struct zc_buf *b)
 {
-	static const char *const states[] = { "connecting", "catching_up",
-	    "live", "backing_off", "stopping" };
-	struct zcd_mirror	*m;
-	struct zcd_link		*l;
+	struct metrics_ctx	 x;
 	struct zcd_recv_count	*rc;
-	char			 s[256], p[256];
-	size_t			 i, k, nrc;
+	size_t			 i, nrc;
 
-	metrics_head(b, "zcsync_uptime_seconds", "gauge",
-	    "Seconds since zcsyncd started.");
-	metrics_printf(b, "zcsync_uptime_seconds %lld\n",
-	    (long long)(time(NULL) - zcd->started));
-	metrics_head(b, "zcsync_connections", "gauge",
-	    "Incoming connections open now.");
-	metrics_printf(b, "zcsync_connections %u\n", zcd->nsessions);
-	metrics_head(b, "zcsync_connections_refused_total", "counter",
-	    "Incoming connections refused (limit, plain beyond loopback, ...).");
-	metrics_printf(b, "zcsync_connections_refused_total %llu\n",
-	    (unsigned long long)zcd->refused);
-
-	metrics_head(b, "zcsync_sent_files_total", "counter",
-	    "File bodies landed on a peer, per set and peer.");
-	for (m = zcd->mirrors; m != NULL; m = m->next)
-		for (i = 0; i < m->nlinks; i++)
-			metrics_printf(b, "zcsync_sent_files_total{set=\"%s\","
-			    "peer=\"%s\"} %llu\n", metrics_label(m->name, s,
-			    sizeof s), metrics_label(m->links[i]->peer, p,
-			    sizeof p), (unsigned long long)
-			    zcd_link_files(m->links[i]));
-	metrics_head(b, "zcsync_sent_bytes_total", "counter",
-	    "Body bytes landed on a peer, per set and peer.");
-	for (m = zcd->mirrors; m != NULL; m = m->next)
-		for (i = 0; i < m->nlinks; i++)
-			metrics_printf(b, "zcsync_sent_bytes_total{set=\"%s\","
-			    "peer=\"%s\"} %llu\n", metrics_label(m->name, s,
-			    sizeof s), metrics_label(m->links[i]->peer, p,
-			    sizeof p), (unsigned long long)
-			    zcd_link_bytes(m->links[i]));
-	metrics_head(b, "zcsync_send_errors_total", "counter",
-	    "Entries a peer did not land, per set and peer.");
-	for (m = zcd->mirrors; m != NULL; m = m->next)
-		for (i = 0; i < m->nlinks; i++)
-			metrics_printf(b, "zcsync_send_errors_total{set=\"%s\","
-			    "peer=\"%s\"} %llu\n", metrics_label(m->name, s,
-			    sizeof s), metrics_label(m->links[i]->peer, p,
-			    sizeof p), (unsigned long long)
-			    zcd_link_failures(m->links[i]));
-	metrics_head(b, "zcsync_queue_depth", "gauge",
-	    "Changes waiting to be sent, per set and peer.");
-	for (m = zcd->mirrors; m != NULL; m = m->next)
-		for (i = 0; i < m->nlinks; i++)
-			metrics_printf(b, "zcsync_queue_depth{set=\"%s\","
-			    "peer=\"%s\"} %zu\n", metrics_label(m->name, s,
-			    sizeof s), metrics_label(m->links[i]->peer, p,
-			    sizeof p), m->links[i]->queue.pending);
-	metrics_head(b, "zcsync_link_state", "gauge",
-	    "1 for the state each link (set, peer) is in.");
-	for (m = zcd->mirrors; m != NULL; m = m->next) {
-		for (i = 0; i < m->nlinks; i++) {
-			l = m->links[i];
-			for (k = 0; k < sizeof states / sizeof states[0]; k++)
-				metrics_printf(b, "zcsync_link_state{set=\"%s\","
-				    "peer=\"%s\",state=\"%s\"} %d\n",
-				    metrics_label(m->name, s, sizeof s),
-				    metrics_label(l->peer, p, sizeof p),
-				    states[k], (size_t)l->state == k);
-		}
-	}
-	metrics_head(b, "zcsync_link_resyncs_total", "counter",
-	    "Full catch-ups forced (overflow, rescans, zcsync sync).");
-	for (m = zcd->mirrors; m != NULL; m = m->next)
-		for (i = 0; i < m->nlinks; i++)
-			metrics_printf(b, "zcsync_link_resyncs_total{set=\"%s\","
-			    "peer=\"%s\"} %llu\n", metrics_label(m->name, s,
-			    sizeof s), metrics_label(m->links[i]->peer, p,
-			    sizeof p), (unsigned long long)
-			    m->links[i]->resyncs);
-	metrics_head(b, "zcsync_inotify_watches", "gauge",
-	    "Directories watched, per set.");
-	for (m = zcd->mirrors; m != NULL; m = m->next)
-		metrics_printf(b, "zcsync_inotify_watches{set=\"%s\"} %zu\n",
-		    metrics_label(m->name, s, sizeof s),
-		    !m->stopped && m->watch != NULL ?
-		    zcd_watch_count(m->watch) : 0);
-	metrics_head(b, "zcsync_rescans_total", "counter",
-	    "Full rescans after lost inotify events, per set.");
-	for (m = zcd->mirrors; m != NULL; m = m->next)
-		metrics_printf(b, "zcsync_rescans_total{set=\"%s\"} %llu\n",
-		    metrics_label(m->name, s, sizeof s),
-		    (unsigned long long)m->rescans);
-	metrics_head(b, "zcsync_set_stopped", "gauge",
-	    "1 if a mirrored set stopped (root lost, empty source).");
-	for (m = zcd->mirrors; m != NULL; m = m->next)
-		metrics_printf(b, "zcsync_set_stopped{set=\"%s\"} %d\n",
-		    metrics_label(m->name, s, sizeof s), m->stopped);
+	memset(&x, 0, sizeof x);
+	x.zcd = zcd;
 	nrc = zcd_received(zcd, &rc);
-	metrics_head(b, "zcsync_received_files_total", "counter",
-	    "File bodies landed here, per set and peer.");
-	for (k = 0; k < nrc; k++)
-		metrics_printf(b, "zcsync_received_files_total{set=\"%s\","
-		    "peer=\"%s\"} %llu\n", metrics_label(rc[k].set, s,
-		    sizeof s), metrics_label(rc[k].peer, p, sizeof p),
-		    (unsigned long long)rc[k].files);
-	metrics_head(b, "zcsync_received_bytes_total", "counter",
-	    "Body bytes landed here, per set and peer.");
-	for (k = 0; k < nrc; k++)
-		metrics_printf(b, "zcsync_received_bytes_total{set=\"%s\","
-		    "peer=\"%s\"} %llu\n", metrics_label(rc[k].set, s,
-		    sizeof s), metrics_label(rc[k].peer, p, sizeof p),
-		    (unsigned long long)rc[k].bytes);
-	metrics_head(b, "zcsync_receive_errors_total", "counter",
-	    "Entries refused or failed here, per set and peer.");
-	for (k = 0; k < nrc; k++)
-		metrics_printf(b, "zcsync_receive_errors_total{set=\"%s\","
-		    "peer=\"%s\"} %llu\n", metrics_label(rc[k].set, s,
-		    sizeof s), metrics_label(rc[k].peer, p, sizeof p),
-		    (unsigned long long)rc[k].failures);
+	for (i = 0; i < sizeof metrics_table / sizeof metrics_table[0]; i++)
+		metrics_family(b, &metrics_table[i], &x, rc, nrc);
 	free(rc);
 }
 

@@ -19,6 +19,9 @@
 #define ZCD_MAX_PER_ADDR	32	/* of them from one address */
 #define ZCD_MAX_UNAUTH		64	/* of them not yet past PUSH/PULL */
 #define ZCD_ACCEPT_PAUSE_MS	1000	/* out of descriptors: wait this long */
+#define ZCD_ACCEPT_EVICT_MS	20	/* ... unless a handshake gave one back */
+#define ZCD_FD_RESERVE		16	/* EMFILE: descriptors kept for work */
+#define ZCD_UNAUTH_CAP_MS	60000	/* ... and for this long */
 #define ZCD_IDLE_MS		60000	/* a connection silent this long ends */
 
 #define ZCD_CONNECT_MS		5000	/* a dial that takes longer failed */
@@ -113,6 +116,7 @@ struct zcd_session {
 	int			 closes;
 	int			 verdict;	/* ZCD_SNIFF_*, 0 = drop */
 	int			 loopback;
+	int			 evicted;	/* closing to make room */
 	struct zc_addr		 ss_addr;	/* the peer's address */
 	char			 addr[64];
 	struct zcd_session	*prev, *next;
@@ -129,6 +133,10 @@ struct zcd {
 	uv_poll_t		 listen_poll;
 	uv_timer_t		 accept_pause;	/* EMFILE: accept again later */
 	int			 accept_paused;
+	uint64_t		 emfile_said;	/* loop ms of the last EMFILE line */
+	unsigned		 evicting;	/* evicted, descriptor not closed */
+	unsigned		 unauth_cap;	/* after EMFILE; 0: ZCD_MAX_UNAUTH */
+	uint64_t		 unauth_cap_at;	/* loop ms it was lowered */
 	struct zc_addr		 bound;		/* the address we got */
 
 	uv_signal_t		 sig_term, sig_int, sig_hup;

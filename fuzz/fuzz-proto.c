@@ -128,8 +128,7 @@ fuzz_decode(struct zc_buf *out, uint8_t type, struct zc_rd *rd)
 			if (type == ZC_MSG_PUSH)
 				fuzz_same(out, zc_proto_put_push(out, name,
 				    pr.flags), type, lo, len);
-			else if ((pr.flags &
-			    (ZC_PUSH_DRY_RUN | ZC_PUSH_LIVE)) == 0)
+			else if ((pr.flags & ZC_PUSH_LIVE) == 0)
 				fuzz_same(out, zc_proto_put_pull(out, name,
 				    pr.flags), type, lo, len);
 		}

@@ -8,11 +8,15 @@
 # - a trickler (HELLO, one byte every 2 s) in every handshake slot: each
 #   is closed at the handshake deadline;
 # - 300 sessions past PUSH (in waves): 256 served, the rest refused with
-#   a log line; the daemon answers again once they are gone;
+#   a log line; a plain peer that has spoken when it is refused gets
+#   ERROR INTERNAL "server busy"; the daemon answers again once they are
+#   gone;
+# - zcsyncd raises its soft descriptor limit to the hard one;
 # - out of descriptors (zcsyncd under prlimit --nofile=64, 100
-#   connections): accept(2) fails with EMFILE; the daemon pauses
-#   accepting instead of spinning (CPU time measured in /proc/PID/stat),
-#   and serves again once the connections are gone.
+#   connections): accept(2) fails with EMFILE; the daemon evicts the
+#   oldest connections still in their handshake, keeps descriptors free
+#   for work (a push lands meanwhile) and pauses accepting briefly instead
+#   of spinning (CPU time measured in /proc/PID/stat).
 # After each: the daemon is alive, does not spin, and its descriptors
 # come back to where they were at rest.
 . "$(dirname "$0")/lib.sh"
@@ -271,16 +275,75 @@ log "full: $(cat "$T/full.st"); zcsyncd holds $(fd_count "$BPID") descriptors"
 PUSH_TIMEOUT=30 push "$src" "$(dest beta site)"
 log "a push with 256 sessions served: exit $PUSH_RC"
 spin_check "256 sessions" 2
+# A peer whose HELLO and PUSH are already there when it is refused hears
+# why.  The daemon is stopped (SIGSTOP) while the peer connects and
+# writes, so that its bytes are in the socket before accept(2).
+cat >"$T/busy.py" <<'EOF'
+# busy.py PORT SENT: connect, send HELLO and PUSH, touch SENT; then print
+# the first frame back ("ERROR CODE MESSAGE", or "frame TYPE") or "EOF".
+import socket, struct, sys
+port, sent = int(sys.argv[1]), sys.argv[2]
+def frame(t, payload):
+    return struct.pack(">IBBH", len(payload), t, 0, 0) + payload
+name = b"alpha"
+s = socket.create_connection(("127.0.0.1", port), timeout=20)
+s.sendall(frame(1, struct.pack(">IHHQQH", 0x5a435331, 1, 0, 0, 0, len(name))
+                + name) + frame(3, struct.pack(">IH", 0, 4) + b"site"))
+open(sent, "w").close()
+buf = b""
+try:
+    while len(buf) < 8 or len(buf) < 8 + struct.unpack(">I", buf[:4])[0]:
+        b = s.recv(4096)
+        if not b:
+            break
+        buf += b
+except OSError as e:
+    print("error %s" % e)
+    sys.exit(0)
+if len(buf) < 8:
+    print("EOF")
+    sys.exit(0)
+n, t = struct.unpack(">IB", buf[:5])
+if t != 2 or n < 6:
+    print("frame %d" % t)
+    sys.exit(0)
+code, ml = struct.unpack(">IH", buf[8:14])
+print("ERROR %d %s" % (code, buf[14:14 + ml].decode("utf-8", "replace")))
+EOF
+rm -f "$T/busy.sent"
+kill -STOP "$BPID"
+python3 "$T/busy.py" "$PORT" "$T/busy.sent" >"$T/busy.out" 2>&1 &
+busy=$!
+bg_track "$busy"
+wait_for -t 10 test -e "$T/busy.sent"
+kill -CONT "$BPID"
+[ -e "$T/busy.sent" ] || fail "the busy client did not connect and send"
+wait_for -t 25 eval '! pid_alive '"$busy" || fail "the busy client did not end"
+wait "$busy" || fail "the busy client failed: $(cat "$T/busy.out")"
+log "refused over the cap, the client read: $(cat "$T/busy.out")"
+grep -qE '^ERROR 11 server busy: 25[6-9] connections already, try again later$' \
+    "$T/busy.out" || fail "no ERROR INTERNAL server busy: $(cat "$T/busy.out")"
+wait_log beta 'addr=127\.0\.0\.1:[0-9]+: refused: 25[6-9] connections already \(sent ERROR: server busy\)' 5
 flood_stop full
 fresh
 push_ok "$src" "$(dest beta site)"
 tree_equal "$src" "$dst"
 at_rest "256 sessions"
 
-# 5. Out of descriptors: a second daemon with 64 of them, 100
-# connections from 4 addresses.
+# 5. The soft descriptor limit is raised to the hard one.
 stop_daemon beta
 [ "${DAEMON_RC[beta]}" = 0 ] || fail "beta exited ${DAEMON_RC[beta]}"
+start_daemon_via beta "$T/beta.yaml" prlimit --nofile=64:96 --
+grep -E '^Max open files +96 +96 ' "/proc/${DAEMON_PID[beta]}/limits" >/dev/null ||
+    fail "zcsyncd did not raise its soft limit to 96: $(grep 'open files' "/proc/${DAEMON_PID[beta]}/limits")"
+wait_log beta 'info: descriptor limit raised from 64 to 96$' 5
+stop_via beta
+[ "${DAEMON_RC[beta]}" = 0 ] || fail "beta exited ${DAEMON_RC[beta]}"
+
+# 6. Out of descriptors: a daemon with 64 of them (soft and hard), 100
+# connections from 4 addresses, all silent: as accept(2) fails, the
+# oldest are evicted instead of holding their descriptors until their
+# handshake deadline, and a push gets in and lands.
 start_daemon_via beta "$T/beta.yaml" prlimit --nofile=64 --
 BPID=${DAEMON_PID[beta]}
 PORT=${DAEMON_PORT[beta]}
@@ -288,18 +351,23 @@ FD_BASE=$(fd_count "$BPID")
 grep -E '^Max open files +64 +64 ' "/proc/$BPID/limits" >/dev/null ||
     fail "prlimit did not set 64 descriptors: $(grep 'open files' "/proc/$BPID/limits")"
 flood emfile 127.0.3.1-4 25 idle 40
-wait_log beta 'error: accept: Too many open files; not accepting for [0-9]+ ms' 10
+wait_log beta 'error: accept: Too many open files; evicting connections still in their handshake, oldest first' 10
+wait_log beta 'addr=127\.0\.3\.[1-4]:[0-9]+: evicted before its handshake was done: out of descriptors' 10
 spin_check "out of descriptors" 3
-# A push now waits for a descriptor: what it gets is logged, not judged
-# (the connections in their handshake hold them until their deadline).
-PUSH_TIMEOUT=30 push "$src" "$(dest beta site)"
-log "a push while out of descriptors: exit $PUSH_RC"
+# A push now gets in, and finds descriptors for its work: the shed
+# handshakes gave back ZCD_FD_RESERVE (16) of them, and the lowered cap
+# on handshakes keeps them free while the flood's connections stay open.
+fresh
+PUSH_TIMEOUT=30 push_ok "$src" "$(dest beta site)"
+tree_equal "$src" "$dst"
+log "a push while out of descriptors: $(cat "$T/emfile.st")"
+wait_log beta 'out of descriptors with [0-9]+ connections in their handshake: evicting 16, at most [0-9]+ in their handshake for 60 s' 5
 flood_stop emfile
 fresh
 push_ok "$src" "$(dest beta site)"
 tree_equal "$src" "$dst"
 at_rest "out of descriptors"
-log "EMFILE pauses logged: $(log_count beta 'accept: Too many open files')"
+log "EMFILE lines: $(log_count beta 'accept: Too many open files'); evicted for descriptors: $(log_count beta 'evicted before its handshake was done: out of descriptors')"
 
 stop_via beta
 [ "${DAEMON_RC[beta]}" = 0 ] || fail "beta exited ${DAEMON_RC[beta]}"

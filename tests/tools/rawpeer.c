@@ -18,6 +18,7 @@
  *
  *   hello NAME [version N] [magic N] [features N] [mandatory N]
  *   push SET [flags N]
+ *   pull SET [flags N]             PULL (the same payload as PUSH)
  *   read-manifest [COUNT]          MANIFEST frames up to MANIFEST_END
  *   dir SEQ PATH [OPTS]            OPTS: mode M, mtime S, nsec N, uid U,
  *   file SEQ PATH SIZE [OPTS]          gid G, type T, size N, data WORD,
@@ -793,20 +794,20 @@ rp_cmd_hello(struct rawpeer *rp, struct rp_word *w, int nw)
 }
 
 static int
-rp_cmd_push(struct rawpeer *rp, struct rp_word *w, int nw)
+rp_cmd_push(struct rawpeer *rp, uint8_t type, struct rp_word *w, int nw)
 {
 	struct zc_buf	*out, *p;
 	uint64_t	 flags = 0;
 
 	if (nw != 2 && !(nw == 4 && strcmp(w[2].raw, "flags") == 0))
-		return (rp_fail(rp, "usage: push SET [flags N]"));
+		return (rp_fail(rp, "usage: %s SET [flags N]", w[0].raw));
 	if (nw == 4 && rp_num(w[3].raw, &flags) != 0)
 		return (rp_fail(rp, "bad flags %s", w[3].raw));
 	out = zc_buf_new(SIZE_MAX);
 	p = zc_buf_new(SIZE_MAX);
 	zc_buf_put_u32(p, (uint32_t)flags);
 	rp_str16(p, w[1].bytes, w[1].len);
-	rp_frame(out, ZC_MSG_PUSH, p);
+	rp_frame(out, type, p);
 	rp_send_buf(rp, out);
 	zc_buf_free(out);
 	zc_buf_free(p);
@@ -1163,7 +1164,9 @@ rp_run(struct rawpeer *rp, char *line)
 	if (strcmp(c, "hello") == 0)
 		r = rp_cmd_hello(rp, w, nw);
 	else if (strcmp(c, "push") == 0)
-		r = rp_cmd_push(rp, w, nw);
+		r = rp_cmd_push(rp, ZC_MSG_PUSH, w, nw);
+	else if (strcmp(c, "pull") == 0)
+		r = rp_cmd_push(rp, ZC_MSG_PULL, w, nw);
 	else if (strcmp(c, "read-manifest") == 0)
 		r = rp_cmd_read_manifest(rp, w, nw);
 	else if (strcmp(c, "dir") == 0)
