@@ -302,6 +302,14 @@ const struct zc_config_key zc_config_keys[] = {
 	  .doc = "Send extended attributes (`user.*`; `security.*` and "
 	      "`trusted.*` as root) and POSIX ACLs."
 	},
+	{ .name = "sets[].safe_links",
+	  .type = ZC_CONFIG_BOOL,
+	  .offset = offsetof(struct zc_config_set, safe_links),
+	  .dflt = "false",
+	  .doc = "Receiver: refuse a symlink whose target is absolute or "
+	      "climbs above the set root (rsync's --safe-links); false: "
+	      "links are stored verbatim (zcsync never follows them)."
+	},
 };
 
 const size_t zc_config_nkeys = nitems(zc_config_keys);

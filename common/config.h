@@ -74,6 +74,7 @@ struct zc_config_set {
 	int		 numeric_ids;	/* owners by number, not by name */
 	int		 specials;	/* send fifos, sockets and devices */
 	int		 xattrs;	/* extended attributes and ACLs */
+	int		 safe_links;	/* receiver: refuse links that leave the root */
 };
 
 struct zc_config {

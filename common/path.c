@@ -305,3 +305,31 @@ zc_path_open_parent(int root_fd, const char *rel, const char **leaf)
 	*leaf = slash + 1;
 	return (fd);
 }
+
+int
+zc_path_link_is_safe(const char *path, const char *target)
+{
+	const char	*p, *e;
+	long		 depth = 0;
+	size_t		 n;
+
+	if (target[0] == '\0' || target[0] == '/')
+		return (0);
+	/* The link's directory: one level per '/' in its path. */
+	for (p = path; *p != '\0'; p++)
+		depth += *p == '/';
+	for (p = target; *p != '\0'; p = *e == '\0' ? e : e + 1) {
+		e = strchr(p, '/');
+		if (e == NULL)
+			e = p + strlen(p);
+		n = (size_t)(e - p);
+		if (n == 0 || (n == 1 && p[0] == '.'))
+			continue;
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (--depth < 0)
+				return (0);
+		} else
+			depth++;
+	}
+	return (1);
+}

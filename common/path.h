@@ -30,6 +30,14 @@
  */
 int	zc_path_check(const char *p, size_t len, char *out, size_t outlen);
 
+/*
+ * 1 if a symlink at the checked relative path `path` with target `target`
+ * stays inside the set root when resolved by name from the link's own
+ * directory (rsync's --safe-links): not absolute, and no ".." climbs above
+ * the root at any point ("a/../../x" from the root is unsafe).  0 if not.
+ */
+int	zc_path_link_is_safe(const char *path, const char *target);
+
 /* 1 if the component name matches our temporary-name pattern. */
 int	zc_path_is_temp(const char *name);
 

@@ -55,6 +55,7 @@ struct zc_recv {
 	int			 root_fd;	/* owned */
 	char			*root;		/* owned; the root's path */
 	int			 land_flags;
+	int			 safe_links;	/* the set refuses unsafe links */
 	uint64_t		 last_seq;
 	int			 dry_run;
 	int			 live;		/* no DONE: SYNCs apply dirs */
@@ -315,6 +316,7 @@ recv_on_push(struct zc_recv *r, struct zc_rd *rd)
 	}
 	r->land_flags = (t.fsync ? ZC_LAND_FSYNC : 0) |
 	    ((r->feat & ZC_FEAT_OWNER) ? ZC_LAND_CHOWN : 0);
+	r->safe_links = t.safe_links;
 	r->man = zc_manifest_new();
 	if ((error = zc_manifest_walk(r->man, r->root_fd, err,
 	    sizeof err)) != 0) {
@@ -484,6 +486,13 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 		    strlen(path)), 0));
 		memcpy(target, ent.target, ent.target_len);
 		target[ent.target_len] = '\0';
+		if (r->safe_links && !zc_path_link_is_safe(path, target)) {
+			zc_log_info("%s: refused %s: unsafe symlink target "
+			    "(safe_links)", r->conn->desc, recv_name(r, path,
+			    strlen(path)));
+			return (recv_ack(r, ent.seq, ZC_E_PATH, recv_name(r,
+			    path, strlen(path)), 0));
+		}
 		error = zc_land_symlink(r->root_fd, path, target, &ent.meta,
 		    r->land_flags);
 		return (recv_ack(r, ent.seq, zc_land_code(error), recv_name(r, path,

@@ -25,6 +25,7 @@
 struct zc_recv_target {
 	const char	*root;		/* absolute path of the set root */
 	int		 fsync;		/* fsync each file before rename */
+	int		 safe_links;	/* refuse links that leave the root */
 };
 
 /*

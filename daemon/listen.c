@@ -31,6 +31,7 @@ listen_auth(void *arg, const char *peer, const char *set,
 		return (ZC_E_DENIED);
 	t->root = s->path;
 	t->fsync = s->fsync;
+	t->safe_links = s->safe_links;
 	return (ZC_OK);
 }
 

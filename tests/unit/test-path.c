@@ -124,6 +124,43 @@ test_check_limits(void **state)
 }
 
 static void
+test_link_safe(void **state)
+{
+	static const struct {
+		const char	*path, *target;
+		int		 safe;
+	} cases[] = {
+		{ "l", "x", 1 },
+		{ "l", "a/b/c", 1 },
+		{ "l", "./x", 1 },
+		{ "l", "a/../x", 1 },
+		{ "l", "a//b/", 1 },
+		{ "d/l", "../x", 1 },
+		{ "d/e/l", "../../x", 1 },
+		{ "d/l", "../d/../x", 1 },
+		{ "l", "/etc/passwd", 0 },
+		{ "l", "/", 0 },
+		{ "l", "", 0 },
+		{ "l", "..", 0 },
+		{ "l", "../x", 0 },
+		{ "l", "a/../../x", 0 },
+		{ "d/l", "../../x", 0 },
+		{ "d/l", "x/../../../y", 0 },
+		{ "d/e/l", "../../../etc", 0 },
+		{ "d/l", "./../..", 0 },
+	};
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (zc_path_link_is_safe(cases[i].path, cases[i].target) !=
+		    cases[i].safe)
+			fail_msg("%s -> %s: want %s", cases[i].path,
+			    cases[i].target, cases[i].safe ? "safe" : "unsafe");
+	}
+}
+
+static void
 test_temp(void **state)
 {
 	char	 a[ZC_PATH_TMP_LEN + 1], b[ZC_PATH_TMP_LEN + 1];
@@ -347,6 +384,7 @@ main(void)
 		cmocka_unit_test(test_check_accepts),
 		cmocka_unit_test(test_check_rejects),
 		cmocka_unit_test(test_check_limits),
+		cmocka_unit_test(test_link_safe),
 		cmocka_unit_test(test_temp),
 		cmocka_unit_test(test_open_root),
 		cmocka_unit_test(test_openat),
