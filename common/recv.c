@@ -77,6 +77,7 @@ struct zc_recv {
 	uint64_t		 file_seq;
 	uint32_t		 file_code;	/* refused before the body */
 	char			 file_path[ZC_PATH_MAX + 1];
+	char			 file_raw[ZC_PATH_MAX + 1];	/* as received */
 	int			 file_sink_err;
 
 	/*
@@ -94,6 +95,7 @@ struct zc_recv {
 	ino_t			 dsync_ino;
 	uint64_t		*dsync_seq;	/* owned */
 	char			**dsync_name;	/* owned */
+	char			**dsync_base;	/* owned; raw last components */
 	size_t			 ndsync;
 
 	struct zc_recv_stats	 stats;
@@ -148,9 +150,33 @@ static int	recv_ack_now(struct zc_recv *, uint64_t, uint32_t, const char *,
 		    int);
 
 /*
+ * After a failed directory fsync the run's files are in place but maybe
+ * not durable, and a later comparison would find them equal and never send
+ * them again.  Set each one's mtime to the epoch (on the held directory,
+ * never following a link) so that the next comparison differs and the
+ * sender sends it again, into a fresh inode with its own fsyncs.
+ */
+static void
+recv_dsync_stale(struct zc_recv *r)
+{
+	static const struct timespec	 epoch[2] = { { 0, 1 }, { 0, 1 } };
+	size_t				 i, n = 0;
+
+	for (i = 0; i < r->ndsync; i++) {
+		if (utimensat(r->dsync_fd, r->dsync_base[i], epoch,
+		    AT_SYMLINK_NOFOLLOW) == 0)
+			n++;
+	}
+	zc_log_err("peer=%s set=%s: a directory fsync failed: %zu of %zu "
+	    "files marked stale, to be sent again", r->peer, r->set, n,
+	    r->ndsync);
+}
+
+/*
  * fsync the directory a run of files landed in, then send their ACKs:
  * before any other ACK, so ACKs stay in order.  A failed fsync fails them
- * all (never retried: SECURITY.md, fsyncgate); the sender resends them.
+ * all (never retried: SECURITY.md, fsyncgate); their files are marked
+ * stale and the sender resends them.
  */
 static int
 recv_dsync_flush(struct zc_recv *r)
@@ -160,8 +186,10 @@ recv_dsync_flush(struct zc_recv *r)
 
 	if (r->dsync_fd == -1)
 		return (0);
-	if (fsync(r->dsync_fd) == -1)
+	if (fsync(r->dsync_fd) == -1) {
 		error = -errno;
+		recv_dsync_stale(r);
+	}
 	close(r->dsync_fd);
 	r->dsync_fd = -1;
 	for (i = 0; i < r->ndsync; i++) {
@@ -169,6 +197,7 @@ recv_dsync_flush(struct zc_recv *r)
 			rc = recv_ack_now(r, r->dsync_seq[i], zc_land_code(error),
 			    r->dsync_name[i], error);
 		free(r->dsync_name[i]);
+		free(r->dsync_base[i]);
 	}
 	r->ndsync = 0;
 	return (rc);
@@ -190,8 +219,9 @@ recv_ack(struct zc_recv *r, uint64_t seq, uint32_t code, const char *name,
 static int
 recv_ack_deferred(struct zc_recv *r, uint64_t seq, int dir_fd)
 {
-	struct stat	st;
-	int		rc;
+	struct stat	 st;
+	const char	*base;
+	int		 rc;
 
 	if (fstat(dir_fd, &st) == -1) {
 		close(dir_fd);
@@ -212,10 +242,15 @@ recv_ack_deferred(struct zc_recv *r, uint64_t seq, int dir_fd)
 		    sizeof *r->dsync_seq);
 		r->dsync_name = xreallocarray(r->dsync_name,
 		    ZC_RECV_DIRSYNC_MAX, sizeof *r->dsync_name);
+		r->dsync_base = xreallocarray(r->dsync_base,
+		    ZC_RECV_DIRSYNC_MAX, sizeof *r->dsync_base);
 	} else
 		close(dir_fd);
 	r->dsync_seq[r->ndsync] = seq;
 	r->dsync_name[r->ndsync] = xstrdup(r->file_path);
+	base = strrchr(r->file_raw, '/');
+	r->dsync_base[r->ndsync] = xstrdup(base != NULL ? base + 1 :
+	    r->file_raw);
 	r->ndsync++;
 	return (0);
 }
@@ -469,6 +504,7 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 		r->file_code = ZC_OK;
 		snprintf(r->file_path, sizeof r->file_path, "%s",
 		    recv_name(r, path, strlen(path)));
+		snprintf(r->file_raw, sizeof r->file_raw, "%s", path);
 		error = zc_land_file_begin(&r->file, r->root_fd, path,
 		    &ent.meta, &r->ldirs);
 		r->file_open = error == 0;
@@ -1183,10 +1219,14 @@ zc_recv_free(struct zc_recv *r)
 		close(r->root_fd);
 	if (r->dsync_fd != -1)
 		close(r->dsync_fd);
-	while (r->ndsync > 0)
-		free(r->dsync_name[--r->ndsync]);
+	while (r->ndsync > 0) {
+		r->ndsync--;
+		free(r->dsync_name[r->ndsync]);
+		free(r->dsync_base[r->ndsync]);
+	}
 	free(r->dsync_seq);
 	free(r->dsync_name);
+	free(r->dsync_base);
 	free(r->root);
 	zc_land_dirs_clear(&r->ldirs);
 	zc_send_free(r->pull);

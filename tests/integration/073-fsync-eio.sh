@@ -6,7 +6,9 @@
 # push names it as failed and exits 1, and the error is logged; the
 # fsync is not retried (strace shows one fsync of it); the next push
 # sends it again and converges.  With a live mirror, the link catches up
-# again by itself (10 s after entries failed) and converges.
+# again by itself (10 s after entries failed) and converges.  When the
+# directory's fsync after the renames fails, the files it held are failed
+# and marked stale, and the next push sends them again.
 . "$(dirname "$0")/lib.sh"
 
 command -v strace >/dev/null 2>&1 || skip "no strace(1)"
@@ -24,7 +26,7 @@ for ((i = 1; i <= 5; i++)); do
 	echo "small $i" >"$src/sub/s$i"
 done
 FSYNC=true recv_config "$T/beta.yaml" "site:$dst"
-EXPECTED_ERRORS='I/O error'
+EXPECTED_ERRORS='I/O error|a directory fsync failed'
 
 # beta_under_strace WHEN: start beta with the fsync calls numbered WHEN
 # (strace's when=) failing with EIO; strace's log in $T/strace.N.
@@ -172,6 +174,40 @@ mirror_ok "$src" "$dst" alpha beta
 stop_daemon alpha
 stop_via beta
 [ "${DAEMON_RC[alpha]}" = 0 ] || fail "alpha exited ${DAEMON_RC[alpha]}"
+[ "${DAEMON_RC[beta]}" = 0 ] || fail "beta under strace exited ${DAEMON_RC[beta]}"
+
+# 4. The fsync of the directory after the renames fails (strace -P: only
+# that directory's fsync is traced, so only it is injected).  The files are
+# in place but their names may not be durable: the push fails them, and
+# the receiver marks them stale, so that the next push sends them again
+# (before, it found them equal and never made them durable).
+src2=$T/src2
+dst2=$T/dst2
+mkdir -p "$src2" "$dst2"
+for ((i = 1; i <= 3; i++)); do
+	echo "two $i" >"$src2/t$i"
+done
+FSYNC=true recv_config "$T/beta2.yaml" "two:$dst2"
+STRACE_N=$((STRACE_N + 1))
+start_daemon_via beta "$T/beta2.yaml" \
+    env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+    strace -f -qq -y -o "$T/strace.$STRACE_N" -P "$dst2" -e trace=fsync \
+    -e inject=fsync:error=EIO:when=1 --
+BPID=${DAEMON_PID[beta]}
+push "$src2" "$(dest beta two)"
+line=$(injected)
+log "strace: $line"
+[[ $line == *"<$dst2>"* ]] || fail "the injected fsync was not the directory's: $line"
+[ "$PUSH_RC" = 1 ] || fail "dir fsync: the push exited $PUSH_RC, not 1"
+grep -q 'a directory fsync failed: [1-9][0-9]* of [1-9][0-9]* files marked stale' \
+    "$T/beta.log" || fail "dir fsync: beta did not mark the files stale"
+push_ok "$src2" "$(dest beta two)"
+[ "$(summary sent)" -ge 1 ] ||
+    fail "dir fsync: the next push sent nothing: the files never became durable"
+expect_summary failed 0
+tree_equal "$src2" "$dst2"
+no_temp_files "$dst2"
+stop_via beta
 [ "${DAEMON_RC[beta]}" = 0 ] || fail "beta under strace exited ${DAEMON_RC[beta]}"
 check_logs
 exit 0
