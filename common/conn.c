@@ -17,6 +17,7 @@
 #include "xmalloc.h"
 
 #define CONN_READ_CHUNK		(64 * 1024)
+#define CONN_TLS_FILL		(256 * 1024)	/* decrypted bytes per fill */
 #define CONN_ZEROS		(64 * 1024)
 #define CONN_RW_CHUNK		(256 * 1024)	/* read/write mode body slice */
 
@@ -197,7 +198,8 @@ zc_conn_update(struct zc_conn *c)
 		ev |= UV_READABLE;
 	if (zc_buf_len(c->out) > 0 ||
 	    (c->flags & (ZC_CONN_PRODUCE | ZC_CONN_FINISH | ZC_CONN_OUT_BODY |
-	    ZC_CONN_READ_WANTS_WRITE)))
+	    ZC_CONN_READ_WANTS_WRITE)) ||
+	    (c->tls != NULL && zc_tls_unflushed(c->tls)))
 		ev |= UV_WRITABLE;
 	/* Decrypted bytes wait inside OpenSSL: come back soon for them. */
 	if (c->tls != NULL && zc_tls_pending(c->tls) &&
@@ -262,18 +264,30 @@ static ssize_t
 conn_fill(struct zc_conn *c)
 {
 	uint8_t	*p;
-	size_t	 room;
+	size_t	 room, got;
 	ssize_t	 n;
 
 	room = ZC_CONN_IN_MAX - zc_buf_len(c->in);
-	if (room > CONN_READ_CHUNK)
-		room = CONN_READ_CHUNK;
+	if (room > (c->tls != NULL ? CONN_TLS_FILL : CONN_READ_CHUNK))
+		room = c->tls != NULL ? CONN_TLS_FILL : CONN_READ_CHUNK;
 	if (room == 0 || zc_buf_reserve(c->in, room, &p) != 0)
 		return (-ENOBUFS);
 	if (c->tls != NULL) {
+		/*
+		 * SSL_read gives one record (16 KiB) a call: gather several,
+		 * so that a body is written to its file in large pieces.
+		 */
 		c->flags &= ~ZC_CONN_READ_WANTS_WRITE;
-		n = zc_tls_read(c->tls, p, room);
-		if (n == -EAGAIN && zc_tls_want(c->tls) == 2)
+		got = 0;
+		while (got < room) {
+			n = zc_tls_read(c->tls, p + got, room - got);
+			if (n <= 0)
+				break;
+			got += (size_t)n;
+		}
+		if (got > 0)
+			n = (ssize_t)got;
+		else if (n == -EAGAIN && zc_tls_want(c->tls) == 2)
 			c->flags |= ZC_CONN_READ_WANTS_WRITE;
 		if (n < 0)
 			return (n);
@@ -523,6 +537,9 @@ conn_flush(struct zc_conn *c, size_t *budget)
 		*budget = *budget > (size_t)n ? *budget - (size_t)n : 0;
 		conn_touch(c);
 	}
+	/* Records gathered in user space go out with the buffer. */
+	if (c->tls != NULL && (c->flags & ZC_CONN_TLS_READY))
+		return (zc_tls_flush(c->tls));
 	return (0);
 }
 

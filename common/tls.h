@@ -20,6 +20,8 @@
 #define ZC_TLS_CIPHERSUITES	"TLS_AES_128_GCM_SHA256:" \
 	"TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
 #define ZC_TLS_HANDSHAKE_MS	10000	/* a handshake must be done by then */
+#define ZC_TLS_READ_BUF		(64 * 1024)	/* read-ahead: bytes per read */
+#define ZC_TLS_WRITE_BUF	(256 * 1024)	/* records gathered per write */
 
 struct zc_tls_ctx;
 struct zc_tls;
@@ -45,6 +47,13 @@ int	zc_tls_handshake(struct zc_tls *);
 /* Bytes, 0 at a clean EOF, -EAGAIN, or -errno. */
 ssize_t	zc_tls_read(struct zc_tls *, void *, size_t);
 ssize_t	zc_tls_write(struct zc_tls *, const void *, size_t);
+/*
+ * Write out records gathered in user space (user-space TLS only): 0 when
+ * none are left, -EAGAIN (writable), or -errno.  zc_tls_unflushed() says
+ * whether any wait.
+ */
+int	zc_tls_flush(struct zc_tls *);
+int	zc_tls_unflushed(const struct zc_tls *);
 /* With kernel TLS only: len bytes of fd from off.  -ENOTSUP without. */
 ssize_t	zc_tls_sendfile(struct zc_tls *, int fd, off_t off, size_t len);
 /* Send close_notify (best effort, never blocks). */
