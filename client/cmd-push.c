@@ -20,6 +20,8 @@
 #include "dest.h"
 #include "client.h"
 #include "config.h"
+#include "filter.h"
+#include "filter-arg.h"
 #include "log.h"
 #include "path.h"
 #include "proto.h"
@@ -57,7 +59,8 @@ push_usage(FILE *f)
 	    "      --insecure      allow plain TCP beyond loopback\n"
 	    "      --no-zero-copy  read/write bodies instead of sendfile\n"
 	    "      --progress      show progress even when stdout is not a "
-	    "terminal\n",
+	    "terminal\n"
+	    ZC_FILTER_ARG_USAGE,
 	    ZC_CONFIG_DEFAULT_FILE);
 }
 
@@ -165,6 +168,7 @@ cmd_push_exec(int argc, char **argv)
 		{ "no-zero-copy", no_argument, NULL, 'Z' },
 		{ "progress", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
+		ZC_FILTER_ARG_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct push			 p;
@@ -172,6 +176,7 @@ cmd_push_exec(int argc, char **argv)
 	struct zc_config		*cfg = NULL;
 	struct zc_dest			 dest;
 	struct zc_send			*s = NULL;
+	struct zc_filter		*filter = zc_filter_new();
 	uv_loop_t			 loop;
 	uv_timer_t			 progress;
 	const char			*config_file = NULL, *name = NULL;
@@ -213,25 +218,35 @@ cmd_push_exec(int argc, char **argv)
 		case 'P':
 			p.progress = 1;
 			break;
+		case ZC_FILTER_ARG_EXCLUDE:
+		case ZC_FILTER_ARG_INCLUDE:
+		case ZC_FILTER_ARG_EXCLUDE_FROM:
+			if (zc_filter_arg_add(filter, ch, optarg) != 0)
+				goto out;
+			break;
 		case 'h':
 			push_usage(stdout);
-			return (0);
+			rc = 0;
+			goto out;
 		default:
 			push_usage(stderr);
-			return (2);
+			goto out;
 		}
 	}
 	if (argc - optind != 2) {
 		push_usage(stderr);
-		return (2);
+		goto out;
 	}
 	if (config_file == NULL && access(ZC_CONFIG_DEFAULT_FILE, R_OK) == 0)
 		config_file = ZC_CONFIG_DEFAULT_FILE;
 	if (config_file != NULL &&
 	    zc_config_load(config_file, &cfg, err, sizeof err) != 0) {
 		fprintf(stderr, "zcsync: %s\n", err);
-		return (2);
+		goto out;
 	}
+	if (zc_filter_arg_config(filter, cfg, argv[optind]) != 0)
+		goto out;
+	opts.filter = filter;
 
 	if ((rc = zc_dest_resolve(argv[optind + 1], cfg, name, insecure,
 	    &dest)) != 0)
@@ -297,6 +312,7 @@ cmd_push_exec(int argc, char **argv)
 	rc = (p.err != 0 || zc_send_stats(s)->failed > 0) ? 1 : 0;
 out:
 	zc_send_free(s);
+	zc_filter_free(filter);
 	zc_dest_free(&dest);
 	if (src_fd >= 0)
 		close(src_fd);
