@@ -6,7 +6,9 @@
  * whole path; unanchored, also any trailing part of it that starts at a
  * component.  A leading '/' anchors at the set root (for a .zcsyncignore,
  * at its directory); a trailing '/' matches directories only.  '*' and '?'
- * never match '/', "**" does; '[...]' is a class and '\' quotes.
+ * never match '/', "**" does; '[...]' is a class and '\' quotes.  A
+ * pattern ending in a '/' and three stars also matches the directory
+ * before them (rsync's "dir_name" + slash + "***").
  *
  * fnmatch(3) with FNM_PATHNAME is exactly that for patterns without "**".
  * It has no "**" (a pair of stars is two stars), so those patterns go to
@@ -31,6 +33,8 @@
 
 struct filter_rule {
 	char		*pat;		/* owned; no leading or trailing '/' */
+	char		*dir3;		/* owned; the directory of "D" + slash +
+					   three stars; else NULL */
 	int		 flags;
 #define FILTER_INCLUDE	0x1
 #define FILTER_ANCHORED	0x2		/* leading '/' */
@@ -170,11 +174,28 @@ filter_wild(const char *p, const char *text)
 }
 
 static int
-filter_glob(const struct filter_rule *r, const char *s)
+filter_glob(const struct filter_rule *r, const char *pat, const char *s)
 {
 	if (r->flags & FILTER_STAR2)
-		return (filter_wild(r->pat, s) == WILD_MATCH);
-	return (fnmatch(r->pat, s, FNM_PATHNAME) == 0);
+		return (filter_wild(pat, s) == WILD_MATCH);
+	return (fnmatch(pat, s, FNM_PATHNAME) == 0);
+}
+
+/* pat against path (whole-path rules): the path or a trailing part. */
+static int
+filter_glob_whole(const struct filter_rule *r, const char *pat,
+    const char *path, const char *rel)
+{
+	const char	*p;
+
+	if (r->flags & FILTER_ANCHORED)
+		return (filter_glob(r, pat, rel));
+	for (p = path;; p++) {
+		if (filter_glob(r, pat, p))
+			return (1);
+		if ((p = strchr(p, '/')) == NULL)
+			return (0);
+	}
 }
 
 /*
@@ -189,18 +210,15 @@ filter_rule_match(const struct filter_rule *r, const char *path,
 
 	if ((r->flags & FILTER_DIRONLY) && !isdir)
 		return (0);
-	if (r->flags & FILTER_ANCHORED)
-		return (filter_glob(r, rel));
-	if (!(r->flags & FILTER_WHOLE)) {
+	if (!(r->flags & (FILTER_WHOLE | FILTER_ANCHORED))) {
 		p = strrchr(path, '/');
-		return (filter_glob(r, p != NULL ? p + 1 : path));
+		return (filter_glob(r, r->pat, p != NULL ? p + 1 : path));
 	}
-	for (p = path;; p++) {
-		if (filter_glob(r, p))
-			return (1);
-		if ((p = strchr(p, '/')) == NULL)
-			return (0);
-	}
+	if (filter_glob_whole(r, r->pat, path, rel))
+		return (1);
+	/* The pattern ends in a slash and three stars: D itself too. */
+	return (r->dir3 != NULL && isdir &&
+	    filter_glob_whole(r, r->dir3, path, rel));
 }
 
 /* The first rule of l matching: ZC_FILTER_INCLUDE/EXCLUDE, or -1. */
@@ -223,8 +241,10 @@ filter_list_clear(struct filter_list *l)
 {
 	size_t	i;
 
-	for (i = 0; i < l->n; i++)
+	for (i = 0; i < l->n; i++) {
 		free(l->v[i].pat);
+		free(l->v[i].dir3);
+	}
 	free(l->v);
 	l->v = NULL;
 	l->n = 0;
@@ -268,6 +288,8 @@ filter_list_add(struct filter_list *l, int include, const char *pattern,
 		r.flags |= FILTER_WHOLE;
 	if (strstr(r.pat, "**") != NULL)
 		r.flags |= FILTER_WHOLE | FILTER_STAR2;
+	if (len > 4 && strcmp(r.pat + len - 4, "/***") == 0)
+		r.dir3 = xstrndup(r.pat, len - 4);
 	l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
 	l->v[l->n++] = r;
 	return (0);
@@ -289,6 +311,8 @@ filter_list_copy(struct filter_list *to, const struct filter_list *from)
 	for (i = 0; i < from->n; i++) {
 		to->v[i] = from->v[i];
 		to->v[i].pat = xstrdup(from->v[i].pat);
+		if (from->v[i].dir3 != NULL)
+			to->v[i].dir3 = xstrdup(from->v[i].dir3);
 	}
 }
 

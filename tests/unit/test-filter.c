@@ -127,6 +127,13 @@ static const struct pcase pcases[] = {
 	{ "**/\\*", "x/*", 0, 1 },
 	{ "**/\\*", "x/y", 0, 0 },
 	{ "a/**b/", "a/x/yb", 1, 1 },
+	/* "D/***": D itself and all beneath it. */
+	{ "logs/***", "logs", 1, 1 },
+	{ "logs/***", "logs", 0, 0 },
+	{ "logs/***", "x/logs/a/b", 0, 1 },
+	{ "/logs/***", "x/logs", 1, 0 },
+	{ "/logs/***", "logs/a", 0, 1 },
+	{ "l*/***", "lib", 1, 1 },
 	{ "a/**b/", "a/x/yb", 0, 0 },
 };
 
