@@ -344,6 +344,12 @@ zc_filter_free(struct zc_filter *f)
 }
 
 int
+zc_filter_empty(const struct zc_filter *f)
+{
+	return (f->inc.n == 0 && f->exc.n == 0 && f->nloaded == 0);
+}
+
+int
 zc_filter_add(struct zc_filter *f, int kind, const char *pattern, char *err,
     size_t errlen)
 {

@@ -27,6 +27,9 @@ struct zc_filter *zc_filter_new(void);
 struct zc_filter *zc_filter_copy(const struct zc_filter *f);
 void	zc_filter_free(struct zc_filter *);
 
+/* 1 if f has no rules at all: no set rules, no .zcsyncignore read. */
+int	zc_filter_empty(const struct zc_filter *);
+
 /*
  * Append one set rule (ZC_FILTER_INCLUDE or ZC_FILTER_EXCLUDE; includes
  * are checked before excludes whatever the order of the calls).  0, or

@@ -156,6 +156,7 @@ mirror_filter_event(struct zcd_mirror *m, enum zcd_watch_event ev,
     const char *path, const char *path2, uint64_t ready)
 {
 	struct stat	st;
+	size_t		i;
 	int		isdir, from, to;
 
 	switch (ev) {
@@ -169,6 +170,20 @@ mirror_filter_event(struct zcd_mirror *m, enum zcd_watch_event ev,
 		return (mirror_excluded(m, path, -1));
 	case ZCD_WATCH_DIR_ADDED:
 		return (mirror_excluded(m, path, 1));
+	case ZCD_WATCH_DIR_DELETED:
+		if (mirror_excluded(m, path, 1))
+			return (1);
+		if (!m->delete || zc_filter_empty(m->filter))
+			return (0);
+		/*
+		 * The peers' copy may hold entries our rules exclude, which a
+		 * DELETE of the directory would take with it: a catch-up
+		 * deletes around them (send.c, send_plan_protect()).
+		 */
+		for (i = 0; i < m->nlinks; i++)
+			zcd_link_resync(m->links[i]);
+		m->rescans++;
+		return (1);
 	case ZCD_WATCH_RENAMED:
 		if (mirror_rules_changed(m, path) ||
 		    mirror_rules_changed(m, path2))
@@ -180,8 +195,12 @@ mirror_filter_event(struct zcd_mirror *m, enum zcd_watch_event ev,
 		if (from && !to)	/* came into sight: new there */
 			mirror_queue(m, isdir == 1 ? ZC_LIVE_TREE :
 			    ZC_LIVE_PATH, path2, NULL, ready);
-		else if (!from && to)	/* went out of sight: gone */
-			mirror_queue(m, ZC_LIVE_PATH, path, NULL, ready);
+		else if (!from && to) {	/* went out of sight: gone */
+			if (isdir != 1 || !mirror_filter_event(m,
+			    ZCD_WATCH_DIR_DELETED, path, NULL, ready))
+				mirror_queue(m, ZC_LIVE_PATH, path, NULL,
+				    ready);
+		}
 		return (from || to);
 	default:
 		return (0);
@@ -210,6 +229,7 @@ mirror_on_event(void *arg, enum zcd_watch_event ev, const char *path,
 	switch (ev) {
 	case ZCD_WATCH_CHANGED:
 	case ZCD_WATCH_DELETED:
+	case ZCD_WATCH_DIR_DELETED:
 		mirror_queue(m, ZC_LIVE_PATH, path, NULL, ready);
 		break;
 	case ZCD_WATCH_WRITING:

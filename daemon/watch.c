@@ -353,7 +353,8 @@ watch_move_out(struct zcd_watch *w, struct zcd_watch_move *m)
 		watch_map_drop(w, m->path);
 	if (!zc_path_is_temp(strrchr(m->path, '/') ?
 	    strrchr(m->path, '/') + 1 : m->path))
-		w->cb(w->arg, ZCD_WATCH_DELETED, m->path, NULL);
+		w->cb(w->arg, m->is_dir ? ZCD_WATCH_DIR_DELETED :
+		    ZCD_WATCH_DELETED, m->path, NULL);
 	free(m->path);
 }
 
@@ -545,7 +546,8 @@ watch_event(struct zcd_watch *w, const struct inotify_event *ev)
 	else if (ev->mask & IN_DELETE) {
 		if (is_dir)
 			watch_map_drop(w, path);
-		w->cb(w->arg, ZCD_WATCH_DELETED, path, NULL);
+		w->cb(w->arg, is_dir ? ZCD_WATCH_DIR_DELETED :
+		    ZCD_WATCH_DELETED, path, NULL);
 	}
 	free(path);
 }

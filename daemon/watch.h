@@ -25,6 +25,7 @@ enum zcd_watch_event {
 	ZCD_WATCH_DIR_ADDED,	/* a directory appeared (watched): scan it */
 	ZCD_WATCH_RESCAN,	/* events were lost: rescan everything */
 	ZCD_WATCH_ROOT_LOST,	/* the root was deleted, moved or unmounted */
+	ZCD_WATCH_DIR_DELETED,	/* a directory deleted or moved out */
 };
 
 typedef void (*zcd_watch_cb)(void *arg, enum zcd_watch_event,

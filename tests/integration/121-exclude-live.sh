@@ -58,6 +58,7 @@ EOF
 start_node alpha "$T/alpha.yaml"
 wait_log alpha 'peer=beta set=site: in sync; mirroring live' 10
 
+protected=("d build" "f build/old.o" "f protected.tmp")
 # expect: what rsync sends with the same rules, plus the receiver's
 # protected entries; then wait (bounded) for dst to list exactly that.
 list()
@@ -71,7 +72,7 @@ expect()
 	    "$src/" "$T/expect/" || hard_error "rsync failed"
 	{
 		list "$T/expect"
-		printf '%s\n' "d build" "f build/old.o" "f protected.tmp"
+		printf '%s\n' "${protected[@]}"
 	} | sort >"$T/want"
 }
 same()
@@ -138,6 +139,28 @@ expect_watched 6 "a directory moved into sight"
 mv "$src/keep/cache" "$src/keep/cache.tmp"
 step "a directory moved out of sight"
 expect_watched 5 "a directory moved out of sight"
+
+# A directory deleted (or moved out of sight) whose copy on beta holds an
+# excluded entry: the entry and the directories above it stay, the rest
+# goes (a catch-up, as the first).
+mkdir -p "$src/keep/d1/d2" "$src/keep/d3"
+echo x >"$src/keep/d1/d2/f"
+echo x >"$src/keep/d1/g"
+echo x >"$src/keep/d3/f"
+step "directories to delete"
+echo theirs >"$dst/keep/d1/d2/local.tmp"
+echo theirs >"$dst/keep/d3/local.tmp"
+protected+=("d keep/d1" "d keep/d1/d2" "f keep/d1/d2/local.tmp" \
+    "d keep/d3" "f keep/d3/local.tmp")
+expect_watched 8 "directories to delete"
+rm -r "$src/keep/d1"
+mv "$src/keep/d3" "$src/keep/d3.tmp"
+step "deleted directories holding excluded entries"
+[ -e "$dst/keep/d1/g" ] || [ -e "$dst/keep/d3/f" ] &&
+    fail "entries not excluded were kept"
+expect_watched 5 "directories deleted"
+protected=("d build" "f build/old.o" "f protected.tmp")
+rm -r "$dst/keep/d1" "$dst/keep/d3"
 
 # The .zcsyncignore changes: sub/hidden is sent, then watched.
 printf '# nothing excluded here now\n' >"$src/sub/.zcsyncignore"
