@@ -531,9 +531,10 @@ zc_filter_load_dir(struct zc_filter *f, int dfd, const char *dir)
 		close(fd);
 		return (filter_dir_set(f, dir, &l));
 	}
-	text = xmalloc(ZC_FILTER_FILE_MAX + 1);
-	while (got < ZC_FILTER_FILE_MAX) {
-		r = read(fd, text + got, ZC_FILTER_FILE_MAX - got);
+	/* What it held at fstat(); a file growing meanwhile is cut there. */
+	text = xmalloc((size_t)st.st_size + 1);
+	while (got < (size_t)st.st_size) {
+		r = read(fd, text + got, (size_t)st.st_size - got);
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -580,6 +581,8 @@ zc_filter_match(const struct zc_filter *f, const char *path, int isdir)
 	size_t				 len;
 	int				 v;
 
+	if (*path == '\0')
+		return (0);	/* the root is never excluded */
 	/* Per-directory rules, the closest directory first. */
 	for (len = strlen(path); f->nloaded != 0;) {
 		while (len > 0 && path[len - 1] != '/')

@@ -236,7 +236,14 @@ test_order(void **state)
 
 	/* No rules: nothing is excluded. */
 	f = zc_filter_new();
+	assert_true(zc_filter_empty(f));
 	assert_int_equal(zc_filter_excluded(f, "a/b/c", 0), 0);
+	assert_int_equal(zc_filter_add(f, ZC_FILTER_EXCLUDE, "*", err,
+	    sizeof err), 0);
+	assert_false(zc_filter_empty(f));
+	/* The root itself is never excluded. */
+	assert_int_equal(zc_filter_excluded(f, "", 1), 0);
+	assert_int_equal(zc_filter_excluded(f, "a", 1), 1);
 	zc_filter_free(f);
 }
 
@@ -365,6 +372,7 @@ test_ignore_bounds(void **state)
 	f = zc_filter_new();
 	assert_int_equal(zc_filter_load_path(f, root, "d"), 0);
 	assert_int_equal(zc_filter_match(f, "d/big", 0), 0);
+	assert_true(zc_filter_empty(f));
 	assert_int_equal(zc_filter_load_path(f, root, "e"), 0);
 	/* A symlink is not read. */
 	assert_int_equal(symlinkat("../d/.zcsyncignore", root,
