@@ -5,10 +5,10 @@
  * arrive does not matter (rsync --include=X --exclude=Y).
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "filter.h"
@@ -85,14 +85,17 @@ zc_filter_arg_config(struct zc_filter *f, const struct zc_config *cfg,
     const char *dir)
 {
 	const struct zc_config_set	*set;
-	char				*real, err[128];
+	struct stat			 st, sst;
+	char				 err[128];
 	size_t				 i, j;
 
-	if (cfg == NULL || (real = realpath(dir, NULL)) == NULL)
+	if (cfg == NULL || stat(dir, &st) == -1)
 		return (0);
 	for (i = 0; i < cfg->nsets; i++) {
 		set = &cfg->sets[i];
-		if (strcmp(set->path, real) != 0)
+		/* The same directory, however it is spelled. */
+		if (stat(set->path, &sst) == -1 || sst.st_dev != st.st_dev ||
+		    sst.st_ino != st.st_ino)
 			continue;
 		for (j = 0; j < set->ninclude; j++) {
 			if (zc_filter_add(f, ZC_FILTER_INCLUDE,
@@ -106,10 +109,8 @@ zc_filter_arg_config(struct zc_filter *f, const struct zc_config *cfg,
 		}
 		break;
 	}
-	free(real);
 	return (0);
 bad:
 	fprintf(stderr, "zcsync: set %s: %s\n", set->name, err);
-	free(real);
 	return (-1);
 }

@@ -188,7 +188,7 @@ sets:
     exclude: ["*.c", "logs/"]
     include: ["m.c"]
 EOF
-	push_ok -c "$T/client.yaml" --exclude '*.h' "$src" "$(dest beta cfg)"
+	push_ok -c "$T/client.yaml" --exclude '*.h' "$src/." "$(dest beta cfg)"
 	rsync -a --include=m.c --exclude='*.c' --exclude=logs/ --exclude='*.h' \
 	    "$src/" "$T/rscfg/" || hard_error "rsync failed (config case)"
 	same_lists "$T/rscfg" "$T/zccfg" "the set's own lists"
