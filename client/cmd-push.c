@@ -10,6 +10,8 @@
 #include <uv.h>
 
 #include "client.h"
+#include "filter.h"
+#include "filter-arg.h"
 #include "log.h"
 #include "oneshot.h"
 #include "path.h"
@@ -48,7 +50,8 @@ push_usage(FILE *f)
 	    "      --insecure      allow plain TCP beyond loopback\n"
 	    "      --no-zero-copy  read/write bodies instead of sendfile\n"
 	    "      --progress      show progress even when stdout is not a "
-	    "terminal\n",
+	    "terminal\n"
+	    ZC_FILTER_ARG_USAGE,
 	    ZC_CONFIG_DEFAULT_FILE);
 }
 
@@ -122,12 +125,14 @@ cmd_push_exec(int argc, char **argv)
 	static const struct option own[] = {
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "progress", no_argument, NULL, 'P' },
+		ZC_FILTER_ARG_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct push			 p;
 	struct zc_oneshot		 o;
 	struct zc_send_opts		 opts;
 	struct zc_send			*s = NULL;
+	struct zc_filter		*filter = zc_filter_new();
 	uv_loop_t			 loop;
 	uv_timer_t			 progress;
 	char				 err[1024];
@@ -145,23 +150,33 @@ cmd_push_exec(int argc, char **argv)
 		case 'P':
 			p.progress = 1;
 			break;
+		case ZC_FILTER_ARG_EXCLUDE:
+		case ZC_FILTER_ARG_INCLUDE:
+		case ZC_FILTER_ARG_EXCLUDE_FROM:
+			if (zc_filter_arg_add(filter, ch, optarg) != 0)
+				goto out;
+			break;
 		case 'h':
 			push_usage(stdout);
-			return (0);
+			rc = 0;
+			goto out;
 		default:
 			push_usage(stderr);
-			return (2);
+			goto out;
 		}
 	}
 	if (argc - optind != 2) {
 		push_usage(stderr);
-		return (2);
+		goto out;
 	}
 	p.quiet = o.quiet;
 	p.dry_run = (o.flags & ZC_PUSH_DRY_RUN) != 0;
 	if ((rc = zc_oneshot_setup(&o, argv[optind + 1])) != 0)
 		goto out;
 	rc = 2;
+	if (zc_filter_arg_config(filter, o.cfg, argv[optind]) != 0)
+		goto out;
+	opts.filter = filter;
 	opts.flags = o.flags;
 	opts.no_zerocopy = o.no_zerocopy;
 	opts.tls = o.dest.tls;
@@ -225,6 +240,7 @@ cmd_push_exec(int argc, char **argv)
 	rc = (p.err != 0 || zc_send_stats(s)->failed > 0) ? 1 : 0;
 out:
 	zc_send_free(s);
+	zc_filter_free(filter);
 	if (src_fd >= 0)
 		close(src_fd);
 	zc_oneshot_free(&o);

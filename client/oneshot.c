@@ -11,7 +11,10 @@
 #include "oneshot.h"
 #include "proto.h"
 
-/* Long-only options take values above any character. */
+/*
+ * Long-only options take values above any character, in 0x100..0x1ff;
+ * a command's own long-only options use 0x200 and up (filter-arg.h).
+ */
 enum {
 	ONESHOT_DELETE = 0x100,
 	ONESHOT_NAME,

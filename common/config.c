@@ -31,6 +31,7 @@
 #include "addr.h"
 #include "compat.h"
 #include "config.h"
+#include "filter.h"
 #include "identity.h"
 #include "path.h"
 #include "xmalloc.h"
@@ -1095,6 +1096,32 @@ config_check_names(struct config_load *ld, const struct zc_config *cfg,
 	return (0);
 }
 
+/* Check an exclude or include list: each entry compiles (filter.c). */
+static int
+config_check_patterns(struct config_load *ld, const struct config_node *set,
+    const char *key, size_t si, char **pats, size_t n)
+{
+	char				 kpath[CONFIG_KEYPATH_MAX], why[128];
+	const struct config_node	*list = config_get(set, key);
+	struct zc_filter		*f;
+	size_t				 i;
+	int				 r;
+
+	for (i = 0; i < n; i++) {
+		f = zc_filter_new();
+		r = zc_filter_add(f, ZC_FILTER_EXCLUDE, pats[i], why,
+		    sizeof why);
+		zc_filter_free(f);
+		if (r != 0) {
+			snprintf(kpath, sizeof(kpath), "sets[%zu].%s[%zu]", si,
+			    key, i);
+			return (config_error(ld, &config_item(list, i)->mark,
+			    kpath, "%s", why));
+		}
+	}
+	return (0);
+}
+
 /* 1 if some set pushes to peer. */
 static int
 config_pushed_to(const struct zc_config *cfg, const char *peer)
@@ -1279,6 +1306,14 @@ config_check(struct config_load *ld, const struct zc_config *cfg,
 			return (r);
 		r = config_check_names(ld, cfg, set, "serve_to", i,
 		    s->serve_to, s->nserve_to);
+		if (r != 0)
+			return (r);
+		r = config_check_patterns(ld, set, "exclude", i, s->exclude,
+		    s->nexclude);
+		if (r != 0)
+			return (r);
+		r = config_check_patterns(ld, set, "include", i, s->include,
+		    s->ninclude);
 		if (r != 0)
 			return (r);
 	}

@@ -12,6 +12,7 @@
 
 #include <xxhash.h>
 
+#include "filter.h"
 #include "log.h"
 #include "manifest.h"
 #include "meta.h"
@@ -175,6 +176,8 @@ manifest_readdir(int dfd, char ***namesp, size_t *np)
 
 struct manifest_walk {
 	struct zc_manifest	*m;
+	struct zc_filter	*filter;	/* borrowed; NULL: none */
+	size_t			 base;		/* path[0..base) is not ours */
 	char			 path[ZC_PATH_MAX + 1];
 	char			*err;
 	size_t			 errlen;
@@ -200,6 +203,8 @@ manifest_walk_dir(struct manifest_walk *w, int dfd, size_t plen,
 		    strerror(-error));
 		return (error);
 	}
+	if (w->filter != NULL)
+		(void)zc_filter_load_dir(w->filter, dfd, w->path);
 	for (i = 0; i < n; i++) {
 		nlen = strlen(names[i]);
 		if (plen + (plen ? 1 : 0) + nlen > ZC_PATH_MAX) {
@@ -220,6 +225,9 @@ manifest_walk_dir(struct manifest_walk *w, int dfd, size_t plen,
 		}
 		if (zc_meta_from_stat(&st, &meta) != 0)
 			continue;	/* fifo, device, socket */
+		if (w->filter != NULL && zc_filter_match(w->filter, w->path,
+		    meta.type == ZC_TYPE_DIR))
+			continue;	/* excluded: and not descended into */
 		tlen = 0;
 		if (meta.type == ZC_TYPE_SYMLINK) {
 			r = readlinkat(dfd, names[i], target, sizeof target);
@@ -232,8 +240,8 @@ manifest_walk_dir(struct manifest_walk *w, int dfd, size_t plen,
 			target[tlen] = '\0';
 			meta.size = tlen;
 		}
-		idx = zc_manifest_add(w->m, &meta, w->path,
-		    plen + (plen ? 1 : 0) + nlen,
+		idx = zc_manifest_add(w->m, &meta, w->path + w->base,
+		    plen + (plen ? 1 : 0) + nlen - w->base,
 		    meta.type == ZC_TYPE_SYMLINK ? target : NULL, tlen, parent);
 		if (idx < 0) {
 			error = idx;
@@ -279,6 +287,30 @@ zc_manifest_walk(struct zc_manifest *m, int root_fd, char *err, size_t errlen)
 	w->err = err;
 	w->errlen = errlen;
 	error = manifest_walk_dir(w, root_fd, 0, ZC_MANIFEST_NONE, 0);
+	free(w);
+	return (error);
+}
+
+int
+zc_manifest_walk_filtered(struct zc_manifest *m, int root_fd,
+    const char *base, struct zc_filter *filter, char *err, size_t errlen)
+{
+	struct manifest_walk	*w;
+	size_t			 blen = strlen(base);
+	int			 error;
+
+	if (blen >= ZC_PATH_MAX) {
+		snprintf(err, errlen, "%s: path too long", base);
+		return (-ENAMETOOLONG);
+	}
+	w = xcalloc(1, sizeof *w);
+	w->m = m;
+	w->filter = filter;
+	w->err = err;
+	w->errlen = errlen;
+	memcpy(w->path, base, blen + 1);
+	w->base = blen ? blen + 1 : 0;
+	error = manifest_walk_dir(w, root_fd, blen, ZC_MANIFEST_NONE, 0);
 	free(w);
 	return (error);
 }

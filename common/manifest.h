@@ -58,5 +58,15 @@ struct zc_mentry *zc_manifest_find(const struct zc_manifest *,
  */
 int	zc_manifest_walk(struct zc_manifest *, int root_fd, char *err,
 	    size_t errlen);
+/*
+ * The same, leaving out what filter excludes (and all beneath an excluded
+ * directory), reading each .zcsyncignore into filter on the way down.
+ * root_fd is the directory at base (relative to the set root, "" for the
+ * root): entries are named relative to root_fd, rules see the set's path.
+ */
+struct zc_filter;
+int	zc_manifest_walk_filtered(struct zc_manifest *, int root_fd,
+	    const char *base, struct zc_filter *filter, char *err,
+	    size_t errlen);
 
 #endif

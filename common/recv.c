@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "filter.h"
 #include "land.h"
 #include "log.h"
 #include "manifest.h"
@@ -716,6 +717,25 @@ recv_pull_done(struct zc_send *s, int err, const char *why, void *arg)
 	r->done_cb(r, err, r->done_arg);
 }
 
+/* Serve a pull through the set's exclude and include rules. */
+static int
+recv_pull_adopt(struct zc_recv *r, const struct zc_recv_target *t,
+    struct zc_send_opts *sopts, char *err, size_t errlen)
+{
+	struct zc_filter	*filter;
+	int			 error;
+
+	if ((error = zc_filter_from_lists(t->include, t->ninclude, t->exclude,
+	    t->nexclude, &filter, err, errlen)) != 0)
+		return (error);
+	sopts->filter = filter;
+	error = zc_send_adopt(r->conn, r->root_fd, r->peer_features, sopts,
+	    recv_pull_done, r, &r->pull, err, errlen);
+	sopts->filter = NULL;
+	zc_filter_free(filter);
+	return (error);
+}
+
 /* PULL: the peer wants the set; we become its sender (send.c). */
 static int
 recv_on_pull(struct zc_recv *r, struct zc_rd *rd)
@@ -772,8 +792,7 @@ recv_on_pull(struct zc_recv *r, struct zc_rd *rd)
 	sopts.flags = req.flags & ZC_PUSH_DELETE;
 	sopts.idle_ms = r->opts.idle_ms;
 	r->conn->deadline = 0;
-	if ((error = zc_send_adopt(r->conn, r->root_fd, r->peer_features,
-	    &sopts, recv_pull_done, r, &r->pull, err, sizeof err)) != 0) {
+	if ((error = recv_pull_adopt(r, &t, &sopts, err, sizeof err)) != 0) {
 		zc_log_err("set=%s: scanning the root: %s", r->set, err);
 		return (recv_refuse(r, ZC_E_IO, "cannot scan the set"));
 	}

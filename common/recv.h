@@ -26,6 +26,10 @@ struct zc_recv_target {
 	const char	*root;		/* absolute path of the set root */
 	int		 fsync;		/* fsync each file before rename */
 	int		 safe_links;	/* refuse links that leave the root */
+	char *const	*include;	/* pull: the set's rules (filter.h) */
+	size_t		 ninclude;
+	char *const	*exclude;
+	size_t		 nexclude;
 };
 
 /*

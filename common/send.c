@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "filter.h"
 #include "log.h"
 #include "manifest.h"
 #include "meta.h"
@@ -63,6 +64,7 @@ struct zc_send {
 
 	struct zc_manifest	*src;		/* owned */
 	struct zc_manifest	*dst;		/* owned */
+	struct zc_filter	*filter;	/* owned; NULL: send all */
 	uint64_t		 dst_count;
 
 	enum send_phase		 phase;
@@ -199,6 +201,49 @@ send_mark_parent(struct zc_send *s, const struct zc_mentry *e)
 		s->src->v[e->parent].flags |= ZC_MENTRY_DIRTY;
 }
 
+/* Walk the source tree (or the subtree at base) through our filter. */
+static int
+send_walk(struct zc_send *s, struct zc_manifest *m, int fd, const char *base,
+    char *err, size_t errlen)
+{
+	if (s->filter == NULL)
+		return (zc_manifest_walk(m, fd, err, errlen));
+	return (zc_manifest_walk_filtered(m, fd, base, s->filter, err, errlen));
+}
+
+/*
+ * rsync's protect-excluded: a receiver entry our rules exclude is neither
+ * compared nor deleted, and neither are the directories holding one (their
+ * other contents are deleted one by one instead of as a tree).  A
+ * directory replaced by a file or a symlink goes, protected or not.
+ */
+static void
+send_plan_protect(struct zc_send *s)
+{
+	struct zc_mentry	*d, *a;
+	size_t			 i;
+
+	if (s->filter == NULL)
+		return;
+	for (i = 0; i < s->dst->n; i++) {
+		d = &s->dst->v[i];
+		if (!(d->flags & ZC_MENTRY_DEL) ||
+		    zc_manifest_find(s->src, d->path) != NULL)
+			continue;
+		if (!zc_filter_excluded(s->filter, d->path,
+		    d->meta.type == ZC_TYPE_DIR))
+			continue;
+		d->flags &= ~ZC_MENTRY_DEL;
+		for (a = d; a->parent != ZC_MANIFEST_NONE;) {
+			a = &s->dst->v[a->parent];
+			if (!(a->flags & ZC_MENTRY_DEL) ||
+			    zc_manifest_find(s->src, a->path) != NULL)
+				break;
+			a->flags &= ~ZC_MENTRY_DEL;
+		}
+	}
+}
+
 /*
  * Decide what to send.  Content is compared by type, size and mtime to the
  * nanosecond (rsync's quick check, without its one-second window);
@@ -224,6 +269,7 @@ send_plan(struct zc_send *s)
 		if ((p = send_src_parent_of_dst(s, d)) != NULL)
 			p->flags |= ZC_MENTRY_DIRTY;
 	}
+	send_plan_protect(s);
 	for (i = 0; i < s->src->n; i++) {
 		e = &s->src->v[i];
 		d = zc_manifest_find(s->dst, e->path);
@@ -679,7 +725,7 @@ send_live_tree(struct zc_send *s, const char *path)
 	s->tree = zc_manifest_new();
 	s->tree_base = xstrdup(path);
 	s->tree_pos = 0;
-	if ((error = zc_manifest_walk(s->tree, fd, err, sizeof err)) != 0)
+	if ((error = send_walk(s, s->tree, fd, path, err, sizeof err)) != 0)
 		zc_log_warn("set=%s: walking %s: %s", s->opts.set, path, err);
 	close(fd);
 	return (send_live_path(s, path, 0));
@@ -1184,7 +1230,9 @@ zc_send_start(uv_loop_t *loop, int sock, int src_fd,
 	s->cur_fd = -1;
 	s->src = zc_manifest_new();
 	s->dst = zc_manifest_new();
-	if ((error = zc_manifest_walk(s->src, src_fd, err, errlen)) != 0)
+	if (opts->filter != NULL)
+		s->filter = zc_filter_copy(opts->filter);
+	if ((error = send_walk(s, s->src, src_fd, "", err, errlen)) != 0)
 		goto fail;
 	if ((error = zc_conn_new(loop, sock, &send_ops, s, opts->idle_ms,
 	    &s->conn)) != 0) {
@@ -1249,7 +1297,9 @@ zc_send_adopt(struct zc_conn *c, int src_fd, uint64_t peer_features,
 	s->cur_fd = -1;
 	s->src = zc_manifest_new();
 	s->dst = zc_manifest_new();
-	if ((error = zc_manifest_walk(s->src, src_fd, err, errlen)) != 0) {
+	if (opts->filter != NULL)
+		s->filter = zc_filter_copy(opts->filter);
+	if ((error = send_walk(s, s->src, src_fd, "", err, errlen)) != 0) {
 		zc_send_free(s);
 		return (error);
 	}
@@ -1329,6 +1379,7 @@ zc_send_free(struct zc_send *s)
 	free(s->tree_base);
 	zc_manifest_free(s->src);
 	zc_manifest_free(s->dst);
+	zc_filter_free(s->filter);
 	free(s->retry);
 	free(s->tries);
 	free(s->flight);

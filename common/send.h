@@ -12,6 +12,8 @@
 
 #include "tls.h"
 
+struct zc_filter;
+
 /*
  * Bodies up to this size are read into the output buffer and batched with
  * their headers; larger ones leave by sendfile(2).  On this machine a
@@ -69,6 +71,11 @@ struct zc_send_opts {
 	struct zc_tls_ctx	*tls;		/* borrowed; NULL: plain TCP */
 	const uint8_t		(*pins)[32];	/* with tls: the peer's pins */
 	size_t			 npins;
+	/*
+	 * Borrowed; NULL: send everything.  The session copies its rules and
+	 * reads .zcsyncignore files into its copy as it walks.
+	 */
+	const struct zc_filter	*filter;
 	void			*arg;
 };
 

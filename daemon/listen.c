@@ -78,6 +78,10 @@ listen_pull_auth(void *arg, const char *peer, const char *set,
 	if (!zc_config_set_serves(s, peer))
 		return (ZC_E_DENIED);
 	t->root = s->path;
+	t->include = s->include;
+	t->ninclude = s->ninclude;
+	t->exclude = s->exclude;
+	t->nexclude = s->nexclude;
 	return (ZC_OK);
 }
 

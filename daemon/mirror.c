@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "filter.h"
 #include "log.h"
 #include "path.h"
 #include "xmalloc.h"
@@ -100,6 +101,112 @@ mirror_queue(struct zcd_mirror *m, enum zc_live_op op, const char *path,
 	}
 }
 
+/*
+ * Is path left out by the set's rules?  isdir -1: look.  A path gone is
+ * left out if it would be as a file or as a directory: better a stale
+ * entry on the peers than a protected one deleted.
+ */
+static int
+mirror_excluded(struct zcd_mirror *m, const char *path, int isdir)
+{
+	struct stat	st;
+
+	if (isdir == -1 &&
+	    fstatat(m->root_fd, path, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		isdir = S_ISDIR(st.st_mode);
+	if (isdir != -1)
+		return (zc_filter_excluded(m->filter, path, isdir));
+	return (zc_filter_excluded(m->filter, path, 0) ||
+	    zc_filter_excluded(m->filter, path, 1));
+}
+
+/*
+ * A .zcsyncignore (path) was written, deleted or moved: read its
+ * directory's rules again, watch what they now allow and catch up (a
+ * catch-up reads every rule anew).  0 if path is no such file.
+ */
+static int
+mirror_rules_changed(struct zcd_mirror *m, const char *path)
+{
+	const char	*leaf = strrchr(path, '/');
+	char		*dir;
+	size_t		 i;
+
+	if (strcmp(leaf != NULL ? leaf + 1 : path, ZC_FILTER_FILE) != 0)
+		return (0);
+	dir = xstrndup(path, leaf != NULL ? (size_t)(leaf - path) : 0);
+	if (*dir != '\0' && mirror_excluded(m, dir, 1)) {
+		free(dir);
+		return (0);	/* a directory never walked: rules unread */
+	}
+	zc_log_info("set %s: %s changed: rereading the rules", m->name, path);
+	(void)zc_filter_load_path(m->filter, m->root_fd, dir);
+	free(dir);
+	if (m->watch != NULL)
+		zcd_watch_refilter(m->watch);
+	for (i = 0; i < m->nlinks; i++)
+		zcd_link_resync(m->links[i]);
+	m->rescans++;
+	return (1);
+}
+
+/* The set's rules on an event: 0 to queue it as it is, 1 if handled. */
+static int
+mirror_filter_event(struct zcd_mirror *m, enum zcd_watch_event ev,
+    const char *path, const char *path2, uint64_t ready)
+{
+	struct stat	st;
+	size_t		i;
+	int		isdir, from, to;
+
+	switch (ev) {
+	case ZCD_WATCH_CHANGED:
+	case ZCD_WATCH_DELETED:
+		if (mirror_rules_changed(m, path))
+			return (1);
+		/* FALLTHROUGH */
+	case ZCD_WATCH_WRITING:
+	case ZCD_WATCH_ATTRIB:
+		return (mirror_excluded(m, path, -1));
+	case ZCD_WATCH_DIR_ADDED:
+		return (mirror_excluded(m, path, 1));
+	case ZCD_WATCH_DIR_DELETED:
+		if (mirror_excluded(m, path, 1))
+			return (1);
+		if (!m->delete || zc_filter_empty(m->filter))
+			return (0);
+		/*
+		 * The peers' copy may hold entries our rules exclude, which a
+		 * DELETE of the directory would take with it: a catch-up
+		 * deletes around them (send.c, send_plan_protect()).
+		 */
+		for (i = 0; i < m->nlinks; i++)
+			zcd_link_resync(m->links[i]);
+		m->rescans++;
+		return (1);
+	case ZCD_WATCH_RENAMED:
+		if (mirror_rules_changed(m, path) ||
+		    mirror_rules_changed(m, path2))
+			return (1);
+		isdir = fstatat(m->root_fd, path2, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 ? S_ISDIR(st.st_mode) : -1;
+		from = mirror_excluded(m, path, isdir);
+		to = mirror_excluded(m, path2, isdir);
+		if (from && !to)	/* came into sight: new there */
+			mirror_queue(m, isdir == 1 ? ZC_LIVE_TREE :
+			    ZC_LIVE_PATH, path2, NULL, ready);
+		else if (!from && to) {	/* went out of sight: gone */
+			if (isdir != 1 || !mirror_filter_event(m,
+			    ZCD_WATCH_DIR_DELETED, path, NULL, ready))
+				mirror_queue(m, ZC_LIVE_PATH, path, NULL,
+				    ready);
+		}
+		return (from || to);
+	default:
+		return (0);
+	}
+}
+
 static void
 mirror_on_event(void *arg, enum zcd_watch_event ev, const char *path,
     const char *path2)
@@ -115,9 +222,14 @@ mirror_on_event(void *arg, enum zcd_watch_event ev, const char *path,
 	zc_log_debug("set %s: event %d %s%s%s", m->name, (int)ev,
 	    path != NULL ? path : "", path2 != NULL ? " -> " : "",
 	    path2 != NULL ? path2 : "");
+	if (mirror_filter_event(m, ev, path, path2, ready)) {
+		zcd_mirror_arm(m);
+		return;
+	}
 	switch (ev) {
 	case ZCD_WATCH_CHANGED:
 	case ZCD_WATCH_DELETED:
+	case ZCD_WATCH_DIR_DELETED:
 		mirror_queue(m, ZC_LIVE_PATH, path, NULL, ready);
 		break;
 	case ZCD_WATCH_WRITING:
@@ -183,6 +295,16 @@ mirror_signature(const struct zc_config *cfg, const struct zc_config_set *cs)
 	xasprintf(&sig, "%s|%s|%d|%llu|%llu|%s", cs->name, cs->path, cs->delete,
 	    (unsigned long long)cs->delay_ms, (unsigned long long)cs->settle_ms,
 	    cfg->node.name);
+	for (i = 0; i < cs->ninclude; i++) {
+		xasprintf(&next, "%s|+%s", sig, cs->include[i]);
+		free(sig);
+		sig = next;
+	}
+	for (i = 0; i < cs->nexclude; i++) {
+		xasprintf(&next, "%s|-%s", sig, cs->exclude[i]);
+		free(sig);
+		sig = next;
+	}
 	for (i = 0; i < cs->npush_to; i++) {
 		p = zc_config_peer(cfg, cs->push_to[i]);
 		xasprintf(&next, "%s|%s=%s", sig, cs->push_to[i],
@@ -201,6 +323,7 @@ mirror_start(struct zcd *zcd, const struct zc_config_set *cs, char *err,
 	struct zcd_mirror		*m;
 	const struct zc_config_peer	*p;
 	struct stat			 st;
+	char				 why[256];
 	size_t				 i;
 	int				 error;
 
@@ -212,13 +335,21 @@ mirror_start(struct zcd *zcd, const struct zc_config_set *cs, char *err,
 	m->delay_ms = cs->delay_ms;
 	m->settle_ms = cs->settle_ms;
 	m->sig = mirror_signature(zcd->cfg, cs);
-	if ((m->root_fd = zc_path_open_root(cs->path)) < 0 ||
+	m->root_fd = -1;
+	if ((error = zc_filter_from_lists(cs->include, cs->ninclude,
+	    cs->exclude, cs->nexclude, &m->filter, why, sizeof why)) != 0 ||
+	    (m->root_fd = zc_path_open_root(cs->path)) < 0 ||
 	    fstat(m->root_fd, &st) == -1) {
-		error = m->root_fd < 0 ? m->root_fd : -errno;
-		snprintf(err, errlen, "set %s: %s: %s", cs->name, cs->path,
-		    strerror(-error));
+		if (error != 0)
+			snprintf(err, errlen, "set %s: %s", cs->name, why);
+		else {
+			error = m->root_fd < 0 ? m->root_fd : -errno;
+			snprintf(err, errlen, "set %s: %s: %s", cs->name,
+			    cs->path, strerror(-error));
+		}
 		if (m->root_fd >= 0)
 			close(m->root_fd);
+		zc_filter_free(m->filter);
 		free(m->sig);
 		free(m->name);
 		free(m->path);
@@ -233,7 +364,7 @@ mirror_start(struct zcd *zcd, const struct zc_config_set *cs, char *err,
 	m->next = zcd->mirrors;
 	zcd->mirrors = m;
 	if ((error = zcd_watch_start(zcd->loop, m->root_fd, m->name,
-	    mirror_on_event, m, &m->watch, err, errlen)) != 0)
+	    m->filter, mirror_on_event, m, &m->watch, err, errlen)) != 0)
 		return (error);		/* stopped with the others */
 	m->links = xcalloc(cs->npush_to, sizeof *m->links);
 	for (i = 0; i < cs->npush_to; i++) {
@@ -287,6 +418,7 @@ mirror_on_closed(uv_handle_t *h)
 		}
 	}
 	close(m->root_fd);
+	zc_filter_free(m->filter);
 	free(m->links);
 	free(m->sig);
 	free(m->name);

@@ -194,6 +194,7 @@ link_session(struct zcd_link *l, int fd)
 	opts.idle_ms = 0;
 	opts.report = link_report;
 	opts.next = link_next;
+	opts.filter = l->mirror->filter;
 	opts.arg = l;
 	/* A pinned peer is spoken to over TLS; the config allows the rest. */
 	p = zc_config_peer(l->mirror->zcd->cfg, l->peer);

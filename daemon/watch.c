@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "compat.h"
+#include "filter.h"
 #include "log.h"
 #include "path.h"
 #include "watch.h"
@@ -200,6 +201,8 @@ watch_add_tree(struct zcd_watch *w, int dfd, const char *rel, int depth)
 		return (-errno);
 	}
 	watch_map_set(w, wd, rel);
+	if (w->filter != NULL)
+		(void)zc_filter_load_dir(w->filter, dfd, rel);
 	if ((fd = dup(dfd)) == -1)
 		return (-errno);
 	if ((d = fdopendir(fd)) == NULL) {
@@ -217,14 +220,20 @@ watch_add_tree(struct zcd_watch *w, int dfd, const char *rel, int depth)
 			    AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 		if (!isdir)
 			continue;
-		cfd = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY |
-		    O_NOFOLLOW | O_CLOEXEC);
-		if (cfd == -1)
-			continue;	/* gone, or not a directory now */
 		if (*rel == '\0')
 			child = xstrdup(de->d_name);
 		else
 			xasprintf(&child, "%s/%s", rel, de->d_name);
+		if (w->filter != NULL && zc_filter_match(w->filter, child, 1)) {
+			free(child);
+			continue;	/* excluded: not watched */
+		}
+		cfd = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC);
+		if (cfd == -1) {
+			free(child);
+			continue;	/* gone, or not a directory now */
+		}
 		error = watch_add_tree(w, cfd, child, depth + 1);
 		free(child);
 		close(cfd);
@@ -241,6 +250,8 @@ watch_add_path(struct zcd_watch *w, const char *rel)
 {
 	int	fd, error;
 
+	if (w->filter != NULL && zc_filter_excluded(w->filter, rel, 1))
+		return (0);
 	fd = zc_path_openat(w->root_fd, rel, O_RDONLY | O_DIRECTORY |
 	    O_NOFOLLOW, 0);
 	if (fd < 0)
@@ -253,8 +264,8 @@ watch_add_path(struct zcd_watch *w, const char *rel)
 
 int
 zcd_watch_start(uv_loop_t *loop, int root_fd, const char *set,
-    zcd_watch_cb cb, void *arg, struct zcd_watch **out, char *err,
-    size_t errlen)
+    struct zc_filter *filter, zcd_watch_cb cb, void *arg,
+    struct zcd_watch **out, char *err, size_t errlen)
 {
 	struct zcd_watch	*w;
 	int			 error;
@@ -262,6 +273,7 @@ zcd_watch_start(uv_loop_t *loop, int root_fd, const char *set,
 	*out = NULL;
 	w = xcalloc(1, sizeof *w);
 	w->root_fd = root_fd;
+	w->filter = filter;
 	w->cb = cb;
 	w->arg = arg;
 	snprintf(w->set, sizeof w->set, "%s", set);
@@ -341,7 +353,8 @@ watch_move_out(struct zcd_watch *w, struct zcd_watch_move *m)
 		watch_map_drop(w, m->path);
 	if (!zc_path_is_temp(strrchr(m->path, '/') ?
 	    strrchr(m->path, '/') + 1 : m->path))
-		w->cb(w->arg, ZCD_WATCH_DELETED, m->path, NULL);
+		w->cb(w->arg, m->is_dir ? ZCD_WATCH_DIR_DELETED :
+		    ZCD_WATCH_DELETED, m->path, NULL);
 	free(m->path);
 }
 
@@ -365,6 +378,49 @@ static int
 watch_leaf_is_temp(const char *name)
 {
 	return (zc_path_is_temp(name));
+}
+
+/*
+ * A directory moved within the root: moved out of sight of the rules it
+ * loses its watches, moved into it, it gains them.
+ */
+static void
+watch_moved_filter(struct zcd_watch *w, const char *from, const char *to)
+{
+	int	error;
+
+	if (zc_filter_excluded(w->filter, to, 1))
+		watch_map_drop(w, to);
+	else if (zc_filter_excluded(w->filter, from, 1) &&
+	    (error = watch_add_path(w, to)) != 0)
+		zc_log_warn("set %s: watching %s: %s", w->set, to,
+		    strerror(-error));
+}
+
+void
+zcd_watch_refilter(struct zcd_watch *w)
+{
+	size_t	i;
+	int	again = 1, error;
+
+	if (w->filter == NULL)
+		return;
+	while (again) {
+		again = 0;
+		for (i = 0; i < w->nslots; i++) {
+			if (w->dirs[i].path == NULL ||
+			    *w->dirs[i].path == '\0' ||
+			    !zc_filter_excluded(w->filter, w->dirs[i].path, 1))
+				continue;
+			(void)inotify_rm_watch(w->fd, w->dirs[i].wd);
+			watch_map_del(w, w->dirs[i].wd);
+			again = 1;	/* deletion moved entries around */
+			break;
+		}
+	}
+	/* An existing watch keeps its wd: only the missing ones are new. */
+	if ((error = watch_add_tree(w, w->root_fd, "", 0)) != 0)
+		zc_log_warn("set %s: watching: %s", w->set, strerror(-error));
 }
 
 /* Appeared: a directory gets watched and scanned; anything else changed. */
@@ -459,6 +515,8 @@ watch_event(struct zcd_watch *w, const struct inotify_event *ev)
 			m = &w->moves[i];
 			if (is_dir)
 				watch_map_rename(w, m->path, path);
+			if (is_dir && w->filter != NULL)
+				watch_moved_filter(w, m->path, path);
 			/* Our own temp renamed into place: a new version. */
 			if (watch_leaf_is_temp(strrchr(m->path, '/') ?
 			    strrchr(m->path, '/') + 1 : m->path))
@@ -488,7 +546,8 @@ watch_event(struct zcd_watch *w, const struct inotify_event *ev)
 	else if (ev->mask & IN_DELETE) {
 		if (is_dir)
 			watch_map_drop(w, path);
-		w->cb(w->arg, ZCD_WATCH_DELETED, path, NULL);
+		w->cb(w->arg, is_dir ? ZCD_WATCH_DIR_DELETED :
+		    ZCD_WATCH_DELETED, path, NULL);
 	}
 	free(path);
 }

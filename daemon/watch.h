@@ -25,6 +25,7 @@ enum zcd_watch_event {
 	ZCD_WATCH_DIR_ADDED,	/* a directory appeared (watched): scan it */
 	ZCD_WATCH_RESCAN,	/* events were lost: rescan everything */
 	ZCD_WATCH_ROOT_LOST,	/* the root was deleted, moved or unmounted */
+	ZCD_WATCH_DIR_DELETED,	/* a directory deleted or moved out */
 };
 
 typedef void (*zcd_watch_cb)(void *arg, enum zcd_watch_event,
@@ -56,19 +57,29 @@ struct zcd_watch {
 	struct zcd_watch_move	*moves;		/* owned; unpaired MOVED_FROM */
 	size_t			 nmoves, moves_cap;
 
+	struct zc_filter	*filter;	/* borrowed; NULL: watch all */
 	int			 degraded;	/* out of watches: rescan often */
 	int			 closes;
 	void			(*on_closed)(struct zcd_watch *);
 };
 
+struct zc_filter;
+
 /*
- * Watch everything beneath root_fd (borrowed).  0 or -errno (err set).
+ * Watch everything beneath root_fd (borrowed) but the directories filter
+ * (borrowed; may be NULL) excludes, reading the .zcsyncignore files of
+ * the directories watched into it.  0 or -errno (err set).
  * Running out of watches is not an error: it logs once, naming
  * fs.inotify.max_user_watches, and sets degraded.
  */
 int	zcd_watch_start(uv_loop_t *, int root_fd, const char *set,
-	    zcd_watch_cb, void *arg, struct zcd_watch **out, char *err,
-	    size_t errlen);
+	    struct zc_filter *filter, zcd_watch_cb, void *arg,
+	    struct zcd_watch **out, char *err, size_t errlen);
+/*
+ * The filter's rules changed: drop the watches of directories it now
+ * excludes, and watch those it no longer does.
+ */
+void	zcd_watch_refilter(struct zcd_watch *);
 /* Stop; on_closed (may be NULL) runs when libuv lets go, then it is freed. */
 void	zcd_watch_stop(struct zcd_watch *, void (*on_closed)(struct zcd_watch *));
 /* Number of directories watched. */

@@ -89,6 +89,7 @@ struct zcd_mirror {
 	uint64_t		 delay_ms;
 	uint64_t		 settle_ms;
 	struct zcd_watch	*watch;		/* owned */
+	struct zc_filter	*filter;	/* owned; with what watch read */
 	uv_timer_t		 flush;		/* debounce and settle */
 	uv_timer_t		 rescan;	/* root check; rescans out of watches */
 	uint64_t		 last_rescan;
