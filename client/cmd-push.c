@@ -18,6 +18,7 @@
 
 #include "addr.h"
 #include "dest.h"
+#include "guard.h"
 #include "client.h"
 #include "config.h"
 #include "log.h"
@@ -49,6 +50,8 @@ push_usage(FILE *f)
 	    "  -c, --config FILE   configuration: our node name, peers "
 	    "(default %s if present)\n"
 	    "      --delete        remove what DIR no longer has\n"
+	    "      --max-delete N|P%%  refuse a push that would delete more "
+	    "entries\n"
 	    "  -n, --dry-run       list what would change, change nothing\n"
 	    "  -v, --verbose       list every entry as it lands\n"
 	    "  -q, --quiet         no summary line\n"
@@ -164,6 +167,7 @@ cmd_push_exec(int argc, char **argv)
 		{ "insecure", no_argument, NULL, 'I' },
 		{ "no-zero-copy", no_argument, NULL, 'Z' },
 		{ "progress", no_argument, NULL, 'P' },
+		{ "max-delete", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -212,6 +216,13 @@ cmd_push_exec(int argc, char **argv)
 			break;
 		case 'P':
 			p.progress = 1;
+			break;
+		case 'M':
+			if (zc_guard_parse(optarg, &opts.max_delete) != 0) {
+				fprintf(stderr, "zcsync: --max-delete: must be "
+				    "a count or a percentage (10%%)\n");
+				return (2);
+			}
 			break;
 		case 'h':
 			push_usage(stdout);

@@ -680,6 +680,7 @@ recv_on_pull(struct zc_recv *r, struct zc_rd *rd)
 	sopts.node_name = r->opts.node_name;
 	sopts.set = r->set;
 	sopts.flags = req.flags & ZC_PUSH_DELETE;
+	sopts.max_delete = t.max_delete;
 	sopts.idle_ms = r->opts.idle_ms;
 	r->conn->deadline = 0;
 	if ((error = zc_send_adopt(r->conn, r->root_fd, r->peer_features,

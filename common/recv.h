@@ -10,6 +10,7 @@
 
 #include <uv.h>
 
+#include "config.h"
 #include "tls.h"
 
 /*
@@ -24,6 +25,7 @@
 struct zc_recv_target {
 	const char	*root;		/* absolute path of the set root */
 	int		 fsync;		/* fsync each file before rename */
+	struct zc_config_limit max_delete; /* serving a pull: guard.h */
 };
 
 /*

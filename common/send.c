@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "guard.h"
 #include "log.h"
 #include "manifest.h"
 #include "meta.h"
@@ -92,6 +93,7 @@ struct zc_send {
 	struct stat		 cur_st;
 
 	struct zc_send_stats	 stats;
+	struct zc_guard		 guard;		/* live deletions (max_delete) */
 	int			 live_reported;
 	char			 why[512];
 	int			 err;
@@ -102,6 +104,7 @@ static int	send_on_frame(struct zc_conn *, const struct zc_frame_hdr *,
 static int	send_on_writable(struct zc_conn *);
 static int	send_on_body_sent(struct zc_conn *, int);
 static void	send_on_close(struct zc_conn *, int);
+static int	send_guard_live(struct zc_send *);
 
 static const struct zc_conn_ops send_ops = {
 	.on_frame = send_on_frame,
@@ -589,6 +592,8 @@ send_live_path(struct zc_send *s, const char *path, int attr_only)
 	if (pfd == -ENOENT || pfd == -ENOTDIR || pfd == -ELOOP) {
 		if (!(s->opts.flags & ZC_PUSH_DELETE))
 			return (0);
+		if ((error = send_guard_live(s)) != 0)
+			return (error);
 		ent.seq = ++s->seq;
 		if ((error = zc_proto_put_entry(s->conn->out, ZC_MSG_DELETE,
 		    &ent)) != 0)
@@ -913,10 +918,53 @@ send_on_manifest(struct zc_send *s, struct zc_rd *rd)
 	return (0);
 }
 
+/*
+ * The delete guard on a whole pass (max_delete): every receiver entry the
+ * plan removes counts, the contents of a removed directory and entries
+ * replaced by another type included, against the receiver's entry count.
+ * Checked before any entry goes out.  The live window then starts from
+ * what the receiver holds once caught up.
+ */
+static int
+send_guard_plan(struct zc_send *s)
+{
+	char		err[256];
+	uint64_t	n = 0, kept = 0;
+	size_t		i;
+
+	if (!s->opts.max_delete.set)
+		return (0);
+	for (i = 0; i < s->dst->n; i++) {
+		if (s->dst->v[i].flags & ZC_MENTRY_DEL)
+			n++;
+		else if (!(s->dst->v[i].flags & ZC_MENTRY_SEEN))
+			kept++;		/* not ours, not deleted */
+	}
+	if (zc_guard_pass(&s->opts.max_delete, n, s->dst->n, err,
+	    sizeof err) != 0)
+		return (send_fail(s, -ENOTEMPTY, "%s", err));
+	zc_guard_init(&s->guard, &s->opts.max_delete, s->src->n + kept);
+	return (0);
+}
+
+/* Live: one more DELETE; over the window's limit the session fails. */
+static int
+send_guard_live(struct zc_send *s)
+{
+	char	err[256];
+
+	if (!s->opts.max_delete.set)
+		return (0);
+	if (zc_guard_live(&s->guard, uv_now(s->loop), err, sizeof err) != 0)
+		return (send_fail(s, -ENOTEMPTY, "%s", err));
+	return (0);
+}
+
 static int
 send_on_manifest_end(struct zc_send *s, struct zc_rd *rd)
 {
 	uint64_t	count;
+	int		error;
 
 	if (zc_proto_get_manifest_end(rd, &count) != 0 ||
 	    count != s->dst->n)
@@ -932,6 +980,8 @@ send_on_manifest_end(struct zc_send *s, struct zc_rd *rd)
 		    "entries on the receiver: the source is empty (unmounted?)",
 		    s->dst->n));
 	send_plan(s);
+	if ((error = send_guard_plan(s)) != 0)
+		return (error);
 	if (s->opts.flags & ZC_PUSH_DRY_RUN) {
 		send_plan_report(s);
 		s->phase = PHASE_DONE;

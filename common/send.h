@@ -10,6 +10,7 @@
 
 #include <uv.h>
 
+#include "config.h"
 #include "tls.h"
 
 /*
@@ -70,6 +71,7 @@ struct zc_send_opts {
 	const uint8_t		(*pins)[32];	/* with tls: the peer's pins */
 	size_t			 npins;
 	void			*arg;
+	struct zc_config_limit	 max_delete;	/* guard.h; unset: none */
 };
 
 struct zc_send_stats {

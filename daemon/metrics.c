@@ -187,10 +187,16 @@ zcd_render_metrics(struct zcd *zcd, struct zc_buf *b)
 		    metrics_label(m->name, s, sizeof s),
 		    (unsigned long long)m->rescans);
 	metrics_head(b, "zcsync_set_stopped", "gauge",
-	    "1 if a mirrored set stopped (root lost, empty source).");
+	    "1 if a mirrored set stopped (root lost, empty source, "
+	    "max_delete).");
 	for (m = zcd->mirrors; m != NULL; m = m->next)
 		metrics_printf(b, "zcsync_set_stopped{set=\"%s\"} %d\n",
 		    metrics_label(m->name, s, sizeof s), m->stopped);
+	metrics_head(b, "zcsync_delete_guard_stops_total", "counter",
+	    "Sets stopped because a pass would delete too much (empty "
+	    "source, max_delete).");
+	metrics_printf(b, "zcsync_delete_guard_stops_total %llu\n",
+	    (unsigned long long)zcd->guard_stops);
 	nrc = zcd_received(zcd, &rc);
 	metrics_head(b, "zcsync_received_files_total", "counter",
 	    "File bodies landed here, per set and peer.");

@@ -183,6 +183,10 @@ mirror_signature(const struct zc_config *cfg, const struct zc_config_set *cs)
 	xasprintf(&sig, "%s|%s|%d|%llu|%llu|%s", cs->name, cs->path, cs->delete,
 	    (unsigned long long)cs->delay_ms, (unsigned long long)cs->settle_ms,
 	    cfg->node.name);
+	xasprintf(&next, "%s|max_delete=%d,%d,%llu", sig, cs->max_delete.set,
+	    cs->max_delete.percent, (unsigned long long)cs->max_delete.value);
+	free(sig);
+	sig = next;
 	for (i = 0; i < cs->npush_to; i++) {
 		p = zc_config_peer(cfg, cs->push_to[i]);
 		xasprintf(&next, "%s|%s=%s", sig, cs->push_to[i],
@@ -211,6 +215,7 @@ mirror_start(struct zcd *zcd, const struct zc_config_set *cs, char *err,
 	m->delete = cs->delete;
 	m->delay_ms = cs->delay_ms;
 	m->settle_ms = cs->settle_ms;
+	m->max_delete = cs->max_delete;
 	m->sig = mirror_signature(zcd->cfg, cs);
 	if ((m->root_fd = zc_path_open_root(cs->path)) < 0 ||
 	    fstat(m->root_fd, &st) == -1) {
@@ -272,14 +277,12 @@ zcd_mirror_start_all(struct zcd *zcd, char *err, size_t errlen)
 	return (0);
 }
 
+/* Unlink and free a mirror whose handles are closed. */
 static void
-mirror_on_closed(uv_handle_t *h)
+mirror_free(struct zcd_mirror *m)
 {
-	struct zcd_mirror	*m = h->data;
 	struct zcd_mirror	**pp;
 
-	if (--m->closes > 0)
-		return;
 	for (pp = &m->zcd->mirrors; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == m) {
 			*pp = m->next;
@@ -294,6 +297,61 @@ mirror_on_closed(uv_handle_t *h)
 	free(m);
 }
 
+/*
+ * A mirror stopped for a reason (root lost, delete guard) stays listed,
+ * without links, so that `zcsync status` says why, until a reload or
+ * `zcsync sync SET` starts the set again (zcd_mirror_forget()).
+ */
+static void
+mirror_on_closed(uv_handle_t *h)
+{
+	struct zcd_mirror	*m = h->data;
+
+	if (--m->closes > 0)
+		return;
+	m->closed = 1;
+	m->nlinks = 0;		/* the links free themselves */
+	if (m->stop_reason[0] != '\0' && !m->forget && !m->zcd->stopping)
+		return;
+	mirror_free(m);
+}
+
+void
+zcd_mirror_forget(struct zcd_mirror *m)
+{
+	if (!m->stopped)
+		zcd_mirror_stop(m, NULL);
+	if (m->closed)
+		mirror_free(m);
+	else
+		m->forget = 1;
+}
+
+/* zcsync sync SET on a stopped set: start it again (a fresh catch-up). */
+int
+zcd_mirror_restart(struct zcd *zcd, const char *name, char *err,
+    size_t errlen)
+{
+	const struct zc_config_set	*cs;
+	struct zcd_mirror		*m, *next;
+
+	for (m = zcd->mirrors; m != NULL; m = next) {
+		next = m->next;
+		if (strcmp(m->name, name) == 0) {
+			if (!m->stopped)
+				return (0);
+			zcd_mirror_forget(m);
+		}
+	}
+	cs = zc_config_set(zcd->cfg, name);
+	if (cs == NULL || cs->npush_to == 0) {
+		snprintf(err, errlen, "set %s is not mirrored here", name);
+		return (-ENOENT);
+	}
+	zc_log_info("set %s: started again", name);
+	return (mirror_start(zcd, cs, err, errlen));
+}
+
 void
 zcd_mirror_stop(struct zcd_mirror *m, const char *why)
 {
@@ -304,7 +362,8 @@ zcd_mirror_stop(struct zcd_mirror *m, const char *why)
 	m->stopped = 1;
 	if (why != NULL) {
 		zc_log_err("set %s: stopped: %s; nothing more is sent for it "
-		    "until the daemon is restarted or reloaded", m->name, why);
+		    "until the daemon is restarted or reloaded, or `zcsync "
+		    "sync %s`", m->name, why, m->name);
 		snprintf(m->stop_reason, sizeof m->stop_reason, "%s", why);
 	}
 	for (i = 0; i < m->nlinks; i++)
@@ -324,7 +383,7 @@ zcd_mirror_stop_all(struct zcd *zcd)
 
 	for (m = zcd->mirrors; m != NULL; m = next) {
 		next = m->next;
-		zcd_mirror_stop(m, NULL);
+		zcd_mirror_forget(m);
 	}
 }
 
@@ -342,8 +401,11 @@ zcd_mirror_reload(struct zcd *zcd)
 
 	for (m = zcd->mirrors; m != NULL; m = next) {
 		next = m->next;
-		if (m->stopped)
+		if (m->stopped) {
+			/* A reload starts a stopped set again. */
+			zcd_mirror_forget(m);
 			continue;
+		}
 		keep = 0;
 		for (i = 0; i < zcd->cfg->nsets; i++) {
 			if (zcd->cfg->sets[i].npush_to == 0 ||
