@@ -26,6 +26,8 @@ struct zc_recv_target {
 	const char	*root;		/* absolute path of the set root */
 	int		 fsync;		/* fsync each file before rename */
 	struct zc_config_limit max_delete; /* serving a pull: guard.h */
+	const char	*backup_dir;	/* beneath root (backup.h); NULL: off */
+	uint64_t	 backup_keep;	/* generations kept per path */
 };
 
 /*
@@ -57,6 +59,8 @@ struct zc_recv_opts {
 	struct zc_tls_ctx	*tls;		/* borrowed; NULL: plain TCP */
 	zc_recv_peer_cb		 peer_by_pin;	/* with tls */
 	void			*arg;
+	const char		*backup_dir;	/* zcsync pull: backup.h */
+	uint64_t		 backup_keep;
 };
 
 struct zc_recv_stats {

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backup.h"
 #include "conn.h"
 #include "guard.h"
 #include "log.h"
@@ -105,6 +106,7 @@ static int	send_on_writable(struct zc_conn *);
 static int	send_on_body_sent(struct zc_conn *, int);
 static void	send_on_close(struct zc_conn *, int);
 static int	send_guard_live(struct zc_send *);
+static int	send_is_backup(const struct zc_send *, const char *);
 
 static const struct zc_conn_ops send_ops = {
 	.on_frame = send_on_frame,
@@ -578,6 +580,8 @@ send_live_path(struct zc_send *s, const char *path, int attr_only)
 		send_report(s, ZC_SEND_FAILED, path, "name too long");
 		return (0);
 	}
+	if (send_is_backup(s, path))
+		return (0);
 	memset(&ent, 0, sizeof ent);
 	ent.path = path;
 	ent.path_len = strlen(path);
@@ -1180,6 +1184,27 @@ send_on_secure(struct zc_conn *c)
 	return (0);
 }
 
+/* The receiver-local backup directory (backup.h) is never sent. */
+static void
+send_skip_backup(struct zc_send *s)
+{
+	if (s->opts.backup_dir != NULL)
+		(void)zc_manifest_drop(s->src, s->opts.backup_dir);
+}
+
+/* Live: is path the backup directory or beneath it? */
+static int
+send_is_backup(const struct zc_send *s, const char *path)
+{
+	size_t	n;
+
+	if (s->opts.backup_dir == NULL)
+		return (0);
+	n = strlen(s->opts.backup_dir);
+	return (strncmp(path, s->opts.backup_dir, n) == 0 &&
+	    (path[n] == '\0' || path[n] == '/'));
+}
+
 int
 zc_send_start(uv_loop_t *loop, int sock, int src_fd,
     const struct zc_send_opts *opts, zc_send_done_cb done_cb, void *arg,
@@ -1200,6 +1225,7 @@ zc_send_start(uv_loop_t *loop, int sock, int src_fd,
 	s->dst = zc_manifest_new();
 	if ((error = zc_manifest_walk(s->src, src_fd, err, errlen)) != 0)
 		goto fail;
+	send_skip_backup(s);
 	if ((error = zc_conn_new(loop, sock, &send_ops, s, opts->idle_ms,
 	    &s->conn)) != 0) {
 		snprintf(err, errlen, "%s", uv_strerror(error));
@@ -1267,6 +1293,7 @@ zc_send_adopt(struct zc_conn *c, int src_fd, uint64_t peer_features,
 		zc_send_free(s);
 		return (error);
 	}
+	send_skip_backup(s);
 	s->feat = zc_proto_features() & peer_features;
 	s->owners = (s->feat & ZC_FEAT_OWNER) != 0;
 	s->conn = c;

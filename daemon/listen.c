@@ -30,6 +30,8 @@ listen_auth(void *arg, const char *peer, const char *set,
 		return (ZC_E_DENIED);
 	t->root = s->path;
 	t->fsync = s->fsync;
+	t->backup_dir = s->backup_dir;
+	t->backup_keep = s->backup_keep;
 	return (ZC_OK);
 }
 
@@ -75,6 +77,7 @@ listen_pull_auth(void *arg, const char *peer, const char *set,
 		return (ZC_E_DENIED);
 	t->root = s->path;
 	t->max_delete = s->max_delete;
+	t->backup_dir = s->backup_dir;
 	return (ZC_OK);
 }
 

@@ -100,6 +100,18 @@ mirror_queue(struct zcd_mirror *m, enum zc_live_op op, const char *path,
 	}
 }
 
+static int
+mirror_is_backup(const struct zcd_mirror *m, const char *path)
+{
+	size_t	n;
+
+	if (m->backup_dir == NULL)
+		return (0);
+	n = strlen(m->backup_dir);
+	return (strncmp(path, m->backup_dir, n) == 0 &&
+	    (path[n] == '\0' || path[n] == '/'));
+}
+
 static void
 mirror_on_event(void *arg, enum zcd_watch_event ev, const char *path,
     const char *path2)
@@ -112,6 +124,21 @@ mirror_on_event(void *arg, enum zcd_watch_event ev, const char *path,
 
 	if (m->stopped)
 		return;
+	/* The receiver-local backup directory is neither watched nor sent. */
+	if (path != NULL && mirror_is_backup(m, path)) {
+		if (ev != ZCD_WATCH_RENAMED || path2 == NULL ||
+		    mirror_is_backup(m, path2))
+			return;
+		/* Moved out of the backup directory: new here. */
+		ev = ZCD_WATCH_DIR_ADDED;
+		path = path2;
+		path2 = NULL;
+	} else if (ev == ZCD_WATCH_RENAMED && path2 != NULL &&
+	    mirror_is_backup(m, path2)) {
+		/* Moved into it: gone from the set. */
+		ev = ZCD_WATCH_DELETED;
+		path2 = NULL;
+	}
 	zc_log_debug("set %s: event %d %s%s%s", m->name, (int)ev,
 	    path != NULL ? path : "", path2 != NULL ? " -> " : "",
 	    path2 != NULL ? path2 : "");
@@ -183,8 +210,10 @@ mirror_signature(const struct zc_config *cfg, const struct zc_config_set *cs)
 	xasprintf(&sig, "%s|%s|%d|%llu|%llu|%s", cs->name, cs->path, cs->delete,
 	    (unsigned long long)cs->delay_ms, (unsigned long long)cs->settle_ms,
 	    cfg->node.name);
-	xasprintf(&next, "%s|max_delete=%d,%d,%llu", sig, cs->max_delete.set,
-	    cs->max_delete.percent, (unsigned long long)cs->max_delete.value);
+	xasprintf(&next, "%s|max_delete=%d,%d,%llu|backup=%s", sig,
+	    cs->max_delete.set, cs->max_delete.percent,
+	    (unsigned long long)cs->max_delete.value,
+	    cs->backup_dir != NULL ? cs->backup_dir : "");
 	free(sig);
 	sig = next;
 	for (i = 0; i < cs->npush_to; i++) {
@@ -216,6 +245,7 @@ mirror_start(struct zcd *zcd, const struct zc_config_set *cs, char *err,
 	m->delay_ms = cs->delay_ms;
 	m->settle_ms = cs->settle_ms;
 	m->max_delete = cs->max_delete;
+	m->backup_dir = cs->backup_dir != NULL ? xstrdup(cs->backup_dir) : NULL;
 	m->sig = mirror_signature(zcd->cfg, cs);
 	if ((m->root_fd = zc_path_open_root(cs->path)) < 0 ||
 	    fstat(m->root_fd, &st) == -1) {
@@ -227,6 +257,7 @@ mirror_start(struct zcd *zcd, const struct zc_config_set *cs, char *err,
 		free(m->sig);
 		free(m->name);
 		free(m->path);
+		free(m->backup_dir);
 		free(m);
 		return (error);
 	}
@@ -240,6 +271,8 @@ mirror_start(struct zcd *zcd, const struct zc_config_set *cs, char *err,
 	if ((error = zcd_watch_start(zcd->loop, m->root_fd, m->name,
 	    mirror_on_event, m, &m->watch, err, errlen)) != 0)
 		return (error);		/* stopped with the others */
+	if (m->backup_dir != NULL)
+		zcd_watch_skip(m->watch, m->backup_dir);
 	m->links = xcalloc(cs->npush_to, sizeof *m->links);
 	for (i = 0; i < cs->npush_to; i++) {
 		p = zc_config_peer(zcd->cfg, cs->push_to[i]);
@@ -291,6 +324,7 @@ mirror_free(struct zcd_mirror *m)
 	}
 	close(m->root_fd);
 	free(m->links);
+	free(m->backup_dir);
 	free(m->sig);
 	free(m->name);
 	free(m->path);

@@ -195,6 +195,7 @@ link_session(struct zcd_link *l, int fd)
 	opts.set = l->mirror->name;
 	opts.flags = l->mirror->delete ? ZC_PUSH_DELETE : 0;
 	opts.max_delete = l->mirror->max_delete;
+	opts.backup_dir = l->mirror->backup_dir;
 	opts.no_zerocopy = l->mirror->zcd->no_zerocopy;
 	opts.idle_ms = 0;
 	opts.report = link_report;

@@ -225,6 +225,11 @@ watch_add_tree(struct zcd_watch *w, int dfd, const char *rel, int depth)
 			child = xstrdup(de->d_name);
 		else
 			xasprintf(&child, "%s/%s", rel, de->d_name);
+		if (w->skip != NULL && watch_is_under(child, w->skip)) {
+			free(child);
+			close(cfd);
+			continue;
+		}
 		error = watch_add_tree(w, cfd, child, depth + 1);
 		free(child);
 		close(cfd);
@@ -249,6 +254,14 @@ watch_add_path(struct zcd_watch *w, const char *rel)
 	error = watch_add_tree(w, fd, rel, 0);
 	close(fd);
 	return (error);
+}
+
+void
+zcd_watch_skip(struct zcd_watch *w, const char *dir)
+{
+	free(w->skip);
+	w->skip = xstrdup(dir);
+	watch_map_drop(w, dir);
 }
 
 int
@@ -309,6 +322,7 @@ watch_free(struct zcd_watch *w)
 	for (i = 0; i < w->nmoves; i++)
 		free(w->moves[i].path);
 	free(w->moves);
+	free(w->skip);
 	free(w);
 }
 

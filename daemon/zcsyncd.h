@@ -99,6 +99,7 @@ struct zcd_mirror {
 	int			 closed;	/* stopped, handles closed */
 	int			 forget;	/* free once closed */
 	struct zc_config_limit	 max_delete;	/* guard.h */
+	char			*backup_dir;	/* owned; never watched or sent */
 	struct zcd_mirror	*next;
 };
 
