@@ -42,6 +42,8 @@ pull_usage(FILE *f)
 	    "      --delete        remove what the set no longer has\n"
 	    "  -q, --quiet         no summary line\n"
 	    "      --no-fsync      do not fsync landed files\n"
+	    "      --backup-dir D  keep replaced and deleted files in DIR/D\n"
+	    "      --backup-keep N generations kept per file (default 5)\n"
 	    "      --name NAME     our node name (default: config, else "
 	    "hostname)\n"
 	    "      --insecure      allow plain TCP beyond loopback\n"
@@ -85,6 +87,8 @@ cmd_pull_exec(int argc, char **argv)
 		{ "name", required_argument, NULL, 'N' },
 		{ "insecure", no_argument, NULL, 'I' },
 		{ "no-zero-copy", no_argument, NULL, 'Z' },
+		{ "backup-dir", required_argument, NULL, 'B' },
+		{ "backup-keep", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -97,6 +101,7 @@ cmd_pull_exec(int argc, char **argv)
 	uv_loop_t			 loop;
 	const char			*config_file = NULL, *name = NULL;
 	char				 err[1024];
+	char				 backup[ZC_PATH_MAX + 1], *end;
 	double				 t0, secs;
 	uint32_t			 flags = 0;
 	int				 ch, insecure = 0, quiet = 0, fsync = 1;
@@ -127,6 +132,25 @@ cmd_pull_exec(int argc, char **argv)
 			break;
 		case 'Z':
 			opts.no_zerocopy = 1;
+			break;
+		case 'B':
+			if (zc_path_check(optarg, strlen(optarg), backup,
+			    sizeof backup) != 0) {
+				fprintf(stderr, "zcsync: --backup-dir: must be "
+				    "a relative path beneath DIR, without "
+				    "\"..\"\n");
+				return (2);
+			}
+			opts.backup_dir = backup;
+			break;
+		case 'K':
+			opts.backup_keep = strtoull(optarg, &end, 10);
+			if (*optarg < '1' || *optarg > '9' || *end != '\0' ||
+			    opts.backup_keep > 1000) {
+				fprintf(stderr, "zcsync: --backup-keep: must be "
+				    "1..1000\n");
+				return (2);
+			}
 			break;
 		case 'h':
 			pull_usage(stdout);

@@ -23,7 +23,7 @@ zc_backup_init(struct zc_backup *b, const char *dir, uint64_t keep)
 	memset(b, 0, sizeof *b);
 	if (dir != NULL && strlen(dir) < sizeof b->dir)
 		strcpy(b->dir, dir);
-	b->keep = keep == 0 ? 1 : keep;
+	b->keep = keep == 0 ? ZC_BACKUP_KEEP_DEFAULT : keep;
 }
 
 int

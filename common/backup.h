@@ -24,6 +24,7 @@
 /* ".20261122T091500.123Z" (22) and a "-NN" for a name taken. */
 #define ZC_BACKUP_STAMP_LEN	22
 #define ZC_BACKUP_SUFFIX_MAX	99
+#define ZC_BACKUP_KEEP_DEFAULT	5	/* as sets[].backup.keep */
 
 #define ZC_BACKUP_LINK	1	/* replaced: hard-link the old one */
 #define ZC_BACKUP_MOVE	2	/* deleted: rename it away (dirs too) */

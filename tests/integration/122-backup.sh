@@ -30,6 +30,7 @@ sets:
   - name: site
     path: $dst
     accept_from: [alpha]
+    serve_to: [alpha]
     fsync: true
     backup:
       dir: .zcsync-backup
@@ -37,10 +38,10 @@ sets:
 EOF
 start_daemon beta "$T/beta.yaml"
 
-# same SRC DST: the trees are equal, the backup directory aside.
+# same SRC DST: the trees are equal, the backup directories aside.
 same()
 {
-	diff -r --no-dereference -x .zcsync-backup "$1" "$2" >/dev/null ||
+	diff -r --no-dereference -x .zcsync-backup -x old "$1" "$2" >/dev/null ||
 	    fail "$1 and $2 differ: $(diff -r -x .zcsync-backup "$1" "$2" | head -5)"
 }
 
@@ -166,6 +167,29 @@ same "$src" "$dst"
     fail "the newest backup of a.txt is not loop version 7"
 [ "$(gens gone.txt | wc -l)" = 1 ] || fail "no backup of gone.txt"
 no_temp_files "$dst"
+
+# zcsync pull --backup-dir: the same on the pulling side; the server never
+# sends its own backup directory.
+pulled=$T/pulled
+mkdir "$pulled"
+pull_ok --delete --backup-dir old --backup-keep 2 "$(dest beta site)" "$pulled"
+same "$src" "$pulled"
+[ ! -e "$pulled/.zcsync-backup" ] || fail "the server sent its backup directory"
+[ ! -e "$pulled/old" ] || fail "a first pull made backups"
+for i in 9 10 11; do
+	echo "version $i" >"$src/a.txt"
+	touch -d "2003-03-03 03:03:$i" "$src/a.txt"
+	push_ok "$src" "$(dest beta site)"
+	pull_ok --delete --backup-dir old --backup-keep 2 "$(dest beta site)" \
+	    "$pulled"
+done
+same "$src" "$pulled"
+ls -1 "$pulled/old" | grep -E "^a\.txt\.$ts\$" | sort >"$T/pgens"
+[ "$(wc -l <"$T/pgens")" = 2 ] || fail "pull kept $(cat "$T/pgens")"
+[ "$(cat "$pulled/old/$(tail -n 1 "$T/pgens")")" = "version 10" ] ||
+    fail "the pull's newest backup is not version 10"
+pull --backup-dir ../x "$(dest beta site)" "$pulled"
+[ "$PULL_RC" = 2 ] || fail "pull --backup-dir ../x exited $PULL_RC"
 
 EXPECTED_ERRORS='backup \.zcsync-backup: cannot keep the old '
 stop_daemon beta
