@@ -191,7 +191,62 @@ ls -1 "$pulled/old" | grep -E "^a\.txt\.$ts\$" | sort >"$T/pgens"
 pull --backup-dir ../x "$(dest beta site)" "$pulled"
 [ "$PULL_RC" = 2 ] || fail "pull --backup-dir ../x exited $PULL_RC"
 
+# A node that keeps backups and mirrors the set on (beta -> gamma, live,
+# with deletions) neither watches nor sends its backup directory.
+gdst=$T/gamma
+mkdir "$gdst"
+cat >"$T/gamma.yaml" <<EOF
+node:
+  name: gamma
+  listen: "127.0.0.1:0"
+peers:
+  - name: beta
+sets:
+  - name: site
+    path: $gdst
+    accept_from: [beta]
+    fsync: false
+EOF
+start_daemon gamma "$T/gamma.yaml"
+stop_daemon beta
+cat >"$T/beta.yaml" <<EOF
+node:
+  name: beta
+  listen: "127.0.0.1:0"
+peers:
+  - name: alpha
+  - name: gamma
+    address: "127.0.0.1:${DAEMON_PORT[gamma]}"
+sets:
+  - name: site
+    path: $dst
+    accept_from: [alpha]
+    push_to: [gamma]
+    delete: true
+    fsync: false
+    backup:
+      dir: .zcsync-backup
+      keep: 3
+EOF
+start_daemon beta "$T/beta.yaml"
+wait_log beta 'peer=gamma set=site: in sync; mirroring live' 20
+same "$dst" "$gdst"
+[ ! -e "$gdst/.zcsync-backup" ] || fail "the catch-up sent the backup directory"
+echo "version 12" >"$src/a.txt"
+echo "new" >"$src/new.txt"
+push_ok --delete "$src" "$(dest beta site)"
+wait_for -t 20 eval '[ "$(cat "$gdst/a.txt" 2>/dev/null)" = "version 12" ]' ||
+    fail "gamma did not get a.txt live"
+# A change in the backup directory itself, then a marker after it.
+echo "local note" >"$bk/note"
+echo "marker" >"$dst/marker"
+wait_for -t 20 test -f "$gdst/marker" || fail "gamma did not get the marker"
+[ ! -e "$gdst/.zcsync-backup" ] || fail "beta sent its backup directory live"
+[ "$(gens a.txt | wc -l)" = 3 ] || fail "beta's backups: $(ls "$bk")"
+same "$dst" "$gdst"
+
 EXPECTED_ERRORS='backup \.zcsync-backup: cannot keep the old '
 stop_daemon beta
+stop_daemon gamma
 check_logs
 exit 0
