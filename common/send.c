@@ -61,6 +61,7 @@ struct zc_send {
 	void			*done_arg;
 	enum send_state		 state;
 	int			 owners;	/* both sides keep owners */
+	int			 serving;	/* adopted: serving a pull */
 	uint64_t		 feat;		/* negotiated: ours & the receiver's */
 
 	struct zc_manifest	*src;		/* owned */
@@ -927,7 +928,8 @@ send_on_manifest(struct zc_send *s, struct zc_rd *rd)
  * plan removes counts, the contents of a removed directory and entries
  * replaced by another type included, against the receiver's entry count.
  * Checked before any entry goes out.  The live window then starts from
- * what the receiver holds once caught up.
+ * what the receiver holds once caught up.  0, -ENOTEMPTY (refused), or 1
+ * (refused while serving a pull: ERROR queued, the connection finishing).
  */
 static int
 send_guard_plan(struct zc_send *s)
@@ -945,8 +947,15 @@ send_guard_plan(struct zc_send *s)
 			kept++;		/* not ours, not deleted */
 	}
 	if (zc_guard_pass(&s->opts.max_delete, n, s->dst->n, err,
-	    sizeof err) != 0)
-		return (send_fail(s, -ENOTEMPTY, "%s", err));
+	    sizeof err) != 0) {
+		send_fail(s, -ENOTEMPTY, "%s", err);
+		if (!s->serving)
+			return (-ENOTEMPTY);
+		/* zcsync pull: tell the client why (ERROR, section 7.8). */
+		(void)zc_proto_put_error(s->conn->out, ZC_E_DENIED, err);
+		zc_conn_finish(s->conn);
+		return (1);
+	}
 	zc_guard_init(&s->guard, &s->opts.max_delete, s->src->n + kept);
 	return (0);
 }
@@ -985,7 +994,7 @@ send_on_manifest_end(struct zc_send *s, struct zc_rd *rd)
 		    s->dst->n));
 	send_plan(s);
 	if ((error = send_guard_plan(s)) != 0)
-		return (error);
+		return (error < 0 ? error : 0);
 	if (s->opts.flags & ZC_PUSH_DRY_RUN) {
 		send_plan_report(s);
 		s->phase = PHASE_DONE;
@@ -1296,6 +1305,7 @@ zc_send_adopt(struct zc_conn *c, int src_fd, uint64_t peer_features,
 	send_skip_backup(s);
 	s->feat = zc_proto_features() & peer_features;
 	s->owners = (s->feat & ZC_FEAT_OWNER) != 0;
+	s->serving = 1;
 	s->conn = c;
 	s->loop = c->poll.loop;
 	c->ops = &send_ops;

@@ -6,7 +6,8 @@
 # `zcsync status` (text and JSON) and the metrics say why.  `zcsync sync`
 # runs the catch-up again, which the guard refuses as a whole; a reload
 # with a higher limit lets the deletions through.  A one-shot push
-# --delete --max-delete 5 that would delete 20 fails and deletes nothing.
+# --delete --max-delete 5 that would delete 20 fails and deletes nothing,
+# and a pull the daemon serves is held to the set's max_delete.
 . "$(dirname "$0")/lib.sh"
 
 src=$T/src
@@ -32,6 +33,8 @@ sets:
   - name: one
     path: $dst1
     accept_from: [alpha]
+    serve_to: [alpha]
+    max_delete: 5
     fsync: false
 EOF
 start_daemon beta "$T/beta.yaml"
@@ -133,6 +136,22 @@ push --max-delete x "$one" "$(dest beta one)"
 push_ok --delete --max-delete 20 "$one" "$(dest beta one)"
 expect_summary deleted 20
 tree_equal "$one" "$dst1"
+
+# A pull beta serves applies beta's max_delete (5) to what it would delete
+# in the puller's directory, and says why.
+pulled=$T/pulled
+mkdir "$pulled"
+for ((i = 0; i < 8; i++)); do
+	echo "extra $i" >"$pulled/x$i"
+done
+pull --delete "$(dest beta one)" "$pulled"
+[ "$PULL_RC" = 1 ] || fail "a pull deleting 8 with max_delete 5 exited $PULL_RC"
+grep -q 'max_delete: this pass would delete 8 of 8 entries, more than the limit 5' \
+    "$T/pull.err" || fail "the pull does not say why it was refused"
+[ "$(ls "$pulled" | wc -l)" = 8 ] || fail "the refused pull changed $pulled"
+rm "$pulled/x0" "$pulled/x1" "$pulled/x2"
+pull_ok --delete "$(dest beta one)" "$pulled"
+tree_equal "$one" "$pulled"
 
 EXPECTED_ERRORS='set site: stopped: max_delete: '
 stop_daemon alpha
