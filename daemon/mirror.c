@@ -322,7 +322,8 @@ mirror_free(struct zcd_mirror *m)
 			break;
 		}
 	}
-	close(m->root_fd);
+	if (m->root_fd != -1)
+		close(m->root_fd);
 	free(m->links);
 	free(m->backup_dir);
 	free(m->sig);
@@ -345,8 +346,12 @@ mirror_on_closed(uv_handle_t *h)
 		return;
 	m->closed = 1;
 	m->nlinks = 0;		/* the links free themselves */
-	if (m->stop_reason[0] != '\0' && !m->forget && !m->zcd->stopping)
+	if (m->stop_reason[0] != '\0' && !m->forget && !m->zcd->stopping) {
+		/* Kept for status: let go of the root (an unmount waits). */
+		close(m->root_fd);
+		m->root_fd = -1;
 		return;
+	}
 	mirror_free(m);
 }
 
