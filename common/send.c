@@ -960,17 +960,51 @@ send_guard_plan(struct zc_send *s)
 	return (0);
 }
 
+/*
+ * Live, with a percentage: the base counted at the catch-up is stale once
+ * the set has grown.  Before refusing, count the source again: the
+ * receiver holds what it holds plus what was just deleted.  A walk, but
+ * only when the window is over the old limit.
+ */
+static int
+send_guard_rebase(struct zc_send *s, uint64_t now)
+{
+	struct zc_manifest	*m;
+	char			 err[256];
+	uint64_t		 n;
+
+	if (!s->opts.max_delete.percent)
+		return (0);
+	m = zc_manifest_new();
+	if (zc_manifest_walk(m, s->src_fd, err, sizeof err) != 0) {
+		zc_manifest_free(m);
+		return (0);
+	}
+	if (s->opts.backup_dir != NULL)
+		(void)zc_manifest_drop(m, s->opts.backup_dir);
+	n = m->n + zc_guard_recent(&s->guard, now);
+	zc_manifest_free(m);
+	if (n <= s->guard.whole)
+		return (0);
+	s->guard.whole = n;
+	return (1);
+}
+
 /* Live: one more DELETE; over the window's limit the session fails. */
 static int
 send_guard_live(struct zc_send *s)
 {
-	char	err[256];
+	char		err[256];
+	uint64_t	now = uv_now(s->loop);
 
 	if (!s->opts.max_delete.set)
 		return (0);
-	if (zc_guard_live(&s->guard, uv_now(s->loop), err, sizeof err) != 0)
-		return (send_fail(s, -ENOTEMPTY, "%s", err));
-	return (0);
+	if (zc_guard_live(&s->guard, now, err, sizeof err) == 0)
+		return (0);
+	if (send_guard_rebase(s, now) &&
+	    zc_guard_live(&s->guard, now, err, sizeof err) == 0)
+		return (0);
+	return (send_fail(s, -ENOTEMPTY, "%s", err));
 }
 
 static int

@@ -14,7 +14,9 @@ src=$T/src
 dst=$T/dst
 one=$T/one
 dst1=$T/dst1
-mkdir -p "$src/d" "$dst" "$one" "$dst1"
+gsrc=$T/gsrc
+gdst=$T/gdst
+mkdir -p "$src/d" "$dst" "$one" "$dst1" "$gsrc" "$gdst"
 for ((i = 0; i < 200; i++)); do
 	printf 'file %03d\n' "$i" >"$src/d/f$(printf %03d "$i")"
 done
@@ -28,6 +30,10 @@ peers:
 sets:
   - name: site
     path: $dst
+    accept_from: [alpha]
+    fsync: false
+  - name: grow
+    path: $gdst
     accept_from: [alpha]
     fsync: false
   - name: one
@@ -55,6 +61,11 @@ sets:
     push_to: [beta]
     delete: true
     max_delete: $1
+  - name: grow
+    path: $gsrc
+    push_to: [beta]
+    delete: true
+    max_delete: 10%
 EOF
 }
 alpha_config 10%
@@ -67,6 +78,18 @@ rm "$src/d/f000"
 wait_for -t 20 eval '[ ! -e "$dst/d/f000" ]' ||
     fail "a single deletion did not replicate"
 mirror_ok "$src" "$dst" alpha beta
+
+# A set that was empty at its catch-up and grew live: 10% is of what it
+# holds now (counted again before refusing), not of the 0 entries then.
+wait_log alpha 'peer=beta set=grow: in sync; mirroring live'
+for ((i = 0; i < 50; i++)); do
+	echo "grown $i" >"$gsrc/g$i"
+done
+wait_tree_equal "$gsrc" "$gdst" 20
+rm "$gsrc/g1" "$gsrc/g2"
+wait_tree_equal "$gsrc" "$gdst" 20
+[ "$(log_count alpha 'set grow: stopped')" = 0 ] ||
+    fail "two deletions of 50 entries stopped the set grow"
 
 # Empty the set: the guard stops it after 20 deletions in a minute.
 rm -rf "${src:?}"/d/*
@@ -86,9 +109,9 @@ ctl_ok status -c "$T/alpha.yaml"
 grep -E '^set site .*STOPPED: max_delete: ' "$T/ctl.out" >/dev/null ||
     fail "status does not say why site stopped: $(cat "$T/ctl.out")"
 ctl_ok status --json -c "$T/alpha.yaml"
-[ "$(json_get "$T/ctl.out" 'd["sets"][0]["state"]')" = stopped ] ||
+[ "$(json_get "$T/ctl.out" '[x for x in d["sets"] if x["name"] == "site"][0]["state"]')" = stopped ] ||
     fail "status --json: site is not stopped"
-json_get "$T/ctl.out" 'd["sets"][0]["reason"]' | grep -q '^max_delete: ' ||
+json_get "$T/ctl.out" '[x for x in d["sets"] if x["name"] == "site"][0]["reason"]' | grep -q '^max_delete: ' ||
     fail "status --json: no max_delete reason"
 http_get "http://127.0.0.1:$(metrics_port alpha)/metrics" >"$T/metrics" ||
     fail "no metrics"
