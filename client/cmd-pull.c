@@ -147,8 +147,8 @@ cmd_pull_exec(int argc, char **argv)
 			opts.backup_keep = strtoull(optarg, &end, 10);
 			if (*optarg < '1' || *optarg > '9' || *end != '\0' ||
 			    opts.backup_keep > 1000) {
-				fprintf(stderr, "zcsync: --backup-keep: must be "
-				    "1..1000\n");
+				fprintf(stderr, "zcsync: --backup-keep: "
+				    "must be 1..1000\n");
 				return (2);
 			}
 			break;

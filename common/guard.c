@@ -72,8 +72,9 @@ zc_guard_live(struct zc_guard *g, uint64_t now_ms, char *err, size_t errlen)
 	if (recent + 1 > max) {
 		guard_limit_str(&g->limit, g->whole, how, sizeof how);
 		snprintf(err, errlen, "max_delete: %llu deletions within %d s, "
-		    "more than the limit %llu%s", (unsigned long long)recent + 1,
-		    ZC_GUARD_WINDOW_S, (unsigned long long)max, how);
+		    "more than the limit %llu%s",
+		    (unsigned long long)recent + 1, ZC_GUARD_WINDOW_S,
+		    (unsigned long long)max, how);
 		return (-ENOTEMPTY);
 	}
 	if (g->sec[slot] != now) {

@@ -15,13 +15,14 @@
 
 #include "config.h"
 
-#define ZC_GUARD_WINDOW_S	60	/* live: deletions in the last minute */
+#define ZC_GUARD_WINDOW_S	60	/* live: deletions in the last 60 s */
 
+/* Live: one slot per second of the window, reused as time goes round. */
 struct zc_guard {
 	struct zc_config_limit	 limit;
-	uint64_t		 whole;	/* receiver's entries after catch-up */
-	uint64_t		 sec[ZC_GUARD_WINDOW_S];	/* slot's second */
-	uint64_t		 n[ZC_GUARD_WINDOW_S];		/* its deletions */
+	uint64_t		 whole;	/* receiver's entries (the base) */
+	uint64_t		 sec[ZC_GUARD_WINDOW_S];	/* its second */
+	uint64_t		 n[ZC_GUARD_WINDOW_S];	/* its deletions */
 };
 
 /*

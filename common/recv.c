@@ -65,7 +65,7 @@ struct zc_recv {
 	struct zc_manifest	*man;		/* owned while sending it */
 	size_t			 man_pos;
 
-	struct zc_backup	 backup;	/* old versions kept (backup.h) */
+	struct zc_backup	 backup;	/* old versions (backup.h) */
 	struct zc_land_file	 file;		/* the body in progress */
 	struct zc_land_dirs	 ldirs;		/* the last file's directory */
 	int			 file_open;
@@ -610,8 +610,10 @@ recv_on_rename(struct zc_recv *r, struct zc_rd *rd)
 	if (zc_path_check(ent.path, ent.path_len, from, sizeof from) != 0 ||
 	    zc_path_check(ent.target, ent.target_len, to, sizeof to) != 0)
 		return (recv_ack(r, ent.seq, ZC_E_PATH, "(rename)", 0));
-	if (zc_backup_owns(&r->backup, from) || zc_backup_owns(&r->backup, to) ||
-	    zc_backup_holds(&r->backup, from) || zc_backup_holds(&r->backup, to))
+	if (zc_backup_owns(&r->backup, from) ||
+	    zc_backup_owns(&r->backup, to) ||
+	    zc_backup_holds(&r->backup, from) ||
+	    zc_backup_holds(&r->backup, to))
 		return (recv_ack(r, ent.seq, ZC_E_PATH, "(rename)", 0));
 	zc_land_dirs_clear(&r->ldirs);
 	error = zc_backup_keep_path(&r->backup, r->root_fd, to,

@@ -26,7 +26,7 @@ struct zc_recv_target {
 	const char	*root;		/* absolute path of the set root */
 	int		 fsync;		/* fsync each file before rename */
 	struct zc_config_limit max_delete; /* serving a pull: guard.h */
-	const char	*backup_dir;	/* beneath root (backup.h); NULL: off */
+	const char	*backup_dir;	/* backup.h; NULL: off */
 	uint64_t	 backup_keep;	/* generations kept per path */
 };
 

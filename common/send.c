@@ -95,7 +95,7 @@ struct zc_send {
 	struct stat		 cur_st;
 
 	struct zc_send_stats	 stats;
-	struct zc_guard		 guard;		/* live deletions (max_delete) */
+	struct zc_guard		 guard;		/* live deletions (guard.h) */
 	int			 live_reported;
 	char			 why[512];
 	int			 err;

@@ -72,7 +72,7 @@ struct zc_send_opts {
 	size_t			 npins;
 	void			*arg;
 	struct zc_config_limit	 max_delete;	/* guard.h; unset: none */
-	const char		*backup_dir;	/* never sent (backup.h); NULL */
+	const char		*backup_dir;	/* not sent (backup.h) */
 };
 
 struct zc_send_stats {
