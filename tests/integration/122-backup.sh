@@ -66,6 +66,7 @@ push_ok "$src" "$(dest beta site)"
 same "$src" "$dst"
 [ ! -e "$bk" ] || fail "a first push made backups: $(ls -R "$bk")"
 before=$(stat -c '%a %s %Y' "$dst/a.txt")
+ino1=$(stat -c %i "$dst/a.txt")
 
 # Replace a.txt, delete b.txt and sub/.
 echo "version 2 of a, longer" >"$src/a.txt"
@@ -79,6 +80,13 @@ old=$bk/$(gens a.txt)
 [ "$(cat "$old")" = "version 1 of a" ] || fail "the backup of a.txt holds $(cat "$old")"
 [ "$(stat -c '%a %s %Y' "$old")" = "$before" ] ||
     fail "the backup of a.txt lost its metadata: $(stat -c '%a %s %Y' "$old") vs $before"
+# The old inode itself (a hard link, no copy), now linked only there; the
+# new version is a new inode.
+[ "$(stat -c '%i %h' "$old")" = "$ino1 1" ] ||
+    fail "the backup of a.txt is not the old inode alone: $(stat -c '%i %h' "$old"), was $ino1"
+[ "$(stat -c '%i %h' "$dst/a.txt")" != "$ino1 1" ] &&
+    [ "$(stat -c %h "$dst/a.txt")" = 1 ] ||
+    fail "a.txt: $(stat -c '%i %h' "$dst/a.txt")"
 [ "$(gens b.txt | wc -l)" = 1 ] || fail "no backup of the deleted b.txt"
 [ "$(cat "$bk/$(gens b.txt)")" = "b, to be deleted" ] || fail "b.txt's backup differs"
 [ "$(gens sub | wc -l)" = 1 ] || fail "no backup of the deleted directory sub"
