@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -37,6 +38,8 @@ pull_usage(FILE *f)
 	    "  -n, --dry-run       list what would change, change nothing\n"
 	    "  -q, --quiet         no summary line\n"
 	    "      --no-fsync      do not fsync landed files\n"
+	    "      --backup-dir D  keep replaced and deleted files in DIR/D\n"
+	    "      --backup-keep N generations kept per file (default 5)\n"
 	    "      --name NAME     our node name (default: config, else "
 	    "hostname)\n"
 	    "      --insecure      allow plain TCP beyond loopback\n"
@@ -73,6 +76,8 @@ cmd_pull_exec(int argc, char **argv)
 {
 	static const struct option own[] = {
 		{ "no-fsync", no_argument, NULL, 'F' },
+		{ "backup-dir", required_argument, NULL, 'B' },
+		{ "backup-keep", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct pull			 p;
@@ -83,6 +88,7 @@ cmd_pull_exec(int argc, char **argv)
 	uv_loop_t			 loop;
 	const char			*dir;
 	char				 err[1024];
+	char				 backup[ZC_PATH_MAX + 1], *end;
 	double				 t0, secs;
 	int				 ch, fsync = 1, dry_run;
 	int				 dir_fd = -1, fd, rc = 2;
@@ -94,6 +100,25 @@ cmd_pull_exec(int argc, char **argv)
 		switch (ch) {
 		case 'F':
 			fsync = 0;
+			break;
+		case 'B':
+			if (zc_path_check(optarg, strlen(optarg), backup,
+			    sizeof backup) != 0) {
+				fprintf(stderr, "zcsync: --backup-dir: must be "
+				    "a relative path beneath DIR, without "
+				    "\"..\"\n");
+				return (2);
+			}
+			opts.backup_dir = backup;
+			break;
+		case 'K':
+			opts.backup_keep = strtoull(optarg, &end, 10);
+			if (*optarg < '1' || *optarg > '9' || *end != '\0' ||
+			    opts.backup_keep > 1000) {
+				fprintf(stderr, "zcsync: --backup-keep: "
+				    "must be 1..1000\n");
+				return (2);
+			}
 			break;
 		case 'h':
 			pull_usage(stdout);

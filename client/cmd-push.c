@@ -12,6 +12,7 @@
 #include "client.h"
 #include "filter.h"
 #include "filter-arg.h"
+#include "guard.h"
 #include "log.h"
 #include "oneshot.h"
 #include "path.h"
@@ -42,6 +43,8 @@ push_usage(FILE *f)
 	    "  -c, --config FILE   configuration: our node name, peers "
 	    "(default %s if present)\n"
 	    "      --delete        remove what DIR no longer has\n"
+	    "      --max-delete N|P%%  refuse a push that would delete more "
+	    "entries\n"
 	    "  -n, --dry-run       list what would change, change nothing\n"
 	    "  -v, --verbose       list every entry as it lands\n"
 	    "  -q, --quiet         no summary line\n"
@@ -125,6 +128,7 @@ cmd_push_exec(int argc, char **argv)
 	static const struct option own[] = {
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "progress", no_argument, NULL, 'P' },
+		{ "max-delete", required_argument, NULL, 'M' },
 		ZC_FILTER_ARG_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -155,6 +159,13 @@ cmd_push_exec(int argc, char **argv)
 		case ZC_FILTER_ARG_EXCLUDE_FROM:
 			if (zc_filter_arg_add(filter, ch, optarg) != 0)
 				goto out;
+			break;
+		case 'M':
+			if (zc_guard_parse(optarg, &opts.max_delete) != 0) {
+				fprintf(stderr, "zcsync: --max-delete: must be "
+				    "a count or a percentage (10%%)\n");
+				goto out;
+			}
 			break;
 		case 'h':
 			push_usage(stdout);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backup.h"
 #include "land.h"
 #include "log.h"
 #include "meta.h"
@@ -202,6 +203,11 @@ zc_land_file_commit(struct zc_land_file *lf, int flags)
 			goto fail;
 		}
 	}
+	/* The file it replaces is kept first (backup.h), if asked. */
+	if (lf->backup != NULL && (error = zc_backup_keep(lf->backup,
+	    lf->root_fd, lf->dir_fd, lf->leaf, lf->rel, ZC_BACKUP_LINK,
+	    flags)) != 0)
+		goto fail;
 	if ((error = land_still_beneath(lf)) != 0 ||
 	    renameat(lf->dir_fd, lf->tmp, lf->dir_fd, lf->leaf) == -1) {
 		if (error == 0)

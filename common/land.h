@@ -46,6 +46,8 @@ struct zc_land_dirs {
 void	zc_land_dirs_init(struct zc_land_dirs *);
 void	zc_land_dirs_clear(struct zc_land_dirs *);
 
+struct zc_backup;
+
 /* One file being received. */
 struct zc_land_file {
 	int		 dir_fd;	/* owned; the target's directory */
@@ -55,6 +57,7 @@ struct zc_land_file {
 	char		 leaf[256];	/* the target's name in dir_fd */
 	char		 tmp[32];	/* named temp (fallback), or "" */
 	struct zc_meta	 meta;
+	const struct zc_backup *backup;	/* borrowed; NULL: keep nothing */
 };
 
 /*

@@ -314,3 +314,36 @@ zc_manifest_walk_filtered(struct zc_manifest *m, int root_fd,
 	free(w);
 	return (error);
 }
+
+/*
+ * Remove top and everything beneath it (contiguous in a pre-order walk)
+ * from m; parent indices after it move down.  The number removed.
+ */
+size_t
+zc_manifest_drop(struct zc_manifest *m, const char *top)
+{
+	struct zc_mentry	*e;
+	size_t			 i, end, n = strlen(top), k;
+
+	if ((e = zc_manifest_find(m, top)) == NULL)
+		return (0);
+	i = (size_t)(e - m->v);
+	for (end = i + 1; end < m->n; end++)
+		if (strncmp(m->v[end].path, top, n) != 0 ||
+		    m->v[end].path[n] != '/')
+			break;
+	k = end - i;
+	for (e = &m->v[i]; e < &m->v[end]; e++) {
+		free(e->path);
+		free(e->target);
+	}
+	memmove(&m->v[i], &m->v[end], (m->n - end) * sizeof *m->v);
+	m->n -= k;
+	for (e = &m->v[i]; e < &m->v[m->n]; e++)
+		if (e->parent != ZC_MANIFEST_NONE && e->parent >= end)
+			e->parent -= (uint32_t)k;
+	/* Same table size, filled again. */
+	m->nslots /= 2;
+	manifest_rehash(m);
+	return (k);
+}

@@ -46,6 +46,9 @@ int	zc_manifest_add(struct zc_manifest *, const struct zc_meta *,
 	    const char *path, size_t path_len, const char *target,
 	    size_t target_len, uint32_t parent);
 
+/* Remove path and its subtree: how many entries went. */
+size_t	zc_manifest_drop(struct zc_manifest *, const char *path);
+
 /* The entry for path, or NULL. */
 struct zc_mentry *zc_manifest_find(const struct zc_manifest *,
 	    const char *path);

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backup.h"
 #include "conn.h"
 #include "filter.h"
 #include "land.h"
@@ -72,6 +73,7 @@ struct zc_recv {
 	struct zc_manifest	*man;		/* owned while sending it */
 	size_t			 man_pos;
 
+	struct zc_backup	 backup;	/* old versions (backup.h) */
 	struct zc_land_file	 file;		/* the body in progress */
 	struct zc_land_dirs	 ldirs;		/* the last file's directory */
 	int			 file_open;
@@ -359,6 +361,9 @@ recv_on_push(struct zc_recv *r, struct zc_rd *rd)
 		zc_log_err("set=%s: scanning the root: %s", r->set, err);
 		return (recv_refuse(r, ZC_E_IO, "cannot scan the set"));
 	}
+	zc_backup_init(&r->backup, t.backup_dir, t.backup_keep);
+	if (zc_backup_on(&r->backup))
+		(void)zc_manifest_drop(r->man, r->backup.dir);
 	zc_log_info("peer=%s addr=%s set=%s: %s started%s", r->peer, r->addr,
 	    r->set, (req.flags & ZC_PUSH_LIVE) ? "live mirror" : "push",
 	    (req.flags & ZC_PUSH_DRY_RUN) ? " (dry run)" : "");
@@ -494,6 +499,22 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 		}
 		return (recv_ack(r, ent.seq, ZC_E_PATH, path, 0));
 	}
+	if (zc_backup_owns(&r->backup, path) || (type == ZC_MSG_DELETE &&
+	    zc_backup_holds(&r->backup, path))) {
+		/* The backup directory is ours alone (backup.h). */
+		recv_name(r, path, strlen(path));
+		if (type == ZC_MSG_FILE) {
+			r->file_code = ZC_E_PATH;
+			r->file_open = 0;
+			r->file_seq = ent.seq;
+			snprintf(r->file_path, sizeof r->file_path, "%s",
+			    r->name);
+			r->state = RECV_BODY;
+			zc_conn_recv_body(r->conn, -1, ent.meta.size);
+			return (0);
+		}
+		return (recv_ack(r, ent.seq, ZC_E_PATH, r->name, 0));
+	}
 	switch (type) {
 	case ZC_MSG_DIR:
 		if ((error = zc_land_dir(r->root_fd, path, r->land_flags)) == 0)
@@ -509,6 +530,8 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 		error = zc_land_file_begin(&r->file, r->root_fd, path,
 		    &ent.meta, &r->ldirs);
 		r->file_open = error == 0;
+		if (r->file_open && zc_backup_on(&r->backup))
+			r->file.backup = &r->backup;
 		if (error != 0) {
 			r->file_code = zc_land_code(error);
 			r->file_sink_err = error;
@@ -530,13 +553,19 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 			return (recv_ack(r, ent.seq, ZC_E_PATH, recv_name(r,
 			    path, strlen(path)), 0));
 		}
-		error = zc_land_symlink(r->root_fd, path, target, &ent.meta,
-		    r->land_flags);
+		error = zc_backup_keep_path(&r->backup, r->root_fd, path,
+		    ZC_BACKUP_LINK, r->land_flags);
+		if (error == 0)
+			error = zc_land_symlink(r->root_fd, path, target,
+			    &ent.meta, r->land_flags);
 		return (recv_ack(r, ent.seq, zc_land_code(error), recv_name(r, path,
 		    strlen(path)), error));
 	case ZC_MSG_DELETE:
 		zc_land_dirs_clear(&r->ldirs);
-		error = zc_land_delete(r->root_fd, path);
+		error = zc_backup_keep_path(&r->backup, r->root_fd, path,
+		    ZC_BACKUP_MOVE, r->land_flags);
+		if (error == 0)
+			error = zc_land_delete(r->root_fd, path);
 		return (recv_ack(r, ent.seq, zc_land_code(error), recv_name(r, path,
 		    strlen(path)), error));
 	case ZC_MSG_META:
@@ -654,8 +683,16 @@ recv_on_rename(struct zc_recv *r, struct zc_rd *rd)
 	if (zc_path_check(ent.path, ent.path_len, from, sizeof from) != 0 ||
 	    zc_path_check(ent.target, ent.target_len, to, sizeof to) != 0)
 		return (recv_ack(r, ent.seq, ZC_E_PATH, "(rename)", 0));
+	if (zc_backup_owns(&r->backup, from) ||
+	    zc_backup_owns(&r->backup, to) ||
+	    zc_backup_holds(&r->backup, from) ||
+	    zc_backup_holds(&r->backup, to))
+		return (recv_ack(r, ent.seq, ZC_E_PATH, "(rename)", 0));
 	zc_land_dirs_clear(&r->ldirs);
-	error = zc_land_rename(r->root_fd, from, to, r->land_flags);
+	error = zc_backup_keep_path(&r->backup, r->root_fd, to,
+	    ZC_BACKUP_LINK, r->land_flags);
+	if (error == 0)
+		error = zc_land_rename(r->root_fd, from, to, r->land_flags);
 	if (error == -ENOENT) {
 		/*
 		 * We never had the old name (an editor's temp file, say):
@@ -790,6 +827,8 @@ recv_on_pull(struct zc_recv *r, struct zc_rd *rd)
 	sopts.node_name = r->opts.node_name;
 	sopts.set = r->set;
 	sopts.flags = req.flags & ZC_PUSH_DELETE;
+	sopts.max_delete = t.max_delete;
+	sopts.backup_dir = t.backup_dir;
 	sopts.idle_ms = r->opts.idle_ms;
 	r->conn->deadline = 0;
 	if ((error = recv_pull_adopt(r, &t, &sopts, err, sizeof err)) != 0) {
@@ -1138,6 +1177,9 @@ zc_recv_pull(uv_loop_t *loop, int sock, int dir_fd, const char *set,
 	if (r->root_fd != -1 &&
 	    (error = zc_manifest_walk(r->man, r->root_fd, err, errlen)) != 0)
 		goto fail;
+	zc_backup_init(&r->backup, opts->backup_dir, opts->backup_keep);
+	if (zc_backup_on(&r->backup))
+		(void)zc_manifest_drop(r->man, r->backup.dir);
 	if ((error = zc_conn_new(loop, sock, &recv_ops, r, opts->idle_ms,
 	    &r->conn)) != 0) {
 		snprintf(err, errlen, "%s", uv_strerror(error));

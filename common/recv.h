@@ -10,6 +10,7 @@
 
 #include <uv.h>
 
+#include "config.h"
 #include "send.h"
 #include "tls.h"
 
@@ -30,6 +31,9 @@ struct zc_recv_target {
 	size_t		 ninclude;
 	char *const	*exclude;
 	size_t		 nexclude;
+	struct zc_config_limit max_delete; /* serving a pull: guard.h */
+	const char	*backup_dir;	/* backup.h; NULL: off */
+	uint64_t	 backup_keep;	/* generations kept per path */
 };
 
 /*
@@ -62,6 +66,8 @@ struct zc_recv_opts {
 	struct zc_tls_ctx	*tls;		/* borrowed; NULL: plain TCP */
 	zc_recv_peer_cb		 peer_by_pin;	/* with tls */
 	void			*arg;
+	const char		*backup_dir;	/* zcsync pull: backup.h */
+	uint64_t		 backup_keep;
 };
 
 struct zc_recv_stats {

@@ -16,8 +16,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backup.h"
 #include "conn.h"
 #include "filter.h"
+#include "guard.h"
 #include "log.h"
 #include "manifest.h"
 #include "meta.h"
@@ -60,6 +62,7 @@ struct zc_send {
 	void			*done_arg;
 	enum send_state		 state;
 	int			 owners;	/* both sides keep owners */
+	int			 serving;	/* adopted: serving a pull */
 	uint64_t		 feat;		/* negotiated: ours & the receiver's */
 
 	struct zc_manifest	*src;		/* owned */
@@ -94,6 +97,7 @@ struct zc_send {
 	struct stat		 cur_st;
 
 	struct zc_send_stats	 stats;
+	struct zc_guard		 guard;		/* live deletions (guard.h) */
 	int			 live_reported;
 	char			 why[512];
 	int			 err;
@@ -104,6 +108,8 @@ static int	send_on_frame(struct zc_conn *, const struct zc_frame_hdr *,
 static int	send_on_writable(struct zc_conn *);
 static int	send_on_body_sent(struct zc_conn *, int);
 static void	send_on_close(struct zc_conn *, int);
+static int	send_guard_live(struct zc_send *);
+static int	send_is_backup(const struct zc_send *, const char *);
 
 static const struct zc_conn_ops send_ops = {
 	.on_frame = send_on_frame,
@@ -621,6 +627,8 @@ send_live_path(struct zc_send *s, const char *path, int attr_only)
 		send_report(s, ZC_SEND_FAILED, path, "name too long");
 		return (0);
 	}
+	if (send_is_backup(s, path))
+		return (0);
 	memset(&ent, 0, sizeof ent);
 	ent.path = path;
 	ent.path_len = strlen(path);
@@ -635,6 +643,8 @@ send_live_path(struct zc_send *s, const char *path, int attr_only)
 	if (pfd == -ENOENT || pfd == -ENOTDIR || pfd == -ELOOP) {
 		if (!(s->opts.flags & ZC_PUSH_DELETE))
 			return (0);
+		if ((error = send_guard_live(s)) != 0)
+			return (error);
 		ent.seq = ++s->seq;
 		if ((error = zc_proto_put_entry(s->conn->out, ZC_MSG_DELETE,
 		    &ent)) != 0)
@@ -1001,6 +1011,90 @@ send_check_empty(const struct zc_send *s, char *err, size_t errlen)
 	return (0);
 }
 
+/*
+ * The delete guard on a whole pass (max_delete): every receiver entry the
+ * plan removes counts, the contents of a removed directory and entries
+ * replaced by another type included, against the receiver's entry count.
+ * Checked before any entry goes out.  The live window then starts from
+ * what the receiver holds once caught up.  0, -ENOTEMPTY (refused), or 1
+ * (refused while serving a pull: ERROR queued, the connection finishing).
+ */
+static int
+send_guard_plan(struct zc_send *s)
+{
+	char		err[256];
+	uint64_t	n = 0, kept = 0;
+	size_t		i;
+
+	if (!s->opts.max_delete.set)
+		return (0);
+	for (i = 0; i < s->dst->n; i++) {
+		if (s->dst->v[i].flags & ZC_MENTRY_DEL)
+			n++;
+		else if (!(s->dst->v[i].flags & ZC_MENTRY_SEEN))
+			kept++;		/* not ours, not deleted */
+	}
+	if (zc_guard_pass(&s->opts.max_delete, n, s->dst->n, err,
+	    sizeof err) != 0) {
+		send_fail(s, -ENOTEMPTY, "%s", err);
+		if (!s->serving)
+			return (-ENOTEMPTY);
+		/* zcsync pull: tell the client why (ERROR, section 7.8). */
+		(void)zc_proto_put_error(s->conn->out, ZC_E_DENIED, err);
+		zc_conn_finish(s->conn);
+		return (1);
+	}
+	zc_guard_init(&s->guard, &s->opts.max_delete, s->src->n + kept);
+	return (0);
+}
+
+/*
+ * Live, with a percentage: the base counted at the catch-up is stale once
+ * the set has grown.  Before refusing, count the source again: the
+ * receiver holds what it holds plus what was just deleted.  A walk, but
+ * only when the window is over the old limit.
+ */
+static int
+send_guard_rebase(struct zc_send *s, uint64_t now)
+{
+	struct zc_manifest	*m;
+	char			 err[256];
+	uint64_t		 n;
+
+	if (!s->opts.max_delete.percent)
+		return (0);
+	m = zc_manifest_new();
+	if (zc_manifest_walk(m, s->src_fd, err, sizeof err) != 0) {
+		zc_manifest_free(m);
+		return (0);
+	}
+	if (s->opts.backup_dir != NULL)
+		(void)zc_manifest_drop(m, s->opts.backup_dir);
+	n = m->n + zc_guard_recent(&s->guard, now);
+	zc_manifest_free(m);
+	if (n <= s->guard.whole)
+		return (0);
+	s->guard.whole = n;
+	return (1);
+}
+
+/* Live: one more DELETE; over the window's limit the session fails. */
+static int
+send_guard_live(struct zc_send *s)
+{
+	char		err[256];
+	uint64_t	now = uv_now(s->loop);
+
+	if (!s->opts.max_delete.set)
+		return (0);
+	if (zc_guard_live(&s->guard, now, err, sizeof err) == 0)
+		return (0);
+	if (send_guard_rebase(s, now) &&
+	    zc_guard_live(&s->guard, now, err, sizeof err) == 0)
+		return (0);
+	return (send_fail(s, -ENOTEMPTY, "%s", err));
+}
+
 static int
 send_on_manifest_end(struct zc_send *s, struct zc_rd *rd)
 {
@@ -1014,6 +1108,8 @@ send_on_manifest_end(struct zc_send *s, struct zc_rd *rd)
 	if ((error = send_check_empty(s, err, sizeof err)) != 0)
 		return (send_fail(s, error, "%s", err));
 	send_plan(s);
+	if ((error = send_guard_plan(s)) != 0)
+		return (error < 0 ? error : 0);
 	if (s->opts.flags & ZC_PUSH_DRY_RUN) {
 		send_plan_report(s);
 		s->phase = PHASE_DONE;
@@ -1212,6 +1308,27 @@ send_on_secure(struct zc_conn *c)
 	return (0);
 }
 
+/* The receiver-local backup directory (backup.h) is never sent. */
+static void
+send_skip_backup(struct zc_send *s)
+{
+	if (s->opts.backup_dir != NULL)
+		(void)zc_manifest_drop(s->src, s->opts.backup_dir);
+}
+
+/* Live: is path the backup directory or beneath it? */
+static int
+send_is_backup(const struct zc_send *s, const char *path)
+{
+	size_t	n;
+
+	if (s->opts.backup_dir == NULL)
+		return (0);
+	n = strlen(s->opts.backup_dir);
+	return (strncmp(path, s->opts.backup_dir, n) == 0 &&
+	    (path[n] == '\0' || path[n] == '/'));
+}
+
 int
 zc_send_start(uv_loop_t *loop, int sock, int src_fd,
     const struct zc_send_opts *opts, zc_send_done_cb done_cb, void *arg,
@@ -1234,6 +1351,7 @@ zc_send_start(uv_loop_t *loop, int sock, int src_fd,
 		s->filter = zc_filter_copy(opts->filter);
 	if ((error = send_walk(s, s->src, src_fd, "", err, errlen)) != 0)
 		goto fail;
+	send_skip_backup(s);
 	if ((error = zc_conn_new(loop, sock, &send_ops, s, opts->idle_ms,
 	    &s->conn)) != 0) {
 		snprintf(err, errlen, "%s", uv_strerror(error));
@@ -1303,8 +1421,10 @@ zc_send_adopt(struct zc_conn *c, int src_fd, uint64_t peer_features,
 		zc_send_free(s);
 		return (error);
 	}
+	send_skip_backup(s);
 	s->feat = zc_proto_features() & peer_features;
 	s->owners = (s->feat & ZC_FEAT_OWNER) != 0;
+	s->serving = 1;
 	s->conn = c;
 	s->loop = c->poll.loop;
 	c->ops = &send_ops;

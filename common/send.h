@@ -10,6 +10,7 @@
 
 #include <uv.h>
 
+#include "config.h"
 #include "tls.h"
 
 struct zc_filter;
@@ -77,6 +78,8 @@ struct zc_send_opts {
 	 */
 	const struct zc_filter	*filter;
 	void			*arg;
+	struct zc_config_limit	 max_delete;	/* guard.h; unset: none */
+	const char		*backup_dir;	/* not sent (backup.h) */
 };
 
 struct zc_send_stats {

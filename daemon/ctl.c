@@ -414,14 +414,42 @@ ctl_metrics(struct zcd *zcd, int argc, char **argv, struct zc_buf *b)
 	zcd_render_metrics(zcd, b);
 }
 
+/* Is set listed only as stopped (no running mirror)? */
+static int
+ctl_sync_stopped(struct zcd *zcd, const char *set)
+{
+	struct zcd_mirror	*m;
+	int			 stopped = 0;
+
+	for (m = zcd->mirrors; m != NULL; m = m->next) {
+		if (strcmp(m->name, set) != 0)
+			continue;
+		if (!m->stopped)
+			return (0);
+		stopped = 1;
+	}
+	return (stopped);
+}
+
 static void
 ctl_sync(struct zcd *zcd, int argc, char **argv, struct zc_buf *b)
 {
 	struct zcd_mirror	*m;
 	size_t			 i, n = 0;
+	char			 err[512];
 
 	if (argc < 2 || argc > 3) {
 		ctl_printf(b, "error: usage: sync SET [PEER]\n");
+		return;
+	}
+	if (ctl_sync_stopped(zcd, argv[1])) {
+		/* Stopped (delete guard, root lost): start it again. */
+		if (zcd_mirror_restart(zcd, argv[1], err, sizeof err) != 0) {
+			ctl_printf(b, "error: %s\n", err);
+			return;
+		}
+		ctl_printf(b, "ok: set %s started again: catching up\n",
+		    argv[1]);
 		return;
 	}
 	for (m = zcd->mirrors; m != NULL; m = m->next) {

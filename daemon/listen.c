@@ -32,6 +32,8 @@ listen_auth(void *arg, const char *peer, const char *set,
 	t->root = s->path;
 	t->fsync = s->fsync;
 	t->safe_links = s->safe_links;
+	t->backup_dir = s->backup_dir;
+	t->backup_keep = s->backup_keep;
 	return (ZC_OK);
 }
 
@@ -82,6 +84,8 @@ listen_pull_auth(void *arg, const char *peer, const char *set,
 	t->ninclude = s->ninclude;
 	t->exclude = s->exclude;
 	t->nexclude = s->nexclude;
+	t->max_delete = s->max_delete;
+	t->backup_dir = s->backup_dir;
 	return (ZC_OK);
 }
 

@@ -196,6 +196,12 @@ metrics_stopped(const struct metrics_ctx *x)
 }
 
 static uint64_t
+metrics_guard_stops(const struct metrics_ctx *x)
+{
+	return (x->zcd->guard_stops);
+}
+
+static uint64_t
 metrics_received_files(const struct metrics_ctx *x)
 {
 	return (x->rc->files);
@@ -249,8 +255,13 @@ static const struct metrics_entry metrics_table[] = {
 	  "Full rescans after lost inotify events, per set.",
 	  "counter", METRICS_SET, metrics_rescans },
 	{ "zcsync_set_stopped",
-	  "1 if a mirrored set stopped (root lost, empty source).",
+	  "1 if a mirrored set stopped (root lost, empty source, "
+	  "max_delete).",
 	  "gauge", METRICS_SET, metrics_stopped },
+	{ "zcsync_delete_guard_stops_total",
+	  "Sets stopped because a pass would delete too much (empty "
+	  "source, max_delete).",
+	  "counter", METRICS_NODE, metrics_guard_stops },
 	{ "zcsync_received_files_total",
 	  "File bodies landed here, per set and peer.",
 	  "counter", METRICS_RECEIVED, metrics_received_files },

@@ -207,6 +207,18 @@ mirror_filter_event(struct zcd_mirror *m, enum zcd_watch_event ev,
 	}
 }
 
+static int
+mirror_is_backup(const struct zcd_mirror *m, const char *path)
+{
+	size_t	n;
+
+	if (m->backup_dir == NULL)
+		return (0);
+	n = strlen(m->backup_dir);
+	return (strncmp(path, m->backup_dir, n) == 0 &&
+	    (path[n] == '\0' || path[n] == '/'));
+}
+
 static void
 mirror_on_event(void *arg, enum zcd_watch_event ev, const char *path,
     const char *path2)
@@ -219,6 +231,21 @@ mirror_on_event(void *arg, enum zcd_watch_event ev, const char *path,
 
 	if (m->stopped)
 		return;
+	/* The receiver-local backup directory is neither watched nor sent. */
+	if (path != NULL && mirror_is_backup(m, path)) {
+		if (ev != ZCD_WATCH_RENAMED || path2 == NULL ||
+		    mirror_is_backup(m, path2))
+			return;
+		/* Moved out of the backup directory: new here. */
+		ev = ZCD_WATCH_DIR_ADDED;
+		path = path2;
+		path2 = NULL;
+	} else if (ev == ZCD_WATCH_RENAMED && path2 != NULL &&
+	    mirror_is_backup(m, path2)) {
+		/* Moved into it: gone from the set. */
+		ev = ZCD_WATCH_DELETED;
+		path2 = NULL;
+	}
 	zc_log_debug("set %s: event %d %s%s%s", m->name, (int)ev,
 	    path != NULL ? path : "", path2 != NULL ? " -> " : "",
 	    path2 != NULL ? path2 : "");
@@ -305,6 +332,12 @@ mirror_signature(const struct zc_config *cfg, const struct zc_config_set *cs)
 		free(sig);
 		sig = next;
 	}
+	xasprintf(&next, "%s|max_delete=%d,%d,%llu|backup=%s", sig,
+	    cs->max_delete.set, cs->max_delete.percent,
+	    (unsigned long long)cs->max_delete.value,
+	    cs->backup_dir != NULL ? cs->backup_dir : "");
+	free(sig);
+	sig = next;
 	for (i = 0; i < cs->npush_to; i++) {
 		p = zc_config_peer(cfg, cs->push_to[i]);
 		xasprintf(&next, "%s|%s=%s", sig, cs->push_to[i],
@@ -334,6 +367,8 @@ mirror_start(struct zcd *zcd, const struct zc_config_set *cs, char *err,
 	m->delete = cs->delete;
 	m->delay_ms = cs->delay_ms;
 	m->settle_ms = cs->settle_ms;
+	m->max_delete = cs->max_delete;
+	m->backup_dir = cs->backup_dir != NULL ? xstrdup(cs->backup_dir) : NULL;
 	m->sig = mirror_signature(zcd->cfg, cs);
 	m->root_fd = -1;
 	if ((error = zc_filter_from_lists(cs->include, cs->ninclude,
@@ -353,6 +388,7 @@ mirror_start(struct zcd *zcd, const struct zc_config_set *cs, char *err,
 		free(m->sig);
 		free(m->name);
 		free(m->path);
+		free(m->backup_dir);
 		free(m);
 		return (error);
 	}
@@ -366,6 +402,8 @@ mirror_start(struct zcd *zcd, const struct zc_config_set *cs, char *err,
 	if ((error = zcd_watch_start(zcd->loop, m->root_fd, m->name,
 	    m->filter, mirror_on_event, m, &m->watch, err, errlen)) != 0)
 		return (error);		/* stopped with the others */
+	if (m->backup_dir != NULL)
+		zcd_watch_skip(m->watch, m->backup_dir);
 	m->links = xcalloc(cs->npush_to, sizeof *m->links);
 	for (i = 0; i < cs->npush_to; i++) {
 		p = zc_config_peer(zcd->cfg, cs->push_to[i]);
@@ -403,27 +441,86 @@ zcd_mirror_start_all(struct zcd *zcd, char *err, size_t errlen)
 	return (0);
 }
 
+/* Unlink and free a mirror whose handles are closed. */
 static void
-mirror_on_closed(uv_handle_t *h)
+mirror_free(struct zcd_mirror *m)
 {
-	struct zcd_mirror	*m = h->data;
 	struct zcd_mirror	**pp;
 
-	if (--m->closes > 0)
-		return;
 	for (pp = &m->zcd->mirrors; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == m) {
 			*pp = m->next;
 			break;
 		}
 	}
-	close(m->root_fd);
 	zc_filter_free(m->filter);
+	if (m->root_fd != -1)
+		close(m->root_fd);
 	free(m->links);
+	free(m->backup_dir);
 	free(m->sig);
 	free(m->name);
 	free(m->path);
 	free(m);
+}
+
+/*
+ * A mirror stopped for a reason (root lost, delete guard) stays listed,
+ * without links, so that `zcsync status` says why, until a reload or
+ * `zcsync sync SET` starts the set again (zcd_mirror_forget()).
+ */
+static void
+mirror_on_closed(uv_handle_t *h)
+{
+	struct zcd_mirror	*m = h->data;
+
+	if (--m->closes > 0)
+		return;
+	m->closed = 1;
+	m->nlinks = 0;		/* the links free themselves */
+	if (m->stop_reason[0] != '\0' && !m->forget && !m->zcd->stopping) {
+		/* Kept for status: let go of the root (an unmount waits). */
+		close(m->root_fd);
+		m->root_fd = -1;
+		return;
+	}
+	mirror_free(m);
+}
+
+void
+zcd_mirror_forget(struct zcd_mirror *m)
+{
+	if (!m->stopped)
+		zcd_mirror_stop(m, NULL);
+	if (m->closed)
+		mirror_free(m);
+	else
+		m->forget = 1;
+}
+
+/* zcsync sync SET on a stopped set: start it again (a fresh catch-up). */
+int
+zcd_mirror_restart(struct zcd *zcd, const char *name, char *err,
+    size_t errlen)
+{
+	const struct zc_config_set	*cs;
+	struct zcd_mirror		*m, *next;
+
+	for (m = zcd->mirrors; m != NULL; m = next) {
+		next = m->next;
+		if (strcmp(m->name, name) == 0) {
+			if (!m->stopped)
+				return (0);
+			zcd_mirror_forget(m);
+		}
+	}
+	cs = zc_config_set(zcd->cfg, name);
+	if (cs == NULL || cs->npush_to == 0) {
+		snprintf(err, errlen, "set %s is not mirrored here", name);
+		return (-ENOENT);
+	}
+	zc_log_info("set %s: started again", name);
+	return (mirror_start(zcd, cs, err, errlen));
 }
 
 void
@@ -436,7 +533,8 @@ zcd_mirror_stop(struct zcd_mirror *m, const char *why)
 	m->stopped = 1;
 	if (why != NULL) {
 		zc_log_err("set %s: stopped: %s; nothing more is sent for it "
-		    "until the daemon is restarted or reloaded", m->name, why);
+		    "until the daemon is restarted or reloaded, or `zcsync "
+		    "sync %s`", m->name, why, m->name);
 		snprintf(m->stop_reason, sizeof m->stop_reason, "%s", why);
 	}
 	for (i = 0; i < m->nlinks; i++)
@@ -456,7 +554,7 @@ zcd_mirror_stop_all(struct zcd *zcd)
 
 	for (m = zcd->mirrors; m != NULL; m = next) {
 		next = m->next;
-		zcd_mirror_stop(m, NULL);
+		zcd_mirror_forget(m);
 	}
 }
 
@@ -474,8 +572,11 @@ zcd_mirror_reload(struct zcd *zcd)
 
 	for (m = zcd->mirrors; m != NULL; m = next) {
 		next = m->next;
-		if (m->stopped)
+		if (m->stopped) {
+			/* A reload starts a stopped set again. */
+			zcd_mirror_forget(m);
 			continue;
+		}
 		keep = 0;
 		for (i = 0; i < zcd->cfg->nsets; i++) {
 			if (zcd->cfg->sets[i].npush_to == 0 ||

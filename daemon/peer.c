@@ -162,7 +162,11 @@ link_on_done(struct zc_send *s, int err, const char *why, void *arg)
 		return;
 	}
 	if (err == -ENOTEMPTY) {
-		/* The empty-source guard (send.c): stop, do not retry. */
+		/*
+		 * A delete guard (send.c: the empty source; guard.c:
+		 * max_delete): stop the set for all its peers, do not retry.
+		 */
+		l->mirror->zcd->guard_stops++;
 		zcd_mirror_stop(l->mirror, why);
 		return;
 	}
@@ -190,6 +194,8 @@ link_session(struct zcd_link *l, int fd)
 	opts.node_name = l->mirror->zcd->cfg->node.name;
 	opts.set = l->mirror->name;
 	opts.flags = l->mirror->delete ? ZC_PUSH_DELETE : 0;
+	opts.max_delete = l->mirror->max_delete;
+	opts.backup_dir = l->mirror->backup_dir;
 	opts.no_zerocopy = l->mirror->zcd->no_zerocopy;
 	opts.idle_ms = 0;
 	opts.report = link_report;

@@ -224,9 +224,10 @@ watch_add_tree(struct zcd_watch *w, int dfd, const char *rel, int depth)
 			child = xstrdup(de->d_name);
 		else
 			xasprintf(&child, "%s/%s", rel, de->d_name);
-		if (w->filter != NULL && zc_filter_match(w->filter, child, 1)) {
+		if ((w->filter != NULL && zc_filter_match(w->filter, child,
+		    1)) || (w->skip != NULL && watch_is_under(child, w->skip))) {
 			free(child);
-			continue;	/* excluded: not watched */
+			continue;	/* excluded, or the backups: not watched */
 		}
 		cfd = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY |
 		    O_NOFOLLOW | O_CLOEXEC);
@@ -260,6 +261,14 @@ watch_add_path(struct zcd_watch *w, const char *rel)
 	error = watch_add_tree(w, fd, rel, 0);
 	close(fd);
 	return (error);
+}
+
+void
+zcd_watch_skip(struct zcd_watch *w, const char *dir)
+{
+	free(w->skip);
+	w->skip = xstrdup(dir);
+	watch_map_drop(w, dir);
 }
 
 int
@@ -321,6 +330,7 @@ watch_free(struct zcd_watch *w)
 	for (i = 0; i < w->nmoves; i++)
 		free(w->moves[i].path);
 	free(w->moves);
+	free(w->skip);
 	free(w);
 }
 

@@ -51,6 +51,7 @@ struct zcd_watch {
 	zcd_watch_cb		 cb;
 	void			*arg;
 
+	char			*skip;		/* owned; never watched, or NULL */
 	struct zcd_watch_dir	*dirs;		/* owned; by wd, open addressing */
 	size_t			 ndirs, nslots;
 
@@ -82,6 +83,8 @@ int	zcd_watch_start(uv_loop_t *, int root_fd, const char *set,
 void	zcd_watch_refilter(struct zcd_watch *);
 /* Stop; on_closed (may be NULL) runs when libuv lets go, then it is freed. */
 void	zcd_watch_stop(struct zcd_watch *, void (*on_closed)(struct zcd_watch *));
+/* Never watch dir (beneath the root; backup.dir): drop its watches now. */
+void	zcd_watch_skip(struct zcd_watch *, const char *dir);
 /* Number of directories watched. */
 size_t	zcd_watch_count(const struct zcd_watch *);
 

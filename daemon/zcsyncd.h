@@ -100,6 +100,10 @@ struct zcd_mirror {
 	char			*sig;		/* owned; see mirror_signature() */
 	int			 stopped;
 	int			 closes;
+	int			 closed;	/* stopped, handles closed */
+	int			 forget;	/* free once closed */
+	struct zc_config_limit	 max_delete;	/* guard.h */
+	char			*backup_dir;	/* owned; never watched or sent */
 	struct zcd_mirror	*next;
 };
 
@@ -153,6 +157,7 @@ struct zcd {
 	struct zcd_recv_count	*received;	/* owned list */
 	uint64_t		 refused;	/* connections refused */
 	uint64_t		 proto_errors;	/* peers closed for protocol errors */
+	uint64_t		 guard_stops;	/* sets stopped by a delete guard */
 	time_t			 started;
 };
 
@@ -179,6 +184,11 @@ int	zcd_mirror_start_all(struct zcd *, char *err, size_t errlen);
 void	zcd_mirror_stop_all(struct zcd *);
 void	zcd_mirror_reload(struct zcd *);
 void	zcd_mirror_stop(struct zcd_mirror *, const char *why);
+/* Drop a mirror (stopping it first); a stopped one leaves the list. */
+void	zcd_mirror_forget(struct zcd_mirror *);
+/* Start a stopped set again (zcsync sync).  0 or -errno with err. */
+int	zcd_mirror_restart(struct zcd *, const char *set, char *err,
+	    size_t errlen);
 int	zcd_mirror_root_ok(struct zcd_mirror *, char *why, size_t whylen);
 /* A link wants to be kicked when its queue has something ready. */
 void	zcd_mirror_arm(struct zcd_mirror *);

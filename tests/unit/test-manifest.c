@@ -390,6 +390,53 @@ test_walk_parents(void **state)
 	rm_tree(tmpl);
 }
 
+/* Dropping a subtree (the receiver's backup directory) keeps the rest. */
+static void
+test_drop(void **state)
+{
+	struct zc_manifest	*m;
+	struct zc_meta		 dir;
+	int			 a, bk, c;
+
+	(void)state;
+	memset(&dir, 0, sizeof(dir));
+	dir.type = ZC_TYPE_DIR;
+	dir.mode = 0755;
+	m = zc_manifest_new();
+	a = zc_manifest_add(m, &dir, "a", 1, NULL, 0, ZC_MANIFEST_NONE);
+	assert_int_equal(add_s(m, "a/x", (uint32_t)a), 1);
+	bk = zc_manifest_add(m, &dir, "bk", 2, NULL, 0, ZC_MANIFEST_NONE);
+	assert_int_equal(bk, 2);
+	assert_int_equal(zc_manifest_add(m, &dir, "bk/d", 4, NULL, 0,
+	    (uint32_t)bk), 3);
+	assert_int_equal(add_s(m, "bk/d/f", 3), 4);
+	assert_int_equal(add_s(m, "bk/g", (uint32_t)bk), 5);
+	assert_int_equal(add_s(m, "bk.txt", ZC_MANIFEST_NONE), 6);
+	c = zc_manifest_add(m, &dir, "c", 1, NULL, 0, ZC_MANIFEST_NONE);
+	assert_int_equal(add_s(m, "c/y", (uint32_t)c), 8);
+
+	assert_int_equal(zc_manifest_drop(m, "nosuch"), 0);
+	assert_int_equal(zc_manifest_drop(m, "bk"), 4);
+	assert_int_equal(m->n, 5);
+	assert_null(zc_manifest_find(m, "bk"));
+	assert_null(zc_manifest_find(m, "bk/d/f"));
+	assert_non_null(zc_manifest_find(m, "bk.txt"));
+	assert_string_equal(m->v[2].path, "bk.txt");
+	assert_string_equal(m->v[3].path, "c");
+	assert_string_equal(m->v[4].path, "c/y");
+	/* Parents after the hole moved down with their entries. */
+	assert_int_equal(m->v[4].parent, 3);
+	assert_int_equal(m->v[1].parent, 0);
+	assert_ptr_equal(zc_manifest_find(m, "c/y"), &m->v[4]);
+	/* A leaf, and adding after a drop. */
+	assert_int_equal(zc_manifest_drop(m, "a/x"), 1);
+	assert_int_equal(m->n, 4);
+	assert_int_equal(m->v[3].parent, 2);
+	assert_int_equal(add_s(m, "bk", ZC_MANIFEST_NONE), 4);
+	assert_int_equal(add_s(m, "c/y", 2), -EEXIST);
+	zc_manifest_free(m);
+}
+
 int
 main(void)
 {
@@ -398,6 +445,7 @@ main(void)
 		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_walk_parents),
+		cmocka_unit_test(test_drop),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
