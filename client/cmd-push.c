@@ -57,7 +57,9 @@ push_usage(FILE *f)
 	    "      --insecure      allow plain TCP beyond loopback\n"
 	    "      --no-zero-copy  read/write bodies instead of sendfile\n"
 	    "      --progress      show progress even when stdout is not a "
-	    "terminal\n",
+	    "terminal\n"
+	    "      --bwlimit RATE  send at most RATE bytes per second (K, M, "
+	    "G: 1024)\n",
 	    ZC_CONFIG_DEFAULT_FILE);
 }
 
@@ -164,6 +166,7 @@ cmd_push_exec(int argc, char **argv)
 		{ "insecure", no_argument, NULL, 'I' },
 		{ "no-zero-copy", no_argument, NULL, 'Z' },
 		{ "progress", no_argument, NULL, 'P' },
+		{ "bwlimit", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -176,6 +179,7 @@ cmd_push_exec(int argc, char **argv)
 	uv_timer_t			 progress;
 	const char			*config_file = NULL, *name = NULL;
 	char				 err[1024];
+	uint64_t			 bwlimit = 0;
 	double				 t0;
 	int				 ch, insecure = 0, src_fd = -1, fd, rc = 2;
 
@@ -212,6 +216,13 @@ cmd_push_exec(int argc, char **argv)
 			break;
 		case 'P':
 			p.progress = 1;
+			break;
+		case 'B':
+			if (zc_config_parse_bytes(optarg, &bwlimit) != 0) {
+				fprintf(stderr, "zcsync: --bwlimit %s: not a "
+				    "number of bytes (K, M, G: 1024)\n", optarg);
+				return (2);
+			}
 			break;
 		case 'h':
 			push_usage(stdout);
@@ -257,6 +268,8 @@ cmd_push_exec(int argc, char **argv)
 	opts.idle_ms = PUSH_IDLE_MS;
 	opts.report = push_report;
 	opts.arg = &p;
+	if (bwlimit > 0)
+		opts.rate = zc_rate_new(bwlimit, uv_hrtime());
 	uv_loop_init(&loop);
 	if (zc_send_start(&loop, fd, src_fd, &opts, push_done, &p, &s, err,
 	    sizeof err) != 0) {
@@ -297,6 +310,7 @@ cmd_push_exec(int argc, char **argv)
 	rc = (p.err != 0 || zc_send_stats(s)->failed > 0) ? 1 : 0;
 out:
 	zc_send_free(s);
+	zc_rate_free(opts.rate);
 	zc_dest_free(&dest);
 	if (src_fd >= 0)
 		close(src_fd);
@@ -306,7 +320,8 @@ out:
 
 const struct zc_cmd_entry zc_cmd_push_entry = {
 	.name = "push",
-	.usage = "[-nvq] [--delete] [-c FILE] DIR PEER/SET|HOST:PORT/SET",
+	.usage = "[-nvq] [--delete] [--bwlimit RATE] [-c FILE] DIR "
+	    "PEER/SET|HOST:PORT/SET",
 	.summary = "push a directory tree into a peer's set, once",
 	.exec = cmd_push_exec,
 };

@@ -681,6 +681,7 @@ recv_on_pull(struct zc_recv *r, struct zc_rd *rd)
 	sopts.set = r->set;
 	sopts.flags = req.flags & ZC_PUSH_DELETE;
 	sopts.idle_ms = r->opts.idle_ms;
+	sopts.rate = t.rate;
 	r->conn->deadline = 0;
 	if ((error = zc_send_adopt(r->conn, r->root_fd, r->peer_features,
 	    &sopts, recv_pull_done, r, &r->pull, err, sizeof err)) != 0) {

@@ -21,9 +21,12 @@
 /* HELLO and PUSH must arrive within this (a trickler holds no slot). */
 #define ZC_RECV_HANDSHAKE_MS	10000
 
+struct zc_rate;
+
 struct zc_recv_target {
 	const char	*root;		/* absolute path of the set root */
 	int		 fsync;		/* fsync each file before rename */
+	struct zc_rate	*rate;		/* borrowed; pull: bwlimit; NULL: none */
 };
 
 /*

@@ -1159,6 +1159,8 @@ zc_send_start(uv_loop_t *loop, int sock, int src_fd,
 	sock = -1;
 	if (opts->no_zerocopy)
 		s->conn->flags |= ZC_CONN_NO_ZEROCOPY;
+	if (opts->rate != NULL)
+		zc_conn_set_rate(s->conn, opts->rate);
 	if (opts->tls != NULL) {
 		struct zc_tls	*tls;
 
@@ -1221,6 +1223,8 @@ zc_send_adopt(struct zc_conn *c, int src_fd, uint64_t peer_features,
 	s->owners = (s->feat & ZC_FEAT_OWNER) != 0;
 	s->conn = c;
 	s->loop = c->poll.loop;
+	if (opts->rate != NULL)
+		zc_conn_set_rate(c, opts->rate);
 	c->ops = &send_ops;
 	c->data = s;
 	s->state = SEND_MANIFEST;

@@ -10,6 +10,7 @@
 
 #include <uv.h>
 
+#include "rate.h"
 #include "tls.h"
 
 /*
@@ -69,6 +70,7 @@ struct zc_send_opts {
 	struct zc_tls_ctx	*tls;		/* borrowed; NULL: plain TCP */
 	const uint8_t		(*pins)[32];	/* with tls: the peer's pins */
 	size_t			 npins;
+	struct zc_rate		*rate;		/* borrowed; bwlimit; NULL: none */
 	void			*arg;
 };
 
