@@ -45,7 +45,9 @@ pull_usage(FILE *f)
 	    "      --name NAME     our node name (default: config, else "
 	    "hostname)\n"
 	    "      --insecure      allow plain TCP beyond loopback\n"
-	    "      --no-zero-copy  read/write bodies instead of splice\n",
+	    "      --no-zero-copy  read/write bodies instead of splice\n"
+	    "      --verify        check each file's XXH3-128 before the "
+	    "rename\n",
 	    ZC_CONFIG_DEFAULT_FILE);
 }
 
@@ -85,6 +87,7 @@ cmd_pull_exec(int argc, char **argv)
 		{ "name", required_argument, NULL, 'N' },
 		{ "insecure", no_argument, NULL, 'I' },
 		{ "no-zero-copy", no_argument, NULL, 'Z' },
+		{ "verify", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -127,6 +130,9 @@ cmd_pull_exec(int argc, char **argv)
 			break;
 		case 'Z':
 			opts.no_zerocopy = 1;
+			break;
+		case 'V':
+			flags |= ZC_PUSH_VERIFY;
 			break;
 		case 'h':
 			pull_usage(stdout);
@@ -211,7 +217,8 @@ out:
 
 const struct zc_cmd_entry zc_cmd_pull_entry = {
 	.name = "pull",
-	.usage = "[-q] [--delete] [-c FILE] PEER/SET|HOST:PORT/SET DIR",
+	.usage = "[-q] [--delete] [--verify] [-c FILE] PEER/SET|HOST:PORT/SET "
+	    "DIR",
 	.summary = "pull a peer's set into a directory, once",
 	.exec = cmd_pull_exec,
 };

@@ -59,7 +59,9 @@ push_usage(FILE *f)
 	    "      --progress      show progress even when stdout is not a "
 	    "terminal\n"
 	    "      --bwlimit RATE  send at most RATE bytes per second (K, M, "
-	    "G: 1024)\n",
+	    "G: 1024)\n"
+	    "      --verify        the receiver checks each file's XXH3-128 "
+	    "before the rename\n",
 	    ZC_CONFIG_DEFAULT_FILE);
 }
 
@@ -167,6 +169,7 @@ cmd_push_exec(int argc, char **argv)
 		{ "no-zero-copy", no_argument, NULL, 'Z' },
 		{ "progress", no_argument, NULL, 'P' },
 		{ "bwlimit", required_argument, NULL, 'B' },
+		{ "verify", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -223,6 +226,9 @@ cmd_push_exec(int argc, char **argv)
 				    "number of bytes (K, M, G: 1024)\n", optarg);
 				return (2);
 			}
+			break;
+		case 'V':
+			opts.flags |= ZC_PUSH_VERIFY;
 			break;
 		case 'h':
 			push_usage(stdout);
@@ -320,7 +326,7 @@ out:
 
 const struct zc_cmd_entry zc_cmd_push_entry = {
 	.name = "push",
-	.usage = "[-nvq] [--delete] [--bwlimit RATE] [-c FILE] DIR "
+	.usage = "[-nvq] [--delete] [--verify] [--bwlimit RATE] [-c FILE] DIR "
 	    "PEER/SET|HOST:PORT/SET",
 	.summary = "push a directory tree into a peer's set, once",
 	.exec = cmd_push_exec,

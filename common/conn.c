@@ -155,6 +155,7 @@ zc_conn_recv_body(struct zc_conn *c, int fd, uint64_t size)
 	c->body_in_fd = fd;
 	c->body_in_left = size;
 	c->body_in_err = 0;
+	c->body_in_off = 0;
 	c->flags |= ZC_CONN_IN_BODY;
 }
 
@@ -318,6 +319,23 @@ conn_sink_failed(struct zc_conn *c, int error)
 	c->body_in_fd = -1;
 }
 
+/*
+ * VERIFY: n more bytes are in the sink; hash them as they landed, read
+ * back from the page cache (ZC_VERIFY_CHUNK at a time).  A failed read
+ * back fails the sink.
+ */
+static void
+conn_body_landed(struct zc_conn *c, size_t n)
+{
+	int	error;
+
+	if (c->body_in_hash != NULL && c->body_in_fd != -1 &&
+	    (error = zc_verify_update_fd(c->body_in_hash, c->body_in_fd,
+	    c->body_in_off, n)) != 0)
+		conn_sink_failed(c, error);
+	c->body_in_off += (off_t)n;
+}
+
 /* Move bytes already buffered into the body sink. */
 static void
 conn_body_drain(struct zc_conn *c)
@@ -333,6 +351,8 @@ conn_body_drain(struct zc_conn *c)
 	if (c->body_in_fd != -1 &&
 	    (error = conn_write_all(c->body_in_fd, zc_buf_ptr(c->in), n)) != 0)
 		conn_sink_failed(c, error);
+	else if (c->body_in_fd != -1)
+		conn_body_landed(c, n);
 	zc_buf_consume(c->in, n);
 	c->body_in_left -= n;
 }
@@ -392,6 +412,7 @@ conn_body_splice(struct zc_conn *c, size_t *budget)
 				conn_sink_failed(c, m < 0 ? -errno : -EIO);
 				break;
 			}
+			conn_body_landed(c, (size_t)m);
 			n -= m;
 		}
 		/* After a sink failure, empty the pipe: those bytes are body. */
@@ -596,11 +617,13 @@ conn_body_out(struct zc_conn *c, size_t budget)
 	size_t	 want;
 	uint8_t	*p;
 	ssize_t	 n;
+	off_t	 off;
 
 	want = c->body_out_left < budget ? (size_t)c->body_out_left : budget;
 	if (want == 0 || (want = conn_rate_allow(c, want)) == 0)
 		return (-EAGAIN);
 	for (;;) {
+		off = c->body_out_off;
 		if (c->body_out_fd == -1) {
 			if (want > CONN_ZEROS)
 				want = CONN_ZEROS;
@@ -627,6 +650,9 @@ conn_body_out(struct zc_conn *c, size_t budget)
 				return (-ENOBUFS);
 			n = pread(c->body_out_fd, p, want, c->body_out_off);
 			if (n > 0) {
+				if (c->body_out_hash != NULL)
+					zc_verify_update(c->body_out_hash, p,
+					    (size_t)n);
 				zc_buf_commit(c->out, (size_t)n);
 				c->body_out_off += n;
 				c->body_out_left -= (uint64_t)n;
@@ -650,6 +676,19 @@ conn_body_out(struct zc_conn *c, size_t budget)
 	c->body_out_left -= (uint64_t)n;
 	c->bytes_out += (uint64_t)n;
 	conn_rate_charge(c, (size_t)n);
+	/*
+	 * VERIFY: sendfile never shows us the bytes; hash the same range
+	 * from the page cache it was sent from.  A read error leaves the
+	 * hash wrong: the receiver refuses the body and it is sent again.
+	 */
+	if (c->body_out_hash != NULL) {
+		if (c->body_out_fd == -1)
+			zc_verify_update(c->body_out_hash, conn_zeros,
+			    (size_t)n);
+		else
+			(void)zc_verify_update_fd(c->body_out_hash,
+			    c->body_out_fd, off, (size_t)n);
+	}
 	conn_touch(c);
 	return (n);
 }

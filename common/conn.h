@@ -21,6 +21,7 @@
 #include "proto.h"
 #include "rate.h"
 #include "tls.h"
+#include "verify.h"
 
 #define ZC_CONN_IN_MAX		(ZC_PROTO_FRAME_MAX + 64 * 1024)
 #define ZC_CONN_OUT_MAX		(4 * 1024 * 1024)
@@ -86,12 +87,15 @@ struct zc_conn {
 	uint64_t		 body_in_left;
 	int			 body_in_err;
 	int			 pipe[2];	/* owned; splice staging */
+	struct zc_verify	*body_in_hash;	/* borrowed; VERIFY: read back */
+	off_t			 body_in_off;	/* bytes written to the sink */
 
 	/* Body out. */
 	int			 body_out_fd;	/* borrowed; -1 = zero padding */
 	off_t			 body_out_off;
 	uint64_t		 body_out_left;
 	int			 body_out_shrunk;
+	struct zc_verify	*body_out_hash;	/* borrowed; VERIFY: as sent */
 
 	/* bwlimit: output paced by a token bucket (rate.h). */
 	struct zc_rate		*rate;		/* owned reference; NULL: none */

@@ -23,6 +23,7 @@
 #include "path.h"
 #include "proto.h"
 #include "recv.h"
+#include "verify.h"
 #include "send.h"
 #include "xmalloc.h"
 
@@ -71,6 +72,7 @@ struct zc_recv {
 	uint32_t		 file_code;	/* refused before the body */
 	char			 file_path[ZC_PATH_MAX + 1];
 	int			 file_sink_err;
+	struct zc_verify	*hash;		/* owned; VERIFY, else NULL */
 
 	/*
 	 * Directories whose metadata waits for DONE or SYNC, one entry per
@@ -279,6 +281,22 @@ recv_on_hello(struct zc_recv *r, struct zc_rd *rd)
 	return (0);
 }
 
+/*
+ * VERIFY asked for (a PUSH or PULL flag): only where both HELLOs list the
+ * feature.  Every FILE_END of the session then carries the body's
+ * XXH3-128, compared with what landed before the rename.
+ */
+static int
+recv_verify_start(struct zc_recv *r)
+{
+	if (!(r->feat & ZC_FEAT_VERIFY))
+		return (recv_refuse(r, ZC_E_PROTOCOL, "VERIFY flag without "
+		    "the VERIFY feature"));
+	if (r->hash == NULL)
+		r->hash = zc_verify_new();
+	return (0);
+}
+
 static int
 recv_on_push(struct zc_recv *r, struct zc_rd *rd)
 {
@@ -290,6 +308,8 @@ recv_on_push(struct zc_recv *r, struct zc_rd *rd)
 
 	if (zc_proto_get_push(rd, &req) != 0)
 		return (recv_refuse(r, ZC_E_PROTOCOL, "malformed PUSH"));
+	if ((req.flags & ZC_PUSH_VERIFY) && (error = recv_verify_start(r)) != 0)
+		return (error);
 	memcpy(r->set, req.set, req.set_len);
 	r->set[req.set_len] = '\0';
 	memset(&t, 0, sizeof t);
@@ -448,6 +468,9 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 			r->file_sink_err = error;
 		}
 		r->state = RECV_BODY;
+		if (r->hash != NULL)
+			zc_verify_reset(r->hash);
+		r->conn->body_in_hash = r->hash;
 		zc_conn_recv_body(r->conn, r->file_open ? r->file.fd : -1,
 		    ent.meta.size);
 		return (0);
@@ -496,9 +519,12 @@ recv_on_file_end(struct zc_recv *r, struct zc_rd *rd)
 {
 	uint64_t	seq;
 	uint32_t	status, code;
+	uint8_t		hash[ZC_VERIFY_LEN], landed[ZC_VERIFY_LEN];
 	int		error = 0, dir_fd;
 
-	if (zc_proto_get_file_end(rd, &seq, &status) != 0 ||
+	if ((r->hash != NULL ?
+	    zc_proto_get_file_end_verify(rd, &seq, &status, hash) :
+	    zc_proto_get_file_end(rd, &seq, &status)) != 0 ||
 	    seq != r->file_seq)
 		return (recv_refuse(r, ZC_E_PROTOCOL, "bad FILE_END"));
 	r->state = RECV_ENTRIES;
@@ -516,6 +542,14 @@ recv_on_file_end(struct zc_recv *r, struct zc_rd *rd)
 		zc_land_file_abort(&r->file);
 		return (recv_ack(r, seq, zc_land_code(error), r->file_path,
 		    error));
+	}
+	if (r->hash != NULL) {
+		/* VERIFY: what landed (read back) must be what was sent. */
+		zc_verify_digest(r->hash, landed);
+		if (memcmp(hash, landed, sizeof landed) != 0) {
+			zc_land_file_abort(&r->file);
+			return (recv_ack(r, seq, ZC_E_VERIFY, r->file_path, 0));
+		}
 	}
 	error = zc_land_file_commit(&r->file, r->land_flags |
 	    ((r->land_flags & ZC_LAND_FSYNC) ? ZC_LAND_DEFER_DIRSYNC : 0));
@@ -680,6 +714,12 @@ recv_on_pull(struct zc_recv *r, struct zc_rd *rd)
 	sopts.node_name = r->opts.node_name;
 	sopts.set = r->set;
 	sopts.flags = req.flags & ZC_PUSH_DELETE;
+	if (req.flags & ZC_PUSH_VERIFY) {
+		if (!(r->feat & ZC_FEAT_VERIFY))
+			return (recv_refuse(r, ZC_E_PROTOCOL, "VERIFY flag "
+			    "without the VERIFY feature"));
+		sopts.flags |= ZC_PUSH_VERIFY;
+	}
 	sopts.idle_ms = r->opts.idle_ms;
 	sopts.rate = t.rate;
 	r->conn->deadline = 0;
@@ -712,6 +752,11 @@ recv_on_server_hello(struct zc_recv *r, struct zc_rd *rd)
 	r->feat = zc_proto_features() & h.features;
 	if (r->feat & ZC_FEAT_OWNER)
 		r->land_flags |= ZC_LAND_CHOWN;
+	if (r->hash != NULL && !(r->feat & ZC_FEAT_VERIFY)) {
+		snprintf(r->refusal, sizeof r->refusal, "the server cannot "
+		    "verify (no VERIFY feature)");
+		return (-EPROTO);
+	}
 	r->got_hello = 1;
 	return (0);
 }
@@ -952,6 +997,8 @@ zc_recv_pull(uv_loop_t *loop, int sock, int dir_fd, const char *set,
 		free(r);
 		return (error);
 	}
+	if (flags & ZC_PUSH_VERIFY)
+		r->hash = zc_verify_new();
 	r->man = zc_manifest_new();
 	if ((error = zc_manifest_walk(r->man, r->root_fd, err, errlen)) != 0) {
 		close(sock);
@@ -1047,5 +1094,6 @@ zc_recv_free(struct zc_recv *r)
 	zc_send_free(r->pull);
 	zc_manifest_free(r->man);
 	zc_manifest_free(r->dirs);
+	zc_verify_free(r->hash);
 	free(r);
 }
