@@ -535,11 +535,13 @@ conn_rate_allow(struct zc_conn *c, size_t want)
 	size_t		n;
 	uint64_t	now;
 
-	if (c->rate == NULL)
+	if (c->rate == NULL || zc_rate_get(c->rate) == 0)
 		return (want);
 	now = uv_hrtime();
-	if ((n = zc_rate_allow(c->rate, now, want)) > 0)
+	if ((n = zc_rate_allow(c->rate, now, want)) > 0) {
+		c->flags &= ~ZC_CONN_RATE_WAIT;
 		return (n);
+	}
 	c->flags |= ZC_CONN_RATE_WAIT;
 	uv_timer_start(&c->rate_timer, conn_on_rate,
 	    zc_rate_delay_ms(c->rate, now), 0);

@@ -3,7 +3,9 @@
  * shared by every connection that sends to that peer: each set's live link
  * and each pull it is served.  Connections hold a reference, so a bucket
  * outlives a reload that drops its peer; a reload changes the rate of the
- * buckets in place (0 when the peer or its limit is gone).
+ * buckets in place (0 when the peer or its limit is gone).  The list grows
+ * only with configured peer names that were used, so it is bounded by the
+ * configurations loaded.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +23,12 @@ struct zcd_bwlimit {
 	struct zcd_bwlimit	*next;
 };
 
-/* The bucket pacing what we send to peer, or NULL (no limit). */
+/*
+ * The bucket pacing what we send to peer (borrowed), or NULL for a name
+ * that is not a configured peer.  Every configured peer gets one, a limit
+ * of 0 included (it then allows everything), so that a reload that sets a
+ * limit applies to the connections already open.
+ */
 struct zc_rate *
 zcd_bwlimit_rate(struct zcd *zcd, const char *peer)
 {
@@ -30,17 +37,17 @@ zcd_bwlimit_rate(struct zcd *zcd, const char *peer)
 
 	for (b = zcd->bwlimits; b != NULL; b = b->next)
 		if (strcmp(b->peer, peer) == 0)
-			return (zc_rate_get(b->rate) > 0 ? b->rate : NULL);
-	p = zc_config_peer(zcd->cfg, peer);
-	if (p == NULL || p->bwlimit == 0)
+			return (b->rate);
+	if ((p = zc_config_peer(zcd->cfg, peer)) == NULL)
 		return (NULL);
 	b = xcalloc(1, sizeof *b);
 	b->peer = xstrdup(peer);
 	b->rate = zc_rate_new(p->bwlimit, uv_hrtime());
 	b->next = zcd->bwlimits;
 	zcd->bwlimits = b;
-	zc_log_info("peer=%s: sending at most %llu bytes/s", peer,
-	    (unsigned long long)p->bwlimit);
+	if (p->bwlimit > 0)
+		zc_log_info("peer=%s: sending at most %llu bytes/s", peer,
+		    (unsigned long long)p->bwlimit);
 	return (b->rate);
 }
 
