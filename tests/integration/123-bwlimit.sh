@@ -3,8 +3,9 @@
 # about 4 s, and a push without a limit started beside it is not slowed
 # (it ends first).  A daemon with peers[].bwlimit paces its live link to
 # that peer (catch-up of 8 MiB: about 4 s) while its link to another peer
-# without a limit, for the same set, is done long before.  A pull served
-# to a peer with a bwlimit is paced too.  Bytes equal every time.  The
+# without a limit, for the same set, is done long before; a reload that
+# lifts the limit applies to the open link.  A pull served to a peer with a
+# bwlimit is paced too.  Bytes equal every time.  The
 # bounds are loose: this checks that the cap works, bench/run-bwlimit.sh
 # measures how close it is.
 . "$(dirname "$0")/lib.sh"
@@ -158,5 +159,22 @@ mirror_ok "$T/live" "$T/live-gamma" alpha gamma
 
 grep -q 'peer=beta: sending at most 2097152 bytes/s' "$T/alpha.log" ||
     fail "alpha did not say it paces beta"
+
+# A reload that lifts the limit applies to the open link, which is not
+# restarted: 8 MiB more now arrive at full speed.
+connects=$(log_count alpha 'peer=beta set=live: connected')
+sed -i -e '/bwlimit: 2M/d' "$T/alpha.yaml"
+kill -HUP "${DAEMON_PID[alpha]}"
+wait_log alpha 'peer=beta: bwlimit now 0 bytes/s'
+t0=$EPOCHREALTIME
+gen_file "$T/live/after-reload" "$MIB8" 36
+wait_tree_equal "$T/live" "$T/live-beta" 20
+t_free=$(elapsed "$t0")
+log "live, after the reload: 8 MiB to beta in ${t_free} s"
+between "$t_free" 0 3 ||
+    fail "after the limit was lifted, 8 MiB took ${t_free} s"
+[ "$(log_count alpha 'peer=beta set=live: connected')" = "$connects" ] ||
+    fail "the reload restarted the link to beta"
+mirror_ok "$T/live" "$T/live-beta" alpha beta
 check_logs
 exit 0
