@@ -2,7 +2,9 @@
 # 124-verify: VERIFY (docs/PROTOCOL.md).  `zcsync push --verify` and
 # `zcsync pull --verify` land equal bytes (bodies by sendfile, buffered
 # small ones, empty ones, and with --no-zero-copy), and so does a live
-# link of a set with verify: true.  The check can fail: a raw sender whose
+# link of a set with verify: true.  A byte flipped on the way (a proxy) lands
+# unnoticed without --verify, and with it is refused and sent again.  The
+# check can fail: a raw sender whose
 # FILE_END carries a wrong XXH3-128 gets ACK VERIFY (12), nothing lands
 # under the final name, no temporary file remains, and a right hash lands.
 # FILE_END without the hash in a VERIFY session, with it in a session
@@ -83,6 +85,86 @@ echo more >"$T/live/c"
 wait_tree_equal "$T/live" "$T/live-dst"
 mirror_ok "$T/live" "$T/live-dst" alpha beta
 stop_daemon alpha
+
+# ---- A real sender and receiver, with a byte flipped on the way: a
+# proxy (python3, on 127.0.0.1) that inverts the byte at one offset of what
+# each connection's client sends.  Plain TCP only: that is what VERIFY is
+# for (over TLS a flipped byte fails the record, and the session).
+if [ "${ZC_TEST_TLS:-0}" != 1 ] && command -v python3 >/dev/null 2>&1; then
+	cat >"$T/flip.py" <<'EOF'
+import socket, sys, threading
+target, flip_at, conns = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+ls = socket.socket()
+ls.bind(("127.0.0.1", 0))
+ls.listen(4)
+ls.settimeout(60)
+print(ls.getsockname()[1], flush=True)
+def pump(src, dst, flip):
+    off = 0
+    try:
+        while True:
+            b = src.recv(65536)
+            if not b:
+                break
+            if flip is not None and off <= flip < off + len(b):
+                b = bytearray(b)
+                b[flip - off] ^= 0xFF
+                b = bytes(b)
+            off += len(b)
+            dst.sendall(b)
+    except OSError:
+        pass
+    try:
+        dst.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+for _ in range(conns):
+    c, _ = ls.accept()
+    u = socket.create_connection(("127.0.0.1", target))
+    ts = [threading.Thread(target=pump, args=(c, u, flip_at)),
+          threading.Thread(target=pump, args=(u, c, None))]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(90)
+    c.close()
+    u.close()
+EOF
+	mkdir -p "$T/flipsrc" "$T/flipdst"
+	gen_file "$T/flipsrc/big" 1000000 46
+	cat >>"$T/beta.yaml" <<EOF
+  - name: flip
+    path: $T/flipdst
+    accept_from: [alpha]
+    fsync: false
+EOF
+	kill -HUP "${DAEMON_PID[beta]}"
+	wait_log beta 'reloaded .*: 1 peers, 4 sets'
+	timeout -k 5 120 python3 "$T/flip.py" "${DAEMON_PORT[beta]}" 300000 2 \
+	    >"$T/flip.port" 2>"$T/flip.err" &
+	flip_pid=$!
+	bg_track "$flip_pid"
+	wait_for -t 10 test -s "$T/flip.port" || fail "the proxy did not start"
+	fport=$(head -n 1 "$T/flip.port")
+	# Without VERIFY the flipped byte lands unnoticed...
+	push_ok "$T/flipsrc" "127.0.0.1:$fport/flip"
+	cmp -s "$T/flipsrc/big" "$T/flipdst/big" &&
+	    fail "the proxy did not corrupt the body"
+	# ...with it, the receiver refuses that copy and the sender sends the
+	# file again in the same session (the proxy flips one byte per
+	# connection, so the second copy arrives intact).
+	rm -f "$T/flipdst/big"
+	push_ok --verify "$T/flipsrc" "127.0.0.1:$fport/flip"
+	expect_summary sent 1 failed 0
+	cmp -s "$T/flipsrc/big" "$T/flipdst/big" ||
+	    fail "--verify landed a corrupted body"
+	no_temp_files "$T/flipdst"
+	wait_log beta 'flip big: verification failed'
+	[ "$(log_count beta 'flip big: verification failed')" = 1 ] ||
+	    fail "expected one verification failure"
+	wait_for -t 10 eval '! pid_alive '"$flip_pid" ||
+	    fail "the proxy did not end"
+fi
 
 # ---- A raw sender: the check can fail.
 rp()
