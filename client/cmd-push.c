@@ -223,7 +223,8 @@ cmd_push_exec(int argc, char **argv)
 		case 'B':
 			if (zc_config_parse_bytes(optarg, &bwlimit) != 0) {
 				fprintf(stderr, "zcsync: --bwlimit %s: not a "
-				    "number of bytes (K, M, G: 1024)\n", optarg);
+				    "number of bytes (K, M, G: 1024)\n",
+				    optarg);
 				return (2);
 			}
 			break;

@@ -87,7 +87,7 @@ struct zc_conn {
 	uint64_t		 body_in_left;
 	int			 body_in_err;
 	int			 pipe[2];	/* owned; splice staging */
-	struct zc_verify	*body_in_hash;	/* borrowed; VERIFY: read back */
+	struct zc_verify	*body_in_hash;	/* borrowed; VERIFY: reads back */
 	off_t			 body_in_off;	/* bytes written to the sink */
 
 	/* Body out. */
@@ -98,9 +98,9 @@ struct zc_conn {
 	struct zc_verify	*body_out_hash;	/* borrowed; VERIFY: as sent */
 
 	/* bwlimit: output paced by a token bucket (rate.h). */
-	struct zc_rate		*rate;		/* owned reference; NULL: none */
+	struct zc_rate		*rate;		/* owned ref; NULL: no limit */
 	uv_timer_t		 rate_timer;	/* the bucket has refilled */
-	size_t			 tls_wlen;	/* TLS: a write to retry (len) */
+	size_t			 tls_wlen;	/* TLS: length to retry with */
 
 	int			(*on_secure)(struct zc_conn *);
 	uint64_t		 bytes_in;

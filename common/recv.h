@@ -26,7 +26,7 @@ struct zc_rate;
 struct zc_recv_target {
 	const char	*root;		/* absolute path of the set root */
 	int		 fsync;		/* fsync each file before rename */
-	struct zc_rate	*rate;		/* borrowed; pull: bwlimit; NULL: none */
+	struct zc_rate	*rate;		/* borrowed; pull: bwlimit, or NULL */
 };
 
 /*

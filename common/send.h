@@ -70,7 +70,7 @@ struct zc_send_opts {
 	struct zc_tls_ctx	*tls;		/* borrowed; NULL: plain TCP */
 	const uint8_t		(*pins)[32];	/* with tls: the peer's pins */
 	size_t			 npins;
-	struct zc_rate		*rate;		/* borrowed; bwlimit; NULL: none */
+	struct zc_rate		*rate;		/* borrowed; bwlimit, or NULL */
 	void			*arg;
 };
 

@@ -84,7 +84,7 @@ struct zcd_mirror {
 	dev_t			 root_dev;
 	ino_t			 root_ino;
 	int			 delete;
-	int			 verify;	/* sets[].verify: ZC_PUSH_VERIFY */
+	int			 verify;	/* sets[].verify */
 	uint64_t		 delay_ms;
 	uint64_t		 settle_ms;
 	struct zcd_watch	*watch;		/* owned */
