@@ -87,7 +87,7 @@ struct zc_conn {
 	uint64_t		 body_in_left;
 	int			 body_in_err;
 	int			 pipe[2];	/* owned; splice staging */
-	struct zc_verify	*body_in_hash;	/* borrowed; VERIFY: reads back */
+	struct zc_verify	*body_in_hash;	/* borrowed; VERIFY: as landed */
 	off_t			 body_in_off;	/* bytes written to the sink */
 
 	/* Body out. */
