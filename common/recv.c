@@ -23,8 +23,8 @@
 #include "path.h"
 #include "proto.h"
 #include "recv.h"
-#include "verify.h"
 #include "send.h"
+#include "verify.h"
 #include "xmalloc.h"
 
 enum recv_state {

@@ -37,7 +37,7 @@ sets:
     path: $dst
     accept_from: [alpha]
     serve_to: [alpha]
-    fsync: false
+    fsync: true
   - name: rw
     path: $T/dst-rw
     accept_from: [alpha]
