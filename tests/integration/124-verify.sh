@@ -3,7 +3,8 @@
 # `zcsync pull --verify` land equal bytes (bodies by sendfile, buffered
 # small ones, empty ones, and with --no-zero-copy), and so does a live
 # link of a set with verify: true.  A byte flipped on the way (a proxy) lands
-# unnoticed without --verify, and with it is refused and sent again.  The
+# unnoticed without --verify, and with it (push, or a live link's catch-up)
+# is refused and sent again.  The
 # check can fail: a raw sender whose
 # FILE_END carries a wrong XXH3-128 gets ACK VERIFY (12), nothing lands
 # under the final name, no temporary file remains, and a right hash lands.
@@ -130,17 +131,22 @@ for _ in range(conns):
     c.close()
     u.close()
 EOF
-	mkdir -p "$T/flipsrc" "$T/flipdst"
+	mkdir -p "$T/flipsrc" "$T/flipdst" "$T/flipsrc2" "$T/flipdst2"
 	gen_file "$T/flipsrc/big" 1000000 46
+	gen_file "$T/flipsrc2/big" 1000000 47
 	cat >>"$T/beta.yaml" <<EOF
   - name: flip
     path: $T/flipdst
     accept_from: [alpha]
     fsync: false
+  - name: flip2
+    path: $T/flipdst2
+    accept_from: [alpha]
+    fsync: false
 EOF
 	kill -HUP "${DAEMON_PID[beta]}"
-	wait_log beta 'reloaded .*: 1 peers, 4 sets'
-	timeout -k 5 120 python3 "$T/flip.py" "${DAEMON_PORT[beta]}" 300000 2 \
+	wait_log beta 'reloaded .*: 1 peers, 5 sets'
+	timeout -k 5 120 python3 "$T/flip.py" "${DAEMON_PORT[beta]}" 300000 3 \
 	    >"$T/flip.port" 2>"$T/flip.err" &
 	flip_pid=$!
 	bg_track "$flip_pid"
@@ -162,6 +168,26 @@ EOF
 	wait_log beta 'flip big: verification failed'
 	[ "$(log_count beta 'flip big: verification failed')" = 1 ] ||
 	    fail "expected one verification failure"
+	# A live link with verify: true, through the proxy: the catch-up's
+	# corrupted copy is refused and sent again before the link is in sync.
+	cat >"$T/alpha-flip.yaml" <<EOF
+node:
+  name: alpha
+peers:
+  - name: beta
+    address: "127.0.0.1:$fport"
+sets:
+  - name: flip2
+    path: $T/flipsrc2
+    push_to: [beta]
+    verify: true
+EOF
+	start_node alpha "$T/alpha-flip.yaml"
+	wait_log alpha 'peer=beta set=flip2: in sync; mirroring live'
+	mirror_ok "$T/flipsrc2" "$T/flipdst2" alpha beta
+	wait_log beta 'flip2 big: verification failed'
+	wait_log alpha 'big: the landed body differed from ours, sending it again'
+	stop_daemon alpha
 	wait_for -t 10 eval '! pid_alive '"$flip_pid" ||
 	    fail "the proxy did not end"
 fi
