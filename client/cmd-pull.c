@@ -43,7 +43,9 @@ pull_usage(FILE *f)
 	    "      --name NAME     our node name (default: config, else "
 	    "hostname)\n"
 	    "      --insecure      allow plain TCP beyond loopback\n"
-	    "      --no-zero-copy  read/write bodies instead of splice\n",
+	    "      --no-zero-copy  read/write bodies instead of splice\n"
+	    "      --verify        check each file's XXH3-128 before the "
+	    "rename\n",
 	    ZC_CONFIG_DEFAULT_FILE);
 }
 
@@ -78,6 +80,7 @@ cmd_pull_exec(int argc, char **argv)
 		{ "no-fsync", no_argument, NULL, 'F' },
 		{ "backup-dir", required_argument, NULL, 'B' },
 		{ "backup-keep", required_argument, NULL, 'K' },
+		{ "verify", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct pull			 p;
@@ -119,6 +122,9 @@ cmd_pull_exec(int argc, char **argv)
 				    "must be 1..1000\n");
 				return (2);
 			}
+			break;
+		case 'V':
+			o.flags |= ZC_PUSH_VERIFY;
 			break;
 		case 'h':
 			pull_usage(stdout);
@@ -207,7 +213,8 @@ out:
 
 const struct zc_cmd_entry zc_cmd_pull_entry = {
 	.name = "pull",
-	.usage = "[-nq] [--delete] [-c FILE] PEER/SET|HOST:PORT/SET DIR",
+	.usage = "[-nq] [--delete] [--verify] [-c FILE] PEER/SET|HOST:PORT/SET "
+	    "DIR",
 	.summary = "pull a peer's set into a directory, once",
 	.exec = cmd_pull_exec,
 };

@@ -54,6 +54,10 @@ push_usage(FILE *f)
 	    "      --no-zero-copy  read/write bodies instead of sendfile\n"
 	    "      --progress      show progress even when stdout is not a "
 	    "terminal\n"
+	    "      --bwlimit RATE  send at most RATE bytes per second (K, M, "
+	    "G: 1024)\n"
+	    "      --verify        the receiver checks each file's XXH3-128 "
+	    "before the rename\n"
 	    ZC_FILTER_ARG_USAGE,
 	    ZC_CONFIG_DEFAULT_FILE);
 }
@@ -129,6 +133,8 @@ cmd_push_exec(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "progress", no_argument, NULL, 'P' },
 		{ "max-delete", required_argument, NULL, 'M' },
+		{ "bwlimit", required_argument, NULL, 'B' },
+		{ "verify", no_argument, NULL, 'V' },
 		ZC_FILTER_ARG_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -140,8 +146,9 @@ cmd_push_exec(int argc, char **argv)
 	uv_loop_t			 loop;
 	uv_timer_t			 progress;
 	char				 err[1024];
+	uint64_t			 bwlimit = 0;
 	double				 t0;
-	int				 ch, src_fd = -1, fd, rc = 2;
+	int				 ch, src_fd = -1, fd, rc = 2, verify = 0;
 
 	memset(&p, 0, sizeof p);
 	memset(&opts, 0, sizeof opts);
@@ -167,6 +174,17 @@ cmd_push_exec(int argc, char **argv)
 				goto out;
 			}
 			break;
+		case 'B':
+			if (zc_config_parse_bytes(optarg, &bwlimit) != 0) {
+				fprintf(stderr, "zcsync: --bwlimit %s: not a "
+				    "number of bytes (K, M, G: 1024)\n",
+				    optarg);
+				goto out;
+			}
+			break;
+		case 'V':
+			verify = 1;
+			break;
 		case 'h':
 			push_usage(stdout);
 			rc = 0;
@@ -188,7 +206,7 @@ cmd_push_exec(int argc, char **argv)
 	if (zc_filter_arg_config(filter, o.cfg, argv[optind]) != 0)
 		goto out;
 	opts.filter = filter;
-	opts.flags = o.flags;
+	opts.flags = o.flags | (verify ? ZC_PUSH_VERIFY : 0);
 	opts.no_zerocopy = o.no_zerocopy;
 	opts.tls = o.dest.tls;
 	opts.pins = o.dest.pins;
@@ -210,6 +228,8 @@ cmd_push_exec(int argc, char **argv)
 	opts.idle_ms = PUSH_IDLE_MS;
 	opts.report = push_report;
 	opts.arg = &p;
+	if (bwlimit > 0)
+		opts.rate = zc_rate_new(bwlimit, uv_hrtime());
 	uv_loop_init(&loop);
 	if (zc_send_start(&loop, fd, src_fd, &opts, push_done, &p, &s, err,
 	    sizeof err) != 0) {
@@ -252,6 +272,7 @@ cmd_push_exec(int argc, char **argv)
 out:
 	zc_send_free(s);
 	zc_filter_free(filter);
+	zc_rate_free(opts.rate);
 	if (src_fd >= 0)
 		close(src_fd);
 	zc_oneshot_free(&o);
@@ -260,7 +281,8 @@ out:
 
 const struct zc_cmd_entry zc_cmd_push_entry = {
 	.name = "push",
-	.usage = "[-nvq] [--delete] [-c FILE] DIR PEER/SET|HOST:PORT/SET",
+	.usage = "[-nvq] [--delete] [--verify] [--bwlimit RATE] [-c FILE] DIR "
+	    "PEER/SET|HOST:PORT/SET",
 	.summary = "push a directory tree into a peer's set, once",
 	.exec = cmd_push_exec,
 };

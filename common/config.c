@@ -829,25 +829,51 @@ config_set_uint(struct config_load *ld, const struct zc_config_key *e,
 	return (0);
 }
 
-/* Bytes: a whole number with an optional K, M or G (powers of 1024). */
+/*
+ * Bytes: a whole number with an optional K, M or G (powers of 1024), as
+ * the config file and `zcsync push --bwlimit` take it.  0 or -EINVAL.
+ */
+int
+zc_config_parse_bytes(const char *s, uint64_t *out)
+{
+	unsigned long long	n = 0;
+	const char		*p;
+	int			shift = 0;
+
+	*out = 0;
+	if (s[0] < '0' || s[0] > '9')
+		return (-EINVAL);
+	for (p = s; *p >= '0' && *p <= '9'; p++) {
+		if (n > 100000000000000ULL)
+			return (-EINVAL);
+		n = n * 10 + (unsigned long long)(*p - '0');
+	}
+	if (*p != '\0') {
+		if (p[1] != '\0')
+			return (-EINVAL);
+		switch (*p) {
+		case 'K': case 'k': shift = 10; break;
+		case 'M': case 'm': shift = 20; break;
+		case 'G': case 'g': shift = 30; break;
+		default: return (-EINVAL);
+		}
+	}
+	if (n > (~0ULL >> 1) >> shift)
+		return (-EINVAL);
+	*out = (uint64_t)n << shift;
+	return (0);
+}
+
+/* Bytes: a plain scalar zc_config_parse_bytes() takes, within min..max. */
 static int
 config_set_bytes(struct config_load *ld, const struct zc_config_key *e,
     const struct config_node *v, const char *kpath, void *base)
 {
-	unsigned long long	n;
-	char			sfx;
-	int			shift = 0;
+	uint64_t	n;
 
-	if (config_number(v, "KMGkmg", &n, &sfx) != 0)
+	if (v->type != CONFIG_SCALAR || !(v->flags & CONFIG_NODE_PLAIN) ||
+	    zc_config_parse_bytes(v->value, &n) != 0)
 		goto bad;
-	switch (sfx) {
-	case 'K': case 'k': shift = 10; break;
-	case 'M': case 'm': shift = 20; break;
-	case 'G': case 'g': shift = 30; break;
-	}
-	if (n > (~0ULL >> 1) >> shift)
-		goto bad;
-	n <<= shift;
 	if ((long long)n < e->min || (long long)n > e->max)
 		goto bad;
 	*(uint64_t *)config_field(base, e->offset) = n;

@@ -38,6 +38,8 @@ struct zc_config_limit {
 	int		 set;		/* 0: no limit */
 };
 
+/* "10M": bytes with an optional K, M or G (1024); 0 or -EINVAL. */
+int		zc_config_parse_bytes(const char *s, uint64_t *out);
 /* The largest count allowed of whole under limit l. */
 uint64_t	zc_config_limit_of(const struct zc_config_limit *l, uint64_t whole);
 

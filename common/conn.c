@@ -26,6 +26,7 @@ static const uint8_t conn_zeros[CONN_ZEROS];
 static void	conn_on_poll(uv_poll_t *, int, int);
 static void	conn_on_timer(uv_timer_t *);
 static void	conn_on_closed(uv_handle_t *);
+static void	conn_on_rate(uv_timer_t *);
 
 static void
 conn_touch(struct zc_conn *c)
@@ -88,6 +89,7 @@ zc_conn_new(uv_loop_t *loop, int fd, const struct zc_conn_ops *ops,
 		return (error);
 	}
 	uv_timer_init(loop, &c->timer);
+	uv_timer_init(loop, &c->rate_timer);
 	conn_touch(c);
 	/* Idle limit and handshake deadline, checked once a second. */
 	uv_timer_start(&c->timer, conn_on_timer,
@@ -105,9 +107,11 @@ zc_conn_close(struct zc_conn *c, int err)
 		return;
 	c->flags |= ZC_CONN_CLOSING;
 	c->close_err = err;
-	c->closes = 2;
+	c->closes = 3;
+	c->rate_timer.data = c;
 	uv_close((uv_handle_t *)&c->poll, conn_on_closed);
 	uv_close((uv_handle_t *)&c->timer, conn_on_closed);
+	uv_close((uv_handle_t *)&c->rate_timer, conn_on_closed);
 }
 
 static void
@@ -128,6 +132,7 @@ conn_on_closed(uv_handle_t *h)
 	if (c->ops->on_close != NULL)
 		c->ops->on_close(c, c->close_err);
 	zc_tls_free(c->tls);
+	zc_rate_free(c->rate);
 	free(c);
 }
 
@@ -151,6 +156,7 @@ zc_conn_recv_body(struct zc_conn *c, int fd, uint64_t size)
 	c->body_in_fd = fd;
 	c->body_in_left = size;
 	c->body_in_err = 0;
+	c->body_in_off = 0;
 	c->flags |= ZC_CONN_IN_BODY;
 }
 
@@ -177,6 +183,13 @@ zc_conn_set_tls(struct zc_conn *c, struct zc_tls *tls,
 }
 
 void
+zc_conn_set_rate(struct zc_conn *c, struct zc_rate *rate)
+{
+	zc_rate_free(c->rate);
+	c->rate = zc_rate_ref(rate);
+}
+
+void
 zc_conn_update(struct zc_conn *c)
 {
 	int	ev = 0;
@@ -185,6 +198,7 @@ zc_conn_update(struct zc_conn *c)
 		return;
 	c->poll.data = c;
 	c->timer.data = c;
+	c->rate_timer.data = c;
 	if (!(c->flags & ZC_CONN_TLS_READY)) {
 		/* Handshaking: what TLS wants (a client starts by writing). */
 		ev = zc_tls_want(c->tls) == 1 ? UV_READABLE : UV_WRITABLE;
@@ -206,6 +220,9 @@ zc_conn_update(struct zc_conn *c)
 	    !(c->flags & ZC_CONN_FINISH) &&
 	    zc_buf_len(c->out) < ZC_CONN_OUT_HIGH)
 		ev |= UV_WRITABLE;
+	/* bwlimit: the rate timer, not the socket, says when to write. */
+	if (c->flags & ZC_CONN_RATE_WAIT)
+		ev &= ~UV_WRITABLE;
 arm:
 	if (ev == c->events)
 		return;
@@ -316,6 +333,23 @@ conn_sink_failed(struct zc_conn *c, int error)
 	c->body_in_fd = -1;
 }
 
+/*
+ * VERIFY: n more bytes are in the sink; hash them as they landed, read
+ * back from the page cache (ZC_VERIFY_CHUNK at a time).  A failed read
+ * back fails the sink.
+ */
+static void
+conn_body_landed(struct zc_conn *c, size_t n)
+{
+	int	error;
+
+	if (c->body_in_hash != NULL && c->body_in_fd != -1 &&
+	    (error = zc_verify_update_fd(c->body_in_hash, c->body_in_fd,
+	    c->body_in_off, n)) != 0)
+		conn_sink_failed(c, error);
+	c->body_in_off += (off_t)n;
+}
+
 /* Move bytes already buffered into the body sink. */
 static void
 conn_body_drain(struct zc_conn *c)
@@ -331,6 +365,8 @@ conn_body_drain(struct zc_conn *c)
 	if (c->body_in_fd != -1 &&
 	    (error = conn_write_all(c->body_in_fd, zc_buf_ptr(c->in), n)) != 0)
 		conn_sink_failed(c, error);
+	else if (c->body_in_fd != -1)
+		conn_body_landed(c, n);
 	zc_buf_consume(c->in, n);
 	c->body_in_left -= n;
 }
@@ -390,6 +426,7 @@ conn_body_splice(struct zc_conn *c, size_t *budget)
 				conn_sink_failed(c, m < 0 ? -errno : -EIO);
 				break;
 			}
+			conn_body_landed(c, (size_t)m);
 			n -= m;
 		}
 		/* After a sink failure, empty the pipe: those bytes are body. */
@@ -501,6 +538,37 @@ conn_read(struct zc_conn *c)
 	}
 }
 
+/*
+ * bwlimit: how many of want bytes may leave now.  0 when the bucket is
+ * empty: the rate timer is armed for when it has refilled and writable
+ * polling stops meanwhile (never a sleep; other connections go on).
+ */
+static size_t
+conn_rate_allow(struct zc_conn *c, size_t want)
+{
+	size_t		n;
+	uint64_t	now;
+
+	if (c->rate == NULL || zc_rate_get(c->rate) == 0)
+		return (want);
+	now = uv_hrtime();
+	if ((n = zc_rate_allow(c->rate, now, want)) > 0) {
+		c->flags &= ~ZC_CONN_RATE_WAIT;
+		return (n);
+	}
+	c->flags |= ZC_CONN_RATE_WAIT;
+	uv_timer_start(&c->rate_timer, conn_on_rate,
+	    zc_rate_delay_ms(c->rate, now), 0);
+	return (0);
+}
+
+static void
+conn_rate_charge(struct zc_conn *c, size_t n)
+{
+	if (c->rate != NULL)
+		zc_rate_charge(c->rate, n);
+}
+
 /* send(2) or a TLS record: bytes, -EAGAIN, -EINTR or -errno. */
 static ssize_t
 conn_send(struct zc_conn *c, const void *p, size_t len, int more)
@@ -524,14 +592,27 @@ conn_send(struct zc_conn *c, const void *p, size_t len, int more)
 static int
 conn_flush(struct zc_conn *c, size_t *budget)
 {
+	size_t	len;
 	ssize_t	n;
 
 	while (zc_buf_len(c->out) > 0) {
-		if ((n = conn_send(c, zc_buf_ptr(c->out), zc_buf_len(c->out),
+		if ((len = conn_rate_allow(c, zc_buf_len(c->out))) == 0)
+			return (-EAGAIN);
+		/*
+		 * OpenSSL wants a write it refused (WANT_WRITE) retried with
+		 * at least the same length, whatever the bucket says now.
+		 */
+		if (c->tls != NULL && c->tls_wlen > len)
+			len = c->tls_wlen < zc_buf_len(c->out) ? c->tls_wlen :
+			    zc_buf_len(c->out);
+		if ((n = conn_send(c, zc_buf_ptr(c->out), len,
 		    c->body_out_left > 0)) == -EINTR)
 			continue;
+		if (c->tls != NULL)
+			c->tls_wlen = n == -EAGAIN ? len : 0;
 		if (n < 0)
 			return ((int)n);
+		conn_rate_charge(c, (size_t)n);
 		zc_buf_consume(c->out, (size_t)n);
 		c->bytes_out += (uint64_t)n;
 		*budget = *budget > (size_t)n ? *budget - (size_t)n : 0;
@@ -555,11 +636,13 @@ conn_body_out(struct zc_conn *c, size_t budget)
 	size_t	 want;
 	uint8_t	*p;
 	ssize_t	 n;
+	off_t	 off;
 
 	want = c->body_out_left < budget ? (size_t)c->body_out_left : budget;
-	if (want == 0)
+	if (want == 0 || (want = conn_rate_allow(c, want)) == 0)
 		return (-EAGAIN);
 	for (;;) {
+		off = c->body_out_off;
 		if (c->body_out_fd == -1) {
 			if (want > CONN_ZEROS)
 				want = CONN_ZEROS;
@@ -586,6 +669,9 @@ conn_body_out(struct zc_conn *c, size_t budget)
 				return (-ENOBUFS);
 			n = pread(c->body_out_fd, p, want, c->body_out_off);
 			if (n > 0) {
+				if (c->body_out_hash != NULL)
+					zc_verify_update(c->body_out_hash, p,
+					    (size_t)n);
 				zc_buf_commit(c->out, (size_t)n);
 				c->body_out_off += n;
 				c->body_out_left -= (uint64_t)n;
@@ -608,6 +694,20 @@ conn_body_out(struct zc_conn *c, size_t budget)
 	}
 	c->body_out_left -= (uint64_t)n;
 	c->bytes_out += (uint64_t)n;
+	conn_rate_charge(c, (size_t)n);
+	/*
+	 * VERIFY: sendfile never shows us the bytes; hash the same range
+	 * from the page cache it was sent from.  A read error leaves the
+	 * hash wrong: the receiver refuses the body and it is sent again.
+	 */
+	if (c->body_out_hash != NULL) {
+		if (c->body_out_fd == -1)
+			zc_verify_update(c->body_out_hash, conn_zeros,
+			    (size_t)n);
+		else
+			(void)zc_verify_update_fd(c->body_out_hash,
+			    c->body_out_fd, off, (size_t)n);
+	}
 	conn_touch(c);
 	return (n);
 }
@@ -761,6 +861,22 @@ conn_on_poll(uv_poll_t *h, int status, int events)
 	conn_write(c);
 	/* Output drained below the mark: parse what is already buffered. */
 	if (zc_buf_len(c->in) > 0)
+		conn_read(c);
+	zc_conn_update(c);
+}
+
+/* bwlimit: the bucket has refilled; write what waits (conn_on_poll). */
+static void
+conn_on_rate(uv_timer_t *t)
+{
+	struct zc_conn	*c = t->data;
+
+	if (c->flags & (ZC_CONN_CLOSING | ZC_CONN_LINGER))
+		return;
+	c->flags &= ~ZC_CONN_RATE_WAIT;
+	conn_write(c);
+	if (zc_buf_len(c->in) > 0 ||
+	    (c->tls != NULL && zc_tls_pending(c->tls)))
 		conn_read(c);
 	zc_conn_update(c);
 }

@@ -19,7 +19,9 @@
 
 #include "buf.h"
 #include "proto.h"
+#include "rate.h"
 #include "tls.h"
+#include "verify.h"
 
 #define ZC_CONN_IN_MAX		(ZC_PROTO_FRAME_MAX + 64 * 1024)
 #define ZC_CONN_OUT_MAX		(4 * 1024 * 1024)
@@ -71,6 +73,7 @@ struct zc_conn {
 #define ZC_CONN_READ_WANTS_WRITE 0x80	/* TLS: a read needs a write */
 #define ZC_CONN_WRITE_WANTS_READ 0x100	/* TLS: a write needs a read */
 #define ZC_CONN_LINGER		0x200	/* output shut: discard input to EOF */
+#define ZC_CONN_RATE_WAIT	0x400	/* bwlimit: the bucket is empty */
 	int			 closes;	/* handles still closing */
 	int			 close_err;
 	int			 finish_err;	/* close_err after a finish */
@@ -84,12 +87,20 @@ struct zc_conn {
 	uint64_t		 body_in_left;
 	int			 body_in_err;
 	int			 pipe[2];	/* owned; splice staging */
+	struct zc_verify	*body_in_hash;	/* borrowed; VERIFY: as landed */
+	off_t			 body_in_off;	/* bytes written to the sink */
 
 	/* Body out. */
 	int			 body_out_fd;	/* borrowed; -1 = zero padding */
 	off_t			 body_out_off;
 	uint64_t		 body_out_left;
 	int			 body_out_shrunk;
+	struct zc_verify	*body_out_hash;	/* borrowed; VERIFY: as sent */
+
+	/* bwlimit: output paced by a token bucket (rate.h). */
+	struct zc_rate		*rate;		/* owned ref; NULL: no limit */
+	uv_timer_t		 rate_timer;	/* the bucket has refilled */
+	size_t			 tls_wlen;	/* TLS: length to retry with */
 
 	int			(*on_secure)(struct zc_conn *);
 	uint64_t		 bytes_in;
@@ -119,6 +130,12 @@ void	zc_conn_send_body(struct zc_conn *, int fd, off_t off, uint64_t size);
  */
 void	zc_conn_set_tls(struct zc_conn *, struct zc_tls *,
 	    int (*on_secure)(struct zc_conn *));
+/*
+ * Pace all output (frames and bodies) with rate (a reference is taken;
+ * NULL: no limit).  When the bucket is empty the connection stops polling
+ * for writable and waits on a timer; reading goes on.
+ */
+void	zc_conn_set_rate(struct zc_conn *, struct zc_rate *);
 /* Re-arm poll events after the owner changed what it wants. */
 void	zc_conn_update(struct zc_conn *);
 

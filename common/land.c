@@ -95,15 +95,16 @@ zc_land_file_begin(struct zc_land_file *lf, int root_fd, const char *rel,
 	 */
 	lf->fd = -1;
 	errno = EOPNOTSUPP;
+	/* O_RDWR: VERIFY reads the body back before the rename. */
 	if (meta->size > ZC_LAND_NAMED_MAX)
-		lf->fd = openat(lf->dir_fd, ".", O_TMPFILE | O_WRONLY |
+		lf->fd = openat(lf->dir_fd, ".", O_TMPFILE | O_RDWR |
 		    O_CLOEXEC, 0600);
 	if (lf->fd == -1 && (errno == EOPNOTSUPP || errno == EISDIR ||
 	    errno == EINVAL)) {
 		/* No O_TMPFILE here (open(2)): a named temp, swept later. */
 		zc_path_make_temp(lf->tmp, sizeof lf->tmp);
 		lf->fd = openat(lf->dir_fd, lf->tmp, O_CREAT | O_EXCL |
-		    O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+		    O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (lf->fd == -1)
 			lf->tmp[0] = '\0';
 	}

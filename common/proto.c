@@ -31,6 +31,7 @@ static const char *const proto_codes[] = {
 	[ZC_E_NOSPACE] = "no space left",
 	[ZC_E_TYPE] = "type conflict",
 	[ZC_E_INTERNAL] = "internal error",
+	[ZC_E_VERIFY] = "verification failed",
 };
 
 /* Short text for a status code. */
@@ -403,6 +404,30 @@ zc_proto_put_file_end(struct zc_buf *out, uint64_t seq, uint32_t status)
 	return (0);
 }
 
+/*
+ * FILE_END with VERIFY: seq, status, then the 16-byte XXH3-128 of the
+ * body as sent (canonical, big-endian; zeros when aborted).
+ */
+int
+zc_proto_put_file_end_verify(struct zc_buf *out, uint64_t seq,
+    uint32_t status, const uint8_t hash[16])
+{
+	uint8_t	*p;
+	int	 r;
+
+	if (seq == 0 ||
+	    (status != ZC_BODY_COMPLETE && status != ZC_BODY_ABORTED))
+		return (-EINVAL);
+	if ((r = proto_begin(out, ZC_MSG_FILE_END, 28, &p)) != 0)
+		return (r);
+	proto_w64(&p, seq);
+	proto_w32(&p, status);
+	memcpy(p, hash, 16);
+	p += 16;
+	proto_end(out, 28);
+	return (0);
+}
+
 /* DONE: no payload. */
 int
 zc_proto_put_done(struct zc_buf *out)
@@ -738,6 +763,32 @@ zc_proto_get_file_end(struct zc_rd *rd, uint64_t *seq, uint32_t *status)
 	}
 	*rd = r;
 	return (0);
+}
+
+/* FILE_END with VERIFY: exactly seq, status and 16 bytes of hash. */
+int
+zc_proto_get_file_end_verify(struct zc_rd *rd, uint64_t *seq,
+    uint32_t *status, uint8_t hash[16])
+{
+	struct zc_rd	 r = *rd;
+	const uint8_t	*h;
+
+	*seq = 0;
+	*status = 0;
+	memset(hash, 0, 16);
+	if (zc_rd_u64(&r, seq) != 0 || *seq == 0 ||
+	    zc_rd_u32(&r, status) != 0 ||
+	    (*status != ZC_BODY_COMPLETE && *status != ZC_BODY_ABORTED) ||
+	    zc_rd_bytes(&r, 16, &h) != 0 || zc_proto_get_end(&r) != 0)
+		goto bad;
+	memcpy(hash, h, 16);
+	*rd = r;
+	return (0);
+bad:
+	*seq = 0;
+	*status = 0;
+	memset(hash, 0, 16);
+	return (-EPROTO);
 }
 
 /* SUMMARY. */

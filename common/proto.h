@@ -43,7 +43,8 @@
 #define ZC_FEAT_IDMAP		0x10ULL
 #define ZC_FEAT_SPECIAL		0x20ULL
 #define ZC_FEAT_VERIFY		0x40ULL
-#define ZC_FEAT_KNOWN		0x1ULL	/* grows as each feature lands */
+/* Grows as each feature lands. */
+#define ZC_FEAT_KNOWN		(ZC_FEAT_OWNER | ZC_FEAT_VERIFY)
 
 /* The feature bits this node lists in its HELLO (OWNER only as root). */
 uint64_t	zc_proto_features(void);
@@ -88,7 +89,7 @@ enum zc_code {
 	ZC_E_INTERNAL = 11,	/* receiver bug or resource limit */
 	ZC_E_VERIFY = 12,	/* VERIFY: the landed body's hash differs */
 };
-#define ZC_CODE_LAST	ZC_E_INTERNAL
+#define ZC_CODE_LAST	ZC_E_VERIFY
 const char	*zc_proto_code_str(uint32_t);
 
 /* FILE_END status. */
@@ -99,7 +100,8 @@ const char	*zc_proto_code_str(uint32_t);
 #define ZC_PUSH_DELETE		0x1
 #define ZC_PUSH_DRY_RUN		0x2
 #define ZC_PUSH_LIVE		0x4	/* no DONE after catch-up: stream changes */
-#define ZC_PUSH_FLAGS_KNOWN	0x7
+#define ZC_PUSH_VERIFY		0x8	/* VERIFY: FILE_END carries XXH3-128 */
+#define ZC_PUSH_FLAGS_KNOWN	0xf
 
 /* Entry types. */
 #define ZC_TYPE_FILE		1
@@ -196,6 +198,9 @@ int	zc_proto_put_manifest_end(struct zc_buf *, uint64_t count);
 int	zc_proto_put_entry(struct zc_buf *, uint8_t type,
 	    const struct zc_entry *);		/* DIR FILE SYMLINK META DELETE */
 int	zc_proto_put_file_end(struct zc_buf *, uint64_t seq, uint32_t status);
+/* FILE_END in a session with ZC_PUSH_VERIFY: the body's XXH3-128 too. */
+int	zc_proto_put_file_end_verify(struct zc_buf *, uint64_t seq,
+	    uint32_t status, const uint8_t hash[16]);
 int	zc_proto_put_done(struct zc_buf *);
 int	zc_proto_put_ack(struct zc_buf *, uint64_t seq, uint32_t code,
 	    const char *msg);
@@ -233,6 +238,8 @@ int	zc_proto_get_manifest_count(struct zc_rd *, uint32_t *count);
 int	zc_proto_get_manifest_item(struct zc_rd *, struct zc_entry *);
 int	zc_proto_get_entry(struct zc_rd *, uint8_t type, struct zc_entry *);
 int	zc_proto_get_file_end(struct zc_rd *, uint64_t *seq, uint32_t *status);
+int	zc_proto_get_file_end_verify(struct zc_rd *, uint64_t *seq,
+	    uint32_t *status, uint8_t hash[16]);
 int	zc_proto_get_summary(struct zc_rd *, struct zc_summary *);
 int	zc_proto_get_sync(struct zc_rd *, uint64_t *seq);
 int	zc_proto_get_rename(struct zc_rd *, struct zc_entry *e);

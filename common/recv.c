@@ -26,6 +26,7 @@
 #include "proto.h"
 #include "recv.h"
 #include "send.h"
+#include "verify.h"
 #include "xmalloc.h"
 
 enum recv_state {
@@ -82,6 +83,7 @@ struct zc_recv {
 	char			 file_path[ZC_PATH_MAX + 1];
 	char			 file_raw[ZC_PATH_MAX + 1];	/* as received */
 	int			 file_sink_err;
+	struct zc_verify	*hash;		/* owned; VERIFY, else NULL */
 
 	/*
 	 * Directories whose metadata waits for DONE or SYNC, one entry per
@@ -324,6 +326,22 @@ recv_on_hello(struct zc_recv *r, struct zc_rd *rd)
 	return (0);
 }
 
+/*
+ * VERIFY asked for (a PUSH or PULL flag): only where both HELLOs list the
+ * feature.  Every FILE_END of the session then carries the body's
+ * XXH3-128, compared with what landed before the rename.
+ */
+static int
+recv_verify_start(struct zc_recv *r)
+{
+	if (!(r->feat & ZC_FEAT_VERIFY))
+		return (recv_refuse(r, ZC_E_PROTOCOL, "VERIFY flag without "
+		    "the VERIFY feature"));
+	if (r->hash == NULL)
+		r->hash = zc_verify_new();
+	return (0);
+}
+
 static int
 recv_on_push(struct zc_recv *r, struct zc_rd *rd)
 {
@@ -335,6 +353,8 @@ recv_on_push(struct zc_recv *r, struct zc_rd *rd)
 
 	if (zc_proto_get_push(rd, &req) != 0)
 		return (recv_refuse(r, ZC_E_PROTOCOL, "malformed PUSH"));
+	if ((req.flags & ZC_PUSH_VERIFY) && (error = recv_verify_start(r)) != 0)
+		return (error);
 	memcpy(r->set, req.set, req.set_len);
 	r->set[req.set_len] = '\0';
 	memset(&t, 0, sizeof t);
@@ -537,6 +557,9 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 			r->file_sink_err = error;
 		}
 		r->state = RECV_BODY;
+		if (r->hash != NULL)
+			zc_verify_reset(r->hash);
+		r->conn->body_in_hash = r->hash;
 		zc_conn_recv_body(r->conn, r->file_open ? r->file.fd : -1,
 		    ent.meta.size);
 		return (0);
@@ -598,9 +621,12 @@ recv_on_file_end(struct zc_recv *r, struct zc_rd *rd)
 {
 	uint64_t	seq;
 	uint32_t	status, code;
+	uint8_t		hash[ZC_VERIFY_LEN], landed[ZC_VERIFY_LEN];
 	int		error = 0, dir_fd;
 
-	if (zc_proto_get_file_end(rd, &seq, &status) != 0 ||
+	if ((r->hash != NULL ?
+	    zc_proto_get_file_end_verify(rd, &seq, &status, hash) :
+	    zc_proto_get_file_end(rd, &seq, &status)) != 0 ||
 	    seq != r->file_seq)
 		return (recv_refuse(r, ZC_E_PROTOCOL, "bad FILE_END"));
 	r->state = RECV_ENTRIES;
@@ -618,6 +644,14 @@ recv_on_file_end(struct zc_recv *r, struct zc_rd *rd)
 		zc_land_file_abort(&r->file);
 		return (recv_ack(r, seq, zc_land_code(error), r->file_path,
 		    error));
+	}
+	if (r->hash != NULL) {
+		/* VERIFY: what landed (read back) must be what was sent. */
+		zc_verify_digest(r->hash, landed);
+		if (memcmp(hash, landed, sizeof landed) != 0) {
+			zc_land_file_abort(&r->file);
+			return (recv_ack(r, seq, ZC_E_VERIFY, r->file_path, 0));
+		}
 	}
 	error = zc_land_file_commit(&r->file, r->land_flags |
 	    ((r->land_flags & ZC_LAND_FSYNC) ? ZC_LAND_DEFER_DIRSYNC : 0));
@@ -829,7 +863,14 @@ recv_on_pull(struct zc_recv *r, struct zc_rd *rd)
 	sopts.flags = req.flags & ZC_PUSH_DELETE;
 	sopts.max_delete = t.max_delete;
 	sopts.backup_dir = t.backup_dir;
+	if (req.flags & ZC_PUSH_VERIFY) {
+		if (!(r->feat & ZC_FEAT_VERIFY))
+			return (recv_refuse(r, ZC_E_PROTOCOL, "VERIFY flag "
+			    "without the VERIFY feature"));
+		sopts.flags |= ZC_PUSH_VERIFY;
+	}
 	sopts.idle_ms = r->opts.idle_ms;
+	sopts.rate = t.rate;
 	r->conn->deadline = 0;
 	if ((error = recv_pull_adopt(r, &t, &sopts, err, sizeof err)) != 0) {
 		zc_log_err("set=%s: scanning the root: %s", r->set, err);
@@ -917,6 +958,11 @@ recv_on_server_hello(struct zc_recv *r, struct zc_rd *rd)
 	r->feat = zc_proto_features() & h.features;
 	if (r->feat & ZC_FEAT_OWNER)
 		r->land_flags |= ZC_LAND_CHOWN;
+	if (r->hash != NULL && !(r->feat & ZC_FEAT_VERIFY)) {
+		snprintf(r->refusal, sizeof r->refusal, "the server cannot "
+		    "verify (no VERIFY feature)");
+		return (-EPROTO);
+	}
 	r->got_hello = 1;
 	return (0);
 }
@@ -1174,6 +1220,8 @@ zc_recv_pull(uv_loop_t *loop, int sock, int dir_fd, const char *set,
 		snprintf(err, errlen, "no directory");
 		goto fail;
 	}
+	if (flags & ZC_PUSH_VERIFY)
+		r->hash = zc_verify_new();
 	if (r->root_fd != -1 &&
 	    (error = zc_manifest_walk(r->man, r->root_fd, err, errlen)) != 0)
 		goto fail;
@@ -1294,5 +1342,6 @@ zc_recv_free(struct zc_recv *r)
 	zc_manifest_free(r->man);
 	zc_manifest_free(r->theirs);
 	zc_manifest_free(r->dirs);
+	zc_verify_free(r->hash);
 	free(r);
 }

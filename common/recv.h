@@ -23,6 +23,8 @@
 /* HELLO and PUSH must arrive within this (a trickler holds no slot). */
 #define ZC_RECV_HANDSHAKE_MS	10000
 
+struct zc_rate;
+
 struct zc_recv_target {
 	const char	*root;		/* absolute path of the set root */
 	int		 fsync;		/* fsync each file before rename */
@@ -34,6 +36,7 @@ struct zc_recv_target {
 	struct zc_config_limit max_delete; /* serving a pull: guard.h */
 	const char	*backup_dir;	/* backup.h; NULL: off */
 	uint64_t	 backup_keep;	/* generations kept per path */
+	struct zc_rate	*rate;		/* borrowed; pull: bwlimit, or NULL */
 };
 
 /*

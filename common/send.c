@@ -26,6 +26,7 @@
 #include "path.h"
 #include "proto.h"
 #include "send.h"
+#include "verify.h"
 #include "xmalloc.h"
 
 enum send_state {
@@ -95,6 +96,7 @@ struct zc_send {
 	uint32_t		 cur_idx;
 	uint64_t		 cur_seq;
 	struct stat		 cur_st;
+	struct zc_verify	*hash;		/* owned; VERIFY, else NULL */
 
 	struct zc_send_stats	 stats;
 	struct zc_guard		 guard;		/* live deletions (guard.h) */
@@ -449,6 +451,23 @@ send_retry_later(struct zc_send *s, uint32_t idx)
 	s->retry[s->nretry++] = idx;
 }
 
+/*
+ * VERIFY: FILE_END carries the XXH3-128 of the body as it was sent (conn.c
+ * and send_file() hashed it); zeros when aborted.
+ */
+static int
+send_file_end_verify(struct zc_send *s, uint32_t status)
+{
+	uint8_t	hash[ZC_VERIFY_LEN];
+
+	memset(hash, 0, sizeof hash);
+	if (status == ZC_BODY_COMPLETE)
+		zc_verify_digest(s->hash, hash);
+	s->conn->body_out_hash = NULL;
+	return (zc_proto_put_file_end_verify(s->conn->out, s->cur_seq, status,
+	    hash));
+}
+
 /* End the body in progress with FILE_END. */
 static int
 send_file_end(struct zc_send *s, int aborted)
@@ -461,8 +480,8 @@ send_file_end(struct zc_send *s, int aborted)
 		status = ZC_BODY_ABORTED;
 	close(s->cur_fd);
 	s->cur_fd = -1;
-	if ((error = zc_proto_put_file_end(s->conn->out, s->cur_seq,
-	    status)) != 0)
+	if ((error = s->hash != NULL ? send_file_end_verify(s, status) :
+	    zc_proto_put_file_end(s->conn->out, s->cur_seq, status)) != 0)
 		return (send_fail(s, error, "cannot queue FILE_END"));
 	/*
 	 * A catch-up file is retried from the manifest; a live one (no
@@ -518,6 +537,10 @@ send_file(struct zc_send *s, const char *path, uint32_t idx)
 	if ((error = zc_proto_put_entry(s->conn->out, ZC_MSG_FILE, &ent)) != 0)
 		return (send_fail(s, error, "cannot queue FILE"));
 	send_flight_push(s, s->cur_seq, ZC_MSG_FILE, path, idx, meta.size);
+	if (s->hash != NULL) {
+		zc_verify_reset(s->hash);
+		s->conn->body_out_hash = s->hash;
+	}
 	if (meta.size > ZC_SEND_SMALL_MAX || s->opts.no_zerocopy) {
 		zc_conn_send_body(s->conn, fd, 0, meta.size);
 		return (0);
@@ -537,6 +560,8 @@ send_file(struct zc_send *s, const char *path, uint32_t idx)
 	}
 	if (got < meta.size)
 		memset(p + got, 0, meta.size - got);
+	if (s->hash != NULL)
+		zc_verify_update(s->hash, p, meta.size);
 	zc_buf_commit(s->conn->out, meta.size);
 	return (send_file_end(s, got < meta.size));
 }
@@ -872,6 +897,9 @@ send_on_writable(struct zc_conn *c)
 				/* Bodies in flight may still be aborted. */
 				if (s->cur_fd != -1)
 					return (0);
+				/* VERIFY: or refused, and sent again. */
+				if (s->hash != NULL && s->flight_len > 0)
+					return (0);
 				if (s->opts.next != NULL) {
 					/* Live: SYNC marks the catch-up's end. */
 					if ((error = send_sync(s)) != 0)
@@ -924,6 +952,9 @@ send_on_hello(struct zc_send *s, struct zc_rd *rd)
 		    "lack (%#llx)", (unsigned long long)h.mandatory));
 	s->feat = zc_proto_features() & h.features;
 	s->owners = (s->feat & ZC_FEAT_OWNER) != 0;
+	if (s->hash != NULL && !(s->feat & ZC_FEAT_VERIFY))
+		return (send_fail(s, -EPROTO, "the receiver cannot verify (no "
+		    "VERIFY feature)"));
 	s->state = SEND_MANIFEST;
 	return (0);
 }
@@ -1179,6 +1210,28 @@ send_account(struct zc_send *s, const struct send_flight *f)
 	    ZC_TYPE_FILE));
 }
 
+/*
+ * VERIFY: the receiver's hash of a catch-up file differed from ours: send
+ * it again, as an aborted one is (at most ZC_SEND_RETRIES times).  1 if
+ * queued; 0 when out of tries, or for a live file: it then counts as
+ * failed (a live link's owner catches up again later).
+ */
+static int
+send_verify_retry(struct zc_send *s, const struct send_flight *f)
+{
+	if (f->idx == ZC_MANIFEST_NONE ||
+	    (s->phase != PHASE_TREE && s->phase != PHASE_RETRY))
+		return (0);
+	/* Out of tries: failed, saying why (not "changed during send"). */
+	if (s->tries != NULL && s->tries[f->idx] >= ZC_SEND_RETRIES)
+		return (0);
+	zc_log_info("%s: %s: the landed body differed from ours, sending "
+	    "it again", s->conn->desc, f->path);
+	send_retry_later(s, f->idx);
+	zc_conn_want_write(s->conn);
+	return (1);
+}
+
 static int
 send_on_ack(struct zc_send *s, struct zc_rd *rd)
 {
@@ -1195,10 +1248,16 @@ send_on_ack(struct zc_send *s, struct zc_rd *rd)
 	f = s->flight[s->flight_head];
 	s->flight_head = (s->flight_head + 1) % s->flight_cap;
 	s->flight_len--;
+	/* VERIFY: DONE (or SYNC) waits for the last ACK of the catch-up. */
+	if (s->hash != NULL && s->phase == PHASE_RETRY)
+		zc_conn_want_write(s->conn);
 	if (st.code == ZC_OK)
 		send_account(s, &f);
 	else if (st.code == ZC_E_ABORTED && f.type == ZC_MSG_FILE)
 		;	/* we aborted it; a retry is queued (or, live, an event) */
+	else if (st.code == ZC_E_VERIFY && f.type == ZC_MSG_FILE &&
+	    send_verify_retry(s, &f))
+		;	/* the landed body differed: sent again */
 	else if ((f.type == ZC_MSG_RENAME || f.type == ZC_MSG_META) &&
 	    s->opts.next != NULL) {
 		/* The receiver lacked the old name: send the new one whole. */
@@ -1345,6 +1404,8 @@ zc_send_start(uv_loop_t *loop, int sock, int src_fd,
 	s->done_cb = done_cb;
 	s->done_arg = arg;
 	s->cur_fd = -1;
+	if (opts->flags & ZC_PUSH_VERIFY)
+		s->hash = zc_verify_new();
 	s->src = zc_manifest_new();
 	s->dst = zc_manifest_new();
 	if (opts->filter != NULL)
@@ -1361,6 +1422,8 @@ zc_send_start(uv_loop_t *loop, int sock, int src_fd,
 	sock = -1;
 	if (opts->no_zerocopy)
 		s->conn->flags |= ZC_CONN_NO_ZEROCOPY;
+	if (opts->rate != NULL)
+		zc_conn_set_rate(s->conn, opts->rate);
 	if (opts->tls != NULL) {
 		struct zc_tls	*tls;
 
@@ -1413,6 +1476,8 @@ zc_send_adopt(struct zc_conn *c, int src_fd, uint64_t peer_features,
 	s->done_cb = done_cb;
 	s->done_arg = arg;
 	s->cur_fd = -1;
+	if (opts->flags & ZC_PUSH_VERIFY)
+		s->hash = zc_verify_new();
 	s->src = zc_manifest_new();
 	s->dst = zc_manifest_new();
 	if (opts->filter != NULL)
@@ -1427,6 +1492,8 @@ zc_send_adopt(struct zc_conn *c, int src_fd, uint64_t peer_features,
 	s->serving = 1;
 	s->conn = c;
 	s->loop = c->poll.loop;
+	if (opts->rate != NULL)
+		zc_conn_set_rate(c, opts->rate);
 	c->ops = &send_ops;
 	c->data = s;
 	s->state = SEND_MANIFEST;
@@ -1503,5 +1570,6 @@ zc_send_free(struct zc_send *s)
 	free(s->retry);
 	free(s->tries);
 	free(s->flight);
+	zc_verify_free(s->hash);
 	free(s);
 }

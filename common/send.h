@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "rate.h"
 #include "tls.h"
 
 struct zc_filter;
@@ -77,6 +78,7 @@ struct zc_send_opts {
 	 * reads .zcsyncignore files into its copy as it walks.
 	 */
 	const struct zc_filter	*filter;
+	struct zc_rate		*rate;		/* borrowed; bwlimit, or NULL */
 	void			*arg;
 	struct zc_config_limit	 max_delete;	/* guard.h; unset: none */
 	const char		*backup_dir;	/* not sent (backup.h) */

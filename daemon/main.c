@@ -204,6 +204,7 @@ main_reload(struct zcd *zcd)
 		zc_log_warn("reload: node.listen changed; restart to apply");
 	zc_config_free(zcd->cfg);
 	zcd->cfg = cfg;
+	zcd_bwlimit_reload(zcd);
 	zcd_mirror_reload(zcd);
 	zcd_sessions_recheck(zcd);
 	zc_log_info("reloaded %s: %zu peers, %zu sets", zcd->config_file,
@@ -410,6 +411,7 @@ main(int argc, char **argv)
 	uv_run(zcd.loop, UV_RUN_DEFAULT);
 	uv_loop_close(zcd.loop);
 	zcd_received_free(&zcd);
+	zcd_bwlimit_free(&zcd);
 	zc_tls_ctx_free(zcd.tls);
 	zc_config_free(zcd.cfg);
 	zc_log_info("stopped");

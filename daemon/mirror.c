@@ -346,6 +346,12 @@ mirror_signature(const struct zc_config *cfg, const struct zc_config_set *cs)
 		free(sig);
 		sig = next;
 	}
+	/* verify: a restart of the links, with or without the flag. */
+	if (cs->verify) {
+		xasprintf(&next, "%s|verify", sig);
+		free(sig);
+		sig = next;
+	}
 	return (sig);
 }
 
@@ -365,6 +371,7 @@ mirror_start(struct zcd *zcd, const struct zc_config_set *cs, char *err,
 	m->name = xstrdup(cs->name);
 	m->path = xstrdup(cs->path);
 	m->delete = cs->delete;
+	m->verify = cs->verify;
 	m->delay_ms = cs->delay_ms;
 	m->settle_ms = cs->settle_ms;
 	m->max_delete = cs->max_delete;

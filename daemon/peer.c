@@ -202,6 +202,9 @@ link_session(struct zcd_link *l, int fd)
 	opts.next = link_next;
 	opts.filter = l->mirror->filter;
 	opts.arg = l;
+	opts.rate = zcd_bwlimit_rate(l->mirror->zcd, l->peer);
+	if (l->mirror->verify)
+		opts.flags |= ZC_PUSH_VERIFY;
 	/* A pinned peer is spoken to over TLS; the config allows the rest. */
 	p = zc_config_peer(l->mirror->zcd->cfg, l->peer);
 	if (p != NULL && p->nfpr > 0 && l->mirror->zcd->tls != NULL) {

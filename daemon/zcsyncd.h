@@ -33,6 +33,7 @@
 #define ZCD_FAILED_RETRY_MAX_MS	300000	/* ... backing off up to this */
 
 struct zcd_mirror;
+struct zcd_bwlimit;
 
 enum zcd_link_state {
 	ZCD_LINK_CONNECTING,
@@ -86,6 +87,7 @@ struct zcd_mirror {
 	dev_t			 root_dev;
 	ino_t			 root_ino;
 	int			 delete;
+	int			 verify;	/* sets[].verify */
 	uint64_t		 delay_ms;
 	uint64_t		 settle_ms;
 	struct zcd_watch	*watch;		/* owned */
@@ -155,11 +157,17 @@ struct zcd {
 	struct zcd_ctl		*ctl;		/* owned; NULL without node.control */
 	struct zcd_metrics_http	*metrics;	/* owned; NULL without metrics_listen */
 	struct zcd_recv_count	*received;	/* owned list */
+	struct zcd_bwlimit	*bwlimits;	/* owned list; bwlimit.c */
 	uint64_t		 refused;	/* connections refused */
 	uint64_t		 proto_errors;	/* peers closed for protocol errors */
 	uint64_t		 guard_stops;	/* sets stopped by a delete guard */
 	time_t			 started;
 };
+
+/* bwlimit.c */
+struct zc_rate *zcd_bwlimit_rate(struct zcd *, const char *peer);
+void	zcd_bwlimit_reload(struct zcd *);
+void	zcd_bwlimit_free(struct zcd *);
 
 /* metrics.c */
 int	zcd_metrics_start(struct zcd *, const struct zc_addr *, char *err,

@@ -73,6 +73,27 @@ fuzz_name(char *s, size_t slen, const char *p, size_t n)
 	return (s);
 }
 
+/*
+ * FILE_END as a VERIFY session reads it (28 bytes, the hash last): on a
+ * copy of rd, since the same payload is also read the plain way.
+ */
+static void
+fuzz_file_end_verify(struct zc_buf *out, const struct zc_rd *rd,
+    const uint8_t *lo, size_t len)
+{
+	struct zc_rd	 vrd = *rd;
+	uint8_t		 hash[16];
+	uint64_t	 seq;
+	uint32_t	 status;
+
+	if (zc_proto_get_file_end_verify(&vrd, &seq, &status, hash) == 0)
+		fuzz_same(out, zc_proto_put_file_end_verify(out, seq, status,
+		    hash), ZC_MSG_FILE_END, lo, len);
+	else if (vrd.p != rd->p || vrd.left != rd->left)
+		fuzz_fail("a refused FILE_END moved the reader",
+		    ZC_MSG_FILE_END);
+}
+
 /* Decode one payload as the receiver would, then encode it back. */
 static void
 fuzz_decode(struct zc_buf *out, uint8_t type, struct zc_rd *rd)
@@ -172,6 +193,7 @@ fuzz_decode(struct zc_buf *out, uint8_t type, struct zc_rd *rd)
 		}
 		break;
 	case ZC_MSG_FILE_END:
+		fuzz_file_end_verify(out, rd, lo, len);
 		if ((r = zc_proto_get_file_end(rd, &u64, &status)) == 0)
 			fuzz_same(out, zc_proto_put_file_end(out, u64, status),
 			    type, lo, len);

@@ -23,6 +23,9 @@
  *   dir SEQ PATH [OPTS]            OPTS: mode M, mtime S, nsec N, uid U,
  *   file SEQ PATH SIZE [OPTS]          gid G, type T, size N, data WORD,
  *   file-end SEQ STATUS                body-bytes-actually-sent N
+ *   file-end-hash SEQ STATUS HEX   FILE_END with VERIFY: 16 bytes of hash
+ *   file-end-hash SEQ STATUS of N [WORD]   ... the XXH3-128 of what
+ *                                  "body N data WORD" sends (right hash)
  *   symlink SEQ PATH TARGET [OPTS]
  *   delete SEQ PATH
  *   meta SEQ PATH MODE [OPTS]      type defaults to 1 (file)
@@ -67,6 +70,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <xxhash.h>
 
 #include "buf.h"
 #include "proto.h"
@@ -567,7 +572,7 @@ rp_code(const char *s, uint32_t *code)
 {
 	static const char *names[] = { "ok", "protocol", "version", "feature",
 	    "noset", "denied", "path", "io", "aborted", "nospace", "type",
-	    "internal" };
+	    "internal", "verify" };
 	uint64_t	 v;
 	size_t		 i;
 
@@ -633,6 +638,60 @@ rp_body(struct rawpeer *rp, uint64_t n, const char *pat, size_t patlen)
 		rp_write(rp, chunk, i);
 		n -= i;
 	}
+}
+
+/*
+ * VERIFY: "file-end-hash SEQ STATUS HEX" sends FILE_END with the 16 bytes
+ * given (a wrong hash, say); "... of N [WORD]" with the canonical XXH3-128
+ * of the N bytes "body N data WORD" would send (the right one).
+ */
+static int
+rp_cmd_file_end_hash(struct rawpeer *rp, struct rp_word *w, int nw)
+{
+	XXH3_state_t		*st;
+	XXH128_canonical_t	 c;
+	struct zc_buf		*b, *h;
+	const char		*pat = "x";
+	size_t			 patlen = 1, i;
+	uint64_t		 seq, status, n;
+
+	if (nw < 4 || rp_num(w[1].raw, &seq) != 0 ||
+	    rp_num(w[2].raw, &status) != 0 || status > UINT32_MAX)
+		goto usage;
+	h = zc_buf_new(SIZE_MAX);
+	if (strcmp(w[3].raw, "of") == 0) {
+		if ((nw != 5 && nw != 6) || rp_num(w[4].raw, &n) != 0) {
+			zc_buf_free(h);
+			goto usage;
+		}
+		if (nw == 6 && w[5].len > 0) {
+			pat = w[5].bytes;
+			patlen = w[5].len;
+		}
+		st = XXH3_createState();
+		(void)XXH3_128bits_reset(st);
+		for (i = 0; i < n; i++)
+			(void)XXH3_128bits_update(st, &pat[i % patlen], 1);
+		XXH128_canonicalFromHash(&c, XXH3_128bits_digest(st));
+		XXH3_freeState(st);
+		zc_buf_put(h, c.digest, sizeof c.digest);
+	} else if (nw != 4 || rp_hex(h, w[3].raw) != 0 ||
+	    zc_buf_len(h) != 16) {
+		zc_buf_free(h);
+		goto usage;
+	}
+	b = zc_buf_new(SIZE_MAX);
+	rp_hdr(b, ZC_MSG_FILE_END, 28, 0, 0);
+	zc_buf_put_u64(b, seq);
+	zc_buf_put_u32(b, (uint32_t)status);
+	zc_buf_put(b, zc_buf_ptr(h), 16);
+	rp_send_buf(rp, b);
+	zc_buf_free(b);
+	zc_buf_free(h);
+	return (0);
+usage:
+	return (rp_fail(rp, "usage: file-end-hash SEQ STATUS HEX32 | "
+	    "file-end-hash SEQ STATUS of N [WORD]"));
 }
 
 struct rp_entry_opts {
@@ -1191,6 +1250,8 @@ rp_run(struct rawpeer *rp, char *line)
 		zc_buf_put_u32(b, (uint32_t)v2);
 		rp_send_buf(rp, b);
 		zc_buf_free(b);
+	} else if (strcmp(c, "file-end-hash") == 0) {
+		r = rp_cmd_file_end_hash(rp, w, nw);
 	} else if (strcmp(c, "done") == 0) {
 		b = zc_buf_new(SIZE_MAX);
 		rp_hdr(b, ZC_MSG_DONE, 0, 0, 0);

@@ -1091,6 +1091,41 @@ test_addr_bad(void **state)
 	assert_int_equal(zc_addr_is_loopback(&a), 0);
 }
 
+/*
+ * zc_config_parse_bytes(): the config's bytes syntax, for options such as
+ * `zcsync push --bwlimit`: digits, one optional K, M or G (1024).
+ */
+static void
+test_parse_bytes(void **state)
+{
+	static const struct {
+		const char	*s;
+		uint64_t	 v;
+	} good[] = {
+		{ "0", 0 }, { "1", 1 }, { "10M", 10ULL << 20 },
+		{ "2m", 2ULL << 20 }, { "1K", 1024 }, { "3g", 3ULL << 30 },
+		{ "1099511627776", 1ULL << 40 },
+	};
+	static const char *bad[] = {
+		"", "M", "-1", "1.5M", "10MB", "1 M", " 1", "1T", "0x10", "1e3",
+		"99999999999999999999", "9999999999999G",
+	};
+	uint64_t	v;
+	size_t		i;
+
+	(void)state;
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		v = 7;
+		assert_int_equal(zc_config_parse_bytes(good[i].s, &v), 0);
+		assert_true(v == good[i].v);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		v = 7;
+		assert_int_equal(zc_config_parse_bytes(bad[i], &v), -EINVAL);
+		assert_true(v == 0);
+	}
+}
+
 int
 main(void)
 {
@@ -1108,6 +1143,7 @@ main(void)
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_addr_good),
 		cmocka_unit_test(test_addr_bad),
+		cmocka_unit_test(test_parse_bytes),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, teardown));

@@ -509,6 +509,98 @@ test_code_str(void **state)
 	assert_string_equal(zc_proto_code_str(UINT32_MAX), "unknown code");
 }
 
+/*
+ * FILE_END with VERIFY: seq, status, then 16 bytes of XXH3-128; without
+ * VERIFY the 12-byte layout.  Each decoder refuses the other's length,
+ * and every truncation or trailing byte.
+ */
+static void
+test_file_end_verify(void **state)
+{
+	struct zc_buf		*b = zc_buf_new(BIG);
+	struct zc_rd		 rd, cut;
+	struct zc_push_req	 pr;
+	static const uint8_t	 want[] = {
+	    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x02,	/* seq */
+	    0x00, 0x00, 0x00, 0x00,				/* status */
+	    0xf0, 0xe1, 0xd2, 0xc3, 0xb4, 0xa5, 0x96, 0x87,	/* hash */
+	    0x78, 0x69, 0x5a, 0x4b, 0x3c, 0x2d, 0x1e, 0x0f };
+	uint8_t			 hash[16], got[16], frame[64];
+	uint64_t		 seq;
+	uint32_t		 status;
+	size_t			 n;
+
+	memcpy(hash, want + 12, 16);
+	assert_int_equal(zc_proto_put_file_end_verify(b, 0x102,
+	    ZC_BODY_COMPLETE, hash), 0);
+	one_frame(b, ZC_MSG_FILE_END, &rd);
+	assert_int_equal(rd.left, 28);
+	assert_memory_equal(rd.p, want, sizeof want);
+	cut = rd;
+	assert_int_equal(zc_proto_get_file_end_verify(&cut, &seq, &status,
+	    got), 0);
+	assert_true(seq == 0x102);
+	assert_int_equal(status, ZC_BODY_COMPLETE);
+	assert_memory_equal(got, hash, 16);
+	assert_int_equal(cut.left, 0);
+	/* Without VERIFY, 28 bytes are trailing garbage. */
+	cut = rd;
+	assert_int_equal(zc_proto_get_file_end(&cut, &seq, &status), -EPROTO);
+	assert_int_equal(cut.left, 28);
+	/* Every truncation, and one byte too many. */
+	memcpy(frame, want, sizeof want);
+	frame[sizeof want] = 0;
+	for (n = 0; n <= sizeof want + 1; n++) {
+		if (n == sizeof want)
+			continue;
+		cut.p = frame;
+		cut.left = n;
+		assert_int_equal(zc_proto_get_file_end_verify(&cut, &seq,
+		    &status, got), -EPROTO);
+		assert_int_equal(cut.left, n);
+		assert_true(seq == 0);
+	}
+	/* The 12-byte layout is refused in a VERIFY session. */
+	assert_int_equal(zc_proto_put_file_end(b, 7, ZC_BODY_ABORTED), 0);
+	one_frame(b, ZC_MSG_FILE_END, &rd);
+	assert_int_equal(rd.left, 12);
+	cut = rd;
+	assert_int_equal(zc_proto_get_file_end_verify(&cut, &seq, &status,
+	    got), -EPROTO);
+	assert_int_equal(zc_proto_get_file_end(&rd, &seq, &status), 0);
+	/* Aborted is allowed (its hash means nothing); seq 0, status 2 not. */
+	assert_int_equal(zc_proto_put_file_end_verify(b, 3, ZC_BODY_ABORTED,
+	    hash), 0);
+	one_frame(b, ZC_MSG_FILE_END, &rd);
+	assert_int_equal(zc_proto_get_file_end_verify(&rd, &seq, &status,
+	    got), 0);
+	assert_int_equal(status, ZC_BODY_ABORTED);
+	assert_int_equal(zc_proto_put_file_end_verify(b, 0, 0, hash), -EINVAL);
+	assert_int_equal(zc_proto_put_file_end_verify(b, 1, 2, hash), -EINVAL);
+	assert_int_equal(zc_buf_len(b), 0);
+	frame[11] = 2;		/* status 2 */
+	cut.p = frame;
+	cut.left = sizeof want;
+	assert_int_equal(zc_proto_get_file_end_verify(&cut, &seq, &status,
+	    got), -EPROTO);
+	memset(frame, 0, 8);	/* seq 0 */
+	frame[11] = 0;
+	cut.p = frame;
+	cut.left = sizeof want;
+	assert_int_equal(zc_proto_get_file_end_verify(&cut, &seq, &status,
+	    got), -EPROTO);
+	/* The PUSH and PULL flag, and its code. */
+	assert_int_equal(zc_proto_put_pull(b, "s", ZC_PUSH_VERIFY), 0);
+	one_frame(b, ZC_MSG_PULL, &rd);
+	assert_int_equal(zc_proto_get_push(&rd, &pr), 0);
+	assert_int_equal(pr.flags, ZC_PUSH_VERIFY);
+	assert_int_equal(ZC_PUSH_FLAGS_KNOWN & ZC_PUSH_VERIFY, ZC_PUSH_VERIFY);
+	assert_string_equal(zc_proto_code_str(ZC_E_VERIFY),
+	    "verification failed");
+	assert_true((zc_proto_features() & ZC_FEAT_VERIFY) != 0);
+	zc_buf_free(b);
+}
+
 /* Items are read back in order, and a full frame says -ENOSPC. */
 static void
 test_manifest(void **state)
@@ -1061,6 +1153,7 @@ main(void)
 		cmocka_unit_test(test_entry_einval),
 		cmocka_unit_test(test_small),
 		cmocka_unit_test(test_code_str),
+		cmocka_unit_test(test_file_end_verify),
 		cmocka_unit_test(test_manifest),
 		cmocka_unit_test(test_manifest_compaction),
 		cmocka_unit_test(test_enobufs_unchanged),
