@@ -14,6 +14,10 @@
 #include "log.h"
 #include "meta.h"
 #include "path.h"
+#include "sparse.h"
+
+static int	land_file_open(struct zc_land_file *, int, const char *,
+		    const struct zc_meta *, struct zc_land_dirs *, int);
 
 static int
 land_copy_leaf(char *out, size_t outlen, const char *leaf)
@@ -71,6 +75,29 @@ int
 zc_land_file_begin(struct zc_land_file *lf, int root_fd, const char *rel,
     const struct zc_meta *meta, struct zc_land_dirs *dirs)
 {
+	return (land_file_open(lf, root_fd, rel, meta, dirs, 1));
+}
+
+/* SPARSE: the same, sized with holes; only the data is reserved. */
+int
+zc_land_file_begin_segs(struct zc_land_file *lf, int root_fd, const char *rel,
+    const struct zc_meta *meta, struct zc_land_dirs *dirs,
+    const uint8_t *segs, uint32_t nsegs)
+{
+	int	error;
+
+	if ((error = land_file_open(lf, root_fd, rel, meta, dirs, 0)) != 0)
+		return (error);
+	if ((error = zc_sparse_prepare(lf->fd, segs, nsegs, meta->size,
+	    ZC_LAND_PREALLOC_MIN)) != 0)
+		zc_land_file_abort(lf);
+	return (error);
+}
+
+static int
+land_file_open(struct zc_land_file *lf, int root_fd, const char *rel,
+    const struct zc_meta *meta, struct zc_land_dirs *dirs, int prealloc)
+{
 	const char	*leaf;
 	int		 error;
 
@@ -114,7 +141,8 @@ zc_land_file_begin(struct zc_land_file *lf, int root_fd, const char *rel,
 	 * Fail now, not half-way, when the disk is full (SECURITY.md).  Small
 	 * files skip it: it cost as much as their write (strace -c).
 	 */
-	if (meta->size > ZC_LAND_PREALLOC_MIN && fallocate(lf->fd, 0, 0, (off_t)meta->size) == -1 &&
+	if (prealloc &&
+	    meta->size > ZC_LAND_PREALLOC_MIN && fallocate(lf->fd, 0, 0, (off_t)meta->size) == -1 &&
 	    errno != EOPNOTSUPP) {
 		error = -errno;
 		goto fail;

@@ -65,6 +65,14 @@ struct zc_land_file {
 int	zc_land_file_begin(struct zc_land_file *, int root_fd, const char *rel,
 	    const struct zc_meta *, struct zc_land_dirs *);
 /*
+ * SPARSE: the same for a file of meta->size whose data is the segments
+ * (proto.h, wire order): sized with ftruncate, space reserved for the
+ * segments only.  The caller writes each segment at its offset.
+ */
+int	zc_land_file_begin_segs(struct zc_land_file *, int root_fd,
+	    const char *rel, const struct zc_meta *, struct zc_land_dirs *,
+	    const uint8_t *segs, uint32_t nsegs);
+/*
  * Apply metadata, fsync, rename into place, fsync the directory.  0 or
  * -errno (then aborted).  With ZC_LAND_DEFER_DIRSYNC the directory is not
  * fsynced and lf->dir_fd stays open for the caller to fsync and close.

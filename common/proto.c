@@ -199,6 +199,76 @@ proto_msg_len(const char *msg)
 	return (msg == NULL ? 0 : strlen(msg));
 }
 
+/* SPARSE: read and write one (offset, length) pair of a segment map. */
+void
+zc_proto_seg_get(const uint8_t *segs, uint32_t i, uint64_t *off,
+    uint64_t *len)
+{
+	struct zc_rd	r;
+
+	zc_rd_init(&r, segs + (size_t)i * ZC_PROTO_SEG_LEN, ZC_PROTO_SEG_LEN);
+	(void)zc_rd_u64(&r, off);
+	(void)zc_rd_u64(&r, len);
+}
+
+void
+zc_proto_seg_set(uint8_t *segs, uint32_t i, uint64_t off, uint64_t len)
+{
+	uint8_t	*p = segs + (size_t)i * ZC_PROTO_SEG_LEN;
+
+	proto_w64(&p, off);
+	proto_w64(&p, len);
+}
+
+/*
+ * A segment map is sorted, its segments non-empty, apart (the next starts
+ * after the previous ends: touching ones are one segment) and within size;
+ * no sum can then overflow or pass size.
+ */
+static int
+proto_segs_ok(const uint8_t *segs, uint32_t nsegs, uint64_t size)
+{
+	uint64_t	off, len, end = 0;
+	uint32_t	i;
+
+	for (i = 0; i < nsegs; i++) {
+		zc_proto_seg_get(segs, i, &off, &len);
+		if (len == 0 || off > size || len > size - off)
+			return (0);
+		if (i > 0 && off <= end)
+			return (0);
+		end = off + len;
+	}
+	return (1);
+}
+
+/* Body bytes a FILE announces; see proto.h. */
+uint64_t
+zc_proto_body_len(const struct zc_entry *e)
+{
+	uint64_t	off, len, sum = 0;
+	uint32_t	i;
+
+	if (!(e->feat & ZC_FEAT_SPARSE))
+		return (e->meta.size);
+	for (i = 0; i < e->nsegs; i++) {
+		zc_proto_seg_get(e->segs, i, &off, &len);
+		sum += len;
+	}
+	return (sum);
+}
+
+/* FILE frame: seq, META, str16 path, u32 nsegs, the pairs. */
+uint32_t
+zc_proto_segs_max(size_t path_len)
+{
+	size_t	fixed = 8 + ZC_PROTO_META_LEN + 2 + path_len + 4;
+
+	if (fixed >= ZC_PROTO_FRAME_MAX)
+		return (0);
+	return ((uint32_t)((ZC_PROTO_FRAME_MAX - fixed) / ZC_PROTO_SEG_LEN));
+}
+
 /* Take one frame off in; see proto.h. */
 int
 zc_proto_get_frame(struct zc_buf *in, struct zc_frame_hdr *hdr,
@@ -348,7 +418,7 @@ zc_proto_put_manifest_end(struct zc_buf *out, uint64_t count)
 int
 zc_proto_put_entry(struct zc_buf *out, uint8_t type, const struct zc_entry *e)
 {
-	int	 want, r;
+	int	 want, r, sparse;
 	size_t	 len;
 	uint8_t	*p;
 
@@ -374,6 +444,13 @@ zc_proto_put_entry(struct zc_buf *out, uint8_t type, const struct zc_entry *e)
 	len = 8 + ZC_PROTO_META_LEN + 2 + e->path_len;
 	if (type == ZC_MSG_SYMLINK)
 		len += 2 + e->target_len;
+	sparse = type == ZC_MSG_FILE && (e->feat & ZC_FEAT_SPARSE);
+	if (sparse) {
+		if (e->nsegs > zc_proto_segs_max(e->path_len) ||
+		    !proto_segs_ok(e->segs, e->nsegs, e->meta.size))
+			return (-EINVAL);
+		len += 4 + (size_t)e->nsegs * ZC_PROTO_SEG_LEN;
+	}
 	if ((r = proto_begin(out, type, len, &p)) != 0)
 		return (r);
 	proto_w64(&p, e->seq);
@@ -381,6 +458,14 @@ zc_proto_put_entry(struct zc_buf *out, uint8_t type, const struct zc_entry *e)
 	proto_wstr(&p, e->path, e->path_len);
 	if (type == ZC_MSG_SYMLINK)
 		proto_wstr(&p, e->target, e->target_len);
+	if (sparse) {
+		/* SPARSE: the segment map after the path. */
+		proto_w32(&p, e->nsegs);
+		if (e->nsegs != 0)
+			memcpy(p, e->segs,
+			    (size_t)e->nsegs * ZC_PROTO_SEG_LEN);
+		p += (size_t)e->nsegs * ZC_PROTO_SEG_LEN;
+	}
 	proto_end(out, len);
 	return (0);
 }
@@ -685,6 +770,24 @@ fail:
 	return (-EPROTO);
 }
 
+/*
+ * SPARSE: u32 nsegs, then the pairs.  nsegs is judged against what is
+ * left of the payload before anything is read, then the map itself.
+ */
+static int
+proto_rsegs(struct zc_rd *r, struct zc_entry *e)
+{
+	const uint8_t	*p;
+
+	if (zc_rd_u32(r, &e->nsegs) != 0 ||
+	    e->nsegs > r->left / ZC_PROTO_SEG_LEN ||
+	    zc_rd_bytes(r, (size_t)e->nsegs * ZC_PROTO_SEG_LEN, &p) != 0 ||
+	    !proto_segs_ok(p, e->nsegs, e->meta.size))
+		return (-EPROTO);
+	e->segs = e->nsegs != 0 ? p : NULL;
+	return (0);
+}
+
 /* DIR, FILE, SYMLINK, META or DELETE, as type (the frame type) says. */
 int
 zc_proto_get_entry(struct zc_rd *rd, uint8_t type, struct zc_entry *e)
@@ -708,6 +811,9 @@ zc_proto_get_entry(struct zc_rd *rd, uint8_t type, struct zc_entry *e)
 		goto fail;
 	if (type == ZC_MSG_SYMLINK &&
 	    zc_rd_str16(&r, &e->target, &e->target_len) != 0)
+		goto fail;
+	if (type == ZC_MSG_FILE && (feat & ZC_FEAT_SPARSE) &&
+	    proto_rsegs(&r, e) != 0)
 		goto fail;
 	if (!proto_names_ok(&e->meta, e->path_len, e->target_len,
 	    type == ZC_MSG_SYMLINK) || zc_proto_get_end(&r) != 0)

@@ -43,7 +43,7 @@
 #define ZC_FEAT_IDMAP		0x10ULL
 #define ZC_FEAT_SPECIAL		0x20ULL
 #define ZC_FEAT_VERIFY		0x40ULL
-#define ZC_FEAT_KNOWN		0x1ULL	/* grows as each feature lands */
+#define ZC_FEAT_KNOWN		(0x1ULL | ZC_FEAT_SPARSE) /* grows as each lands */
 
 /* The feature bits this node lists in its HELLO (OWNER only as root). */
 uint64_t	zc_proto_features(void);
@@ -144,6 +144,22 @@ struct zc_entry {
 	const uint8_t	*segs;		/* SPARSE, FILE; borrowed (off, len) pairs */
 	uint32_t	 nsegs;
 };
+
+/*
+ * SPARSE: a FILE's data segments, (u64 offset, u64 length) pairs on the
+ * wire, sorted, non-overlapping, non-empty and within meta.size.  The body
+ * is their concatenation; everything else is a hole.  e->segs points at
+ * nsegs such pairs in wire order (big-endian); these read and write one.
+ */
+#define ZC_PROTO_SEG_LEN	16
+void	zc_proto_seg_get(const uint8_t *segs, uint32_t i, uint64_t *off,
+	    uint64_t *len);
+void	zc_proto_seg_set(uint8_t *segs, uint32_t i, uint64_t off,
+	    uint64_t len);
+/* Body bytes a FILE entry announces: the segments' sum, or meta.size. */
+uint64_t zc_proto_body_len(const struct zc_entry *);
+/* The most segments a FILE frame for a path of path_len bytes can carry. */
+uint32_t zc_proto_segs_max(size_t path_len);
 
 struct zc_hello {
 	uint32_t	 magic;

@@ -71,6 +71,9 @@ struct zc_recv {
 	uint32_t		 file_code;	/* refused before the body */
 	char			 file_path[ZC_PATH_MAX + 1];
 	int			 file_sink_err;
+	uint64_t		 file_body;	/* body bytes announced */
+	uint8_t			*file_segs;	/* owned; SPARSE map, wire order */
+	uint32_t		 file_nsegs, file_seg;
 
 	/*
 	 * Directories whose metadata waits for DONE or SYNC, one entry per
@@ -398,6 +401,47 @@ recv_dir_later(struct zc_recv *r, const char *path, const struct zc_meta *m)
 	    ZC_MANIFEST_NONE);
 }
 
+/*
+ * SPARSE: begin a file with holes and keep a copy of its segment map (the
+ * frame's bytes are gone once the body starts).  0 or -errno.
+ */
+static int
+recv_file_segs(struct zc_recv *r, const char *path, const struct zc_entry *e)
+{
+	int	error;
+
+	free(r->file_segs);
+	r->file_segs = NULL;
+	r->file_nsegs = r->file_seg = 0;
+	if ((error = zc_land_file_begin_segs(&r->file, r->root_fd, path,
+	    &e->meta, &r->ldirs, e->segs, e->nsegs)) != 0)
+		return (error);
+	if (e->nsegs > 0) {
+		r->file_segs = xmalloc((size_t)e->nsegs * ZC_PROTO_SEG_LEN);
+		memcpy(r->file_segs, e->segs,
+		    (size_t)e->nsegs * ZC_PROTO_SEG_LEN);
+		r->file_nsegs = e->nsegs;
+	}
+	return (0);
+}
+
+/*
+ * SPARSE: receive the next segment at its offset; after a sink failure
+ * the rest is read and dropped.  The body is the segments back to back.
+ */
+static int
+recv_next_seg(struct zc_recv *r)
+{
+	uint64_t	off, len;
+
+	zc_proto_seg_get(r->file_segs, r->file_seg++, &off, &len);
+	if (r->file_sink_err != 0)
+		zc_conn_recv_body(r->conn, -1, len);
+	else
+		zc_conn_recv_body_at(r->conn, r->file.fd, (off_t)off, len);
+	return (0);
+}
+
 static int
 recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 {
@@ -405,6 +449,7 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 	char		 path[ZC_PATH_MAX + 1], target[ZC_PROTO_TARGET_MAX + 1];
 	int		 error;
 
+	ent.feat = r->feat;
 	if (zc_proto_get_entry(rd, type, &ent) != 0)
 		return (recv_refuse(r, ZC_E_PROTOCOL, "malformed entry"));
 	if (r->dry_run)
@@ -424,7 +469,7 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 			r->file_seq = ent.seq;
 			snprintf(r->file_path, sizeof r->file_path, "%s", path);
 			r->state = RECV_BODY;
-			zc_conn_recv_body(r->conn, -1, ent.meta.size);
+			zc_conn_recv_body(r->conn, -1, zc_proto_body_len(&ent));
 			return (0);
 		}
 		return (recv_ack(r, ent.seq, ZC_E_PATH, path, 0));
@@ -440,16 +485,22 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 		r->file_code = ZC_OK;
 		snprintf(r->file_path, sizeof r->file_path, "%s",
 		    recv_name(r, path, strlen(path)));
-		error = zc_land_file_begin(&r->file, r->root_fd, path,
-		    &ent.meta, &r->ldirs);
+		r->file_body = zc_proto_body_len(&ent);
+		if (ent.feat & ZC_FEAT_SPARSE)
+			error = recv_file_segs(r, path, &ent);
+		else
+			error = zc_land_file_begin(&r->file, r->root_fd, path,
+			    &ent.meta, &r->ldirs);
 		r->file_open = error == 0;
 		if (error != 0) {
 			r->file_code = zc_land_code(error);
 			r->file_sink_err = error;
 		}
 		r->state = RECV_BODY;
+		if (r->file_open && r->file_segs != NULL)
+			return (recv_next_seg(r));
 		zc_conn_recv_body(r->conn, r->file_open ? r->file.fd : -1,
-		    ent.meta.size);
+		    r->file_body);
 		return (0);
 	case ZC_MSG_SYMLINK:
 		if (memchr(ent.target, '\0', ent.target_len) != NULL)
@@ -487,6 +538,13 @@ recv_on_body(struct zc_conn *c, int sink_error)
 
 	if (sink_error != 0 && r->file_sink_err == 0)
 		r->file_sink_err = sink_error;
+	if (r->file_segs != NULL) {
+		if (r->file_seg < r->file_nsegs)
+			return (recv_next_seg(r));
+		free(r->file_segs);
+		r->file_segs = NULL;
+		r->file_nsegs = r->file_seg = 0;
+	}
 	r->state = RECV_FILE_END;
 	return (0);
 }
@@ -522,7 +580,7 @@ recv_on_file_end(struct zc_recv *r, struct zc_rd *rd)
 	code = zc_land_code(error);
 	if (code == ZC_OK) {
 		r->stats.files++;
-		r->stats.bytes += r->file.meta.size;
+		r->stats.bytes += r->file_body;
 		if (r->land_flags & ZC_LAND_FSYNC) {
 			dir_fd = r->file.dir_fd;
 			r->file.dir_fd = -1;
@@ -1046,5 +1104,6 @@ zc_recv_free(struct zc_recv *r)
 	zc_send_free(r->pull);
 	zc_manifest_free(r->man);
 	zc_manifest_free(r->dirs);
+	free(r->file_segs);
 	free(r);
 }

@@ -23,6 +23,7 @@
 #include "path.h"
 #include "proto.h"
 #include "send.h"
+#include "sparse.h"
 #include "xmalloc.h"
 
 enum send_state {
@@ -90,6 +91,9 @@ struct zc_send {
 	uint32_t		 cur_idx;
 	uint64_t		 cur_seq;
 	struct stat		 cur_st;
+	uint8_t			*cur_segs;	/* owned; SPARSE map, wire order */
+	uint32_t		 cur_nsegs, cur_seg;
+	int			 cur_shrunk;	/* a segment came up short */
 
 	struct zc_send_stats	 stats;
 	int			 live_reported;
@@ -397,6 +401,56 @@ send_retry_later(struct zc_send *s, uint32_t idx)
 	s->retry[s->nretry++] = idx;
 }
 
+static void
+send_segs_free(struct zc_send *s)
+{
+	free(s->cur_segs);
+	s->cur_segs = NULL;
+	s->cur_nsegs = s->cur_seg = 0;
+	s->cur_shrunk = 0;
+}
+
+/*
+ * SPARSE: the next data segment leaves by sendfile at its offset.  Once
+ * one came up short (the file shrank) the rest is zeros, as for a dense
+ * body, and FILE_END says ABORTED.
+ */
+static void
+send_next_seg(struct zc_send *s)
+{
+	uint64_t	off, len;
+
+	zc_proto_seg_get(s->cur_segs, s->cur_seg++, &off, &len);
+	zc_conn_send_body(s->conn, s->cur_shrunk ? -1 : s->cur_fd, (off_t)off,
+	    len);
+}
+
+/* SPARSE: read the segments of a small body into p (len bytes). */
+static size_t
+send_read_segs(struct zc_send *s, const struct zc_entry *ent, uint8_t *p)
+{
+	uint64_t	off, len;
+	size_t		got, total = 0;
+	ssize_t		n;
+	uint32_t	i;
+
+	for (i = 0; i < ent->nsegs; i++) {
+		zc_proto_seg_get(ent->segs, i, &off, &len);
+		for (got = 0; got < len; got += (size_t)n) {
+			n = pread(s->cur_fd, p + total + got, len - got,
+			    (off_t)(off + got));
+			if (n < 0 && errno == EINTR) {
+				n = 0;
+				continue;
+			}
+			if (n <= 0)
+				return (total + got);
+		}
+		total += len;
+	}
+	return (total);
+}
+
 /* End the body in progress with FILE_END. */
 static int
 send_file_end(struct zc_send *s, int aborted)
@@ -409,6 +463,7 @@ send_file_end(struct zc_send *s, int aborted)
 		status = ZC_BODY_ABORTED;
 	close(s->cur_fd);
 	s->cur_fd = -1;
+	send_segs_free(s);
 	if ((error = zc_proto_put_file_end(s->conn->out, s->cur_seq,
 	    status)) != 0)
 		return (send_fail(s, error, "cannot queue FILE_END"));
@@ -431,6 +486,7 @@ send_file(struct zc_send *s, const char *path, uint32_t idx)
 	struct zc_meta		 meta;
 	struct zc_entry		 ent;
 	uint8_t			*p;
+	uint64_t		 body;
 	size_t			 got;
 	ssize_t			 n;
 	int			 fd, error;
@@ -455,25 +511,47 @@ send_file(struct zc_send *s, const char *path, uint32_t idx)
 		send_report(s, ZC_SEND_VANISHED, path, "changed type");
 		return (0);
 	}
+	memset(&ent, 0, sizeof ent);
+	if ((s->feat & ZC_FEAT_SPARSE) && (error = zc_sparse_map(fd,
+	    &s->cur_st, zc_proto_segs_max(strlen(path)), &s->cur_segs,
+	    &s->cur_nsegs)) != 0) {
+		close(fd);
+		s->stats.failed++;
+		send_report(s, ZC_SEND_FAILED, path, strerror(-error));
+		return (0);
+	}
 	s->cur_fd = fd;
 	s->cur_idx = idx;
 	s->cur_seq = ++s->seq;
-	memset(&ent, 0, sizeof ent);
+	ent.feat = s->feat;
 	ent.seq = s->cur_seq;
 	ent.meta = meta;
 	ent.path = path;
 	ent.path_len = strlen(path);
+	ent.segs = s->cur_segs;
+	ent.nsegs = s->cur_nsegs;
 	if ((error = zc_proto_put_entry(s->conn->out, ZC_MSG_FILE, &ent)) != 0)
 		return (send_fail(s, error, "cannot queue FILE"));
-	send_flight_push(s, s->cur_seq, ZC_MSG_FILE, path, idx, meta.size);
-	if (meta.size > ZC_SEND_SMALL_MAX || s->opts.no_zerocopy) {
-		zc_conn_send_body(s->conn, fd, 0, meta.size);
+	body = zc_proto_body_len(&ent);
+	send_flight_push(s, s->cur_seq, ZC_MSG_FILE, path, idx, body);
+	if (body > ZC_SEND_SMALL_MAX || s->opts.no_zerocopy) {
+		if (s->cur_segs != NULL)
+			send_next_seg(s);
+		else
+			zc_conn_send_body(s->conn, fd, 0, body);
 		return (0);
 	}
-	if (meta.size == 0)
+	if (body == 0)
 		return (send_file_end(s, 0));
-	if ((error = zc_buf_reserve(s->conn->out, meta.size, &p)) != 0)
+	if ((error = zc_buf_reserve(s->conn->out, body, &p)) != 0)
 		return (send_fail(s, error, "output buffer full"));
+	if (s->cur_segs != NULL) {
+		got = send_read_segs(s, &ent, p);
+		if (got < body)
+			memset(p + got, 0, body - got);
+		zc_buf_commit(s->conn->out, body);
+		return (send_file_end(s, got < body));
+	}
 	for (got = 0; got < meta.size; got += (size_t)n) {
 		n = pread(fd, p + got, meta.size - got, (off_t)got);
 		if (n < 0 && errno == EINTR) {
@@ -850,6 +928,14 @@ send_on_body_sent(struct zc_conn *c, int shrunk)
 {
 	struct zc_send	*s = c->data;
 
+	if (s->cur_segs != NULL) {
+		s->cur_shrunk |= shrunk;
+		if (s->cur_seg < s->cur_nsegs) {
+			send_next_seg(s);
+			return (0);
+		}
+		shrunk = s->cur_shrunk;
+	}
 	return (send_file_end(s, shrunk));
 }
 
@@ -1093,6 +1179,7 @@ send_on_close(struct zc_conn *c, int err)
 		close(s->cur_fd);
 		s->cur_fd = -1;
 	}
+	send_segs_free(s);
 	if (s->state != SEND_FINISHED) {
 		/* TLS 1.3: a refused certificate shows as the first read. */
 		if (s->err == 0 && c->tls != NULL &&
@@ -1270,5 +1357,6 @@ zc_send_free(struct zc_send *s)
 	free(s->retry);
 	free(s->tries);
 	free(s->flight);
+	free(s->cur_segs);
 	free(s);
 }
