@@ -423,6 +423,145 @@ test_entries(void **state)
 	zc_buf_free(b);
 }
 
+/*
+ * SPARSE: a FILE payload (meta_file, size 12345) with the given map
+ * appended; decode it with and without the feature.
+ */
+static int
+sparse_decode(uint32_t nsegs, const uint64_t *pairs, size_t npairs,
+    uint64_t feat, struct zc_entry *d)
+{
+	struct zc_buf	*b = zc_buf_new(BIG);
+	struct zc_entry	 e;
+	struct zc_rd	 rd;
+	static uint8_t	 pl[BIG];
+	size_t		 n, i;
+	uint8_t		*p;
+	int		 r;
+
+	e = mkentry(9, &meta_file, "sp", NULL);
+	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_FILE, &e), 0);
+	one_frame(b, ZC_MSG_FILE, &rd);
+	memcpy(pl, rd.p, rd.left);
+	n = rd.left;
+	p = pl + n;
+	*p++ = nsegs >> 24;
+	*p++ = nsegs >> 16;
+	*p++ = nsegs >> 8;
+	*p++ = nsegs;
+	n += 4;
+	for (i = 0; i < npairs; i++) {
+		zc_proto_seg_set(pl + n, 0, pairs[2 * i], pairs[2 * i + 1]);
+		n += ZC_PROTO_SEG_LEN;
+	}
+	zc_rd_init(&rd, pl, n);
+	memset(d, 0, sizeof(*d));
+	d->feat = feat;
+	r = zc_proto_get_entry(&rd, ZC_MSG_FILE, d);
+	zc_buf_free(b);
+	return (r);
+}
+
+static void
+test_sparse(void **state)
+{
+	struct zc_buf	*b = zc_buf_new(BIG);
+	struct zc_entry	 e, d;
+	struct zc_rd	 rd;
+	uint8_t		 segs[3 * ZC_PROTO_SEG_LEN];
+	uint64_t	 off, len;
+	static const uint64_t good[] = { 0, 100, 4096, 8192, 12300, 45 };
+	static const uint64_t overlap[] = { 0, 100, 50, 10 };
+	static const uint64_t touch[] = { 0, 100, 100, 10 };
+	static const uint64_t unsorted[] = { 4096, 10, 0, 10 };
+	static const uint64_t empty[] = { 0, 0 };
+	static const uint64_t past[] = { 12000, 346 };
+	static const uint64_t wrap[] = { 100, UINT64_MAX - 50 };
+	static const uint64_t far[] = { UINT64_MAX, 1 };
+
+	/* Round trip: the map after the path, body = sum of lengths. */
+	zc_proto_seg_set(segs, 0, 0, 100);
+	zc_proto_seg_set(segs, 1, 4096, 8192);
+	zc_proto_seg_set(segs, 2, 12300, 45);
+	e = mkentry(1, &meta_file, "a/sparse", NULL);
+	e.feat = ZC_FEAT_SPARSE;
+	e.segs = segs;
+	e.nsegs = 3;
+	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_FILE, &e), 0);
+	assert_int_equal(zc_buf_len(b), 8 + 8 + 33 + 2 + 8 + 4 + 3 * 16);
+	one_frame(b, ZC_MSG_FILE, &rd);
+	memset(&d, 0, sizeof(d));
+	d.feat = ZC_FEAT_SPARSE;
+	assert_int_equal(zc_proto_get_entry(&rd, ZC_MSG_FILE, &d), 0);
+	assert_int_equal(d.nsegs, 3);
+	assert_true(d.feat == ZC_FEAT_SPARSE);
+	zc_proto_seg_get(d.segs, 1, &off, &len);
+	assert_true(off == 4096 && len == 8192);
+	assert_true(zc_proto_body_len(&d) == 100 + 8192 + 45);
+	d.feat = 0;
+	assert_true(zc_proto_body_len(&d) == meta_file.size);
+
+	/* An empty file: no segments. */
+	e.nsegs = 0;
+	e.segs = NULL;
+	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_FILE, &e), 0);
+	one_frame(b, ZC_MSG_FILE, &rd);
+	d.feat = ZC_FEAT_SPARSE;
+	assert_int_equal(zc_proto_get_entry(&rd, ZC_MSG_FILE, &d), 0);
+	assert_int_equal(d.nsegs, 0);
+	assert_true(zc_proto_body_len(&d) == 0);
+
+	/* The encoder refuses a bad map and writes nothing. */
+	zc_proto_seg_set(segs, 0, 0, 100);
+	zc_proto_seg_set(segs, 1, 50, 10);
+	e.segs = segs;
+	e.nsegs = 2;
+	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_FILE, &e), -EINVAL);
+	zc_proto_seg_set(segs, 1, 12345, 1);
+	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_FILE, &e), -EINVAL);
+	e.nsegs = zc_proto_segs_max(e.path_len) + 1;
+	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_FILE, &e), -EINVAL);
+	assert_int_equal(zc_buf_len(b), 0);
+	assert_true(zc_proto_segs_max(1) ==
+	    (ZC_PROTO_FRAME_MAX - (8 + 33 + 2 + 1 + 4)) / 16);
+
+	/* Decoder: a good map, then every way to break one. */
+	assert_int_equal(sparse_decode(3, good, 3, ZC_FEAT_SPARSE, &d), 0);
+	assert_int_equal(d.nsegs, 3);
+	/* Without the feature the map is trailing bytes. */
+	assert_int_equal(sparse_decode(3, good, 3, 0, &d), -EPROTO);
+	assert_true(d.feat == 0);
+	/* nsegs larger than what follows, truncated, trailing. */
+	assert_int_equal(sparse_decode(4, good, 3, ZC_FEAT_SPARSE, &d),
+	    -EPROTO);
+	assert_int_equal(sparse_decode(0xffffffffU, good, 3, ZC_FEAT_SPARSE,
+	    &d), -EPROTO);
+	assert_int_equal(sparse_decode(2, good, 3, ZC_FEAT_SPARSE, &d),
+	    -EPROTO);
+	assert_int_equal(sparse_decode(0, NULL, 0, ZC_FEAT_SPARSE,
+	    &d), 0);
+	assert_int_equal(sparse_decode(2, overlap, 2, ZC_FEAT_SPARSE, &d),
+	    -EPROTO);
+	assert_int_equal(sparse_decode(2, touch, 2, ZC_FEAT_SPARSE, &d),
+	    -EPROTO);
+	assert_int_equal(sparse_decode(2, unsorted, 2, ZC_FEAT_SPARSE, &d),
+	    -EPROTO);
+	assert_int_equal(sparse_decode(1, empty, 1, ZC_FEAT_SPARSE, &d),
+	    -EPROTO);
+	assert_int_equal(sparse_decode(1, past, 1, ZC_FEAT_SPARSE, &d),
+	    -EPROTO);
+	assert_int_equal(sparse_decode(1, wrap, 1, ZC_FEAT_SPARSE, &d),
+	    -EPROTO);
+	assert_int_equal(sparse_decode(1, far, 1, ZC_FEAT_SPARSE, &d),
+	    -EPROTO);
+	/* Only FILE carries a map. */
+	e = mkentry(2, &meta_dir, "d", NULL);
+	e.feat = ZC_FEAT_SPARSE;
+	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_DIR, &e), 0);
+	assert_int_equal(zc_buf_len(b), 8 + 8 + 33 + 2 + 1);
+	zc_buf_free(b);
+}
+
 /* Encoders refuse fields out of range, and write nothing. */
 static void
 test_entry_einval(void **state)
@@ -1059,6 +1198,7 @@ main(void)
 		cmocka_unit_test(test_push),
 		cmocka_unit_test(test_entries),
 		cmocka_unit_test(test_entry_einval),
+		cmocka_unit_test(test_sparse),
 		cmocka_unit_test(test_small),
 		cmocka_unit_test(test_code_str),
 		cmocka_unit_test(test_manifest),
