@@ -140,13 +140,18 @@ push_summary(const struct push *p, const struct zc_send_stats *st,
     double secs)
 {
 	double	mib = (double)st->bytes / (1024.0 * 1024.0);
+	char	hard[64] = "";
 
+	/* HARDLINK: said only when some were made, the line stays as it was. */
+	if (st->hardlinks != 0)
+		snprintf(hard, sizeof hard, "%llu hardlinks, ",
+		    (unsigned long long)st->hardlinks);
 	printf("%s%llu files sent, %llu skipped, %llu deleted, %llu dirs, "
-	    "%llu links, %llu meta, %llu failed; %llu bytes in %.3f s "
+	    "%llu links, %s%llu meta, %llu failed; %llu bytes in %.3f s "
 	    "(%.1f MiB/s)\n", p->dry_run ? "dry run: would have: " : "",
 	    (unsigned long long)st->files, (unsigned long long)st->skipped,
 	    (unsigned long long)st->deleted, (unsigned long long)st->dirs,
-	    (unsigned long long)st->links, (unsigned long long)st->metas,
+	    (unsigned long long)st->links, hard, (unsigned long long)st->metas,
 	    (unsigned long long)st->failed, (unsigned long long)st->bytes,
 	    secs, secs > 0 ? mib / secs : 0.0);
 }

@@ -340,6 +340,82 @@ out:
 	return (error);
 }
 
+/*
+ * HARDLINK: make rel a hard link of target, a regular file already
+ * beneath the root.  Both parents are opened beneath the root (openat2);
+ * the link is made to a temporary name beside rel, checked to be the very
+ * inode target named (a local user may swap target for a symlink between
+ * the fstatat and the linkat, which would link the symlink), then renamed
+ * over rel.  Nothing is applied: the inode already has its metadata.
+ */
+int
+zc_land_link(int root_fd, const char *rel, const char *target, int flags)
+{
+	struct stat	 tst, st;
+	const char	*tleaf, *leaf;
+	char		 tmp[32];
+	int		 tdfd, dfd = -1, error = 0, tries;
+
+	if ((tdfd = zc_path_open_parent(root_fd, target, &tleaf)) < 0)
+		return (tdfd);
+	if (fstatat(tdfd, tleaf, &tst, AT_SYMLINK_NOFOLLOW) == -1) {
+		error = -errno;
+		goto out;
+	}
+	if (!S_ISREG(tst.st_mode)) {
+		/* A directory is a type conflict; anything else a path. */
+		error = S_ISDIR(tst.st_mode) ? -EISDIR : -EINVAL;
+		goto out;
+	}
+	if ((dfd = zc_path_open_parent(root_fd, rel, &leaf)) < 0) {
+		error = dfd;
+		dfd = -1;
+		goto out;
+	}
+	if (fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			error = -EISDIR;
+			goto out;
+		}
+		if (st.st_dev == tst.st_dev && st.st_ino == tst.st_ino)
+			goto out;	/* already one inode */
+	}
+	for (tries = 0; tries < 8; tries++) {
+		zc_path_make_temp(tmp, sizeof tmp);
+		if (linkat(tdfd, tleaf, dfd, tmp, 0) == 0)
+			break;
+		if (errno != EEXIST) {
+			error = -errno;
+			goto out;
+		}
+	}
+	if (tries == 8) {
+		error = -EEXIST;
+		goto out;
+	}
+	if (fstatat(dfd, tmp, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISREG(st.st_mode) || st.st_dev != tst.st_dev ||
+	    st.st_ino != tst.st_ino) {
+		unlinkat(dfd, tmp, 0);
+		error = -EINVAL;	/* target changed under us */
+		goto out;
+	}
+	if (renameat(dfd, tmp, dfd, leaf) == -1) {
+		error = -errno;
+		unlinkat(dfd, tmp, 0);
+		goto out;
+	}
+	/* rename(2) does nothing when both names are links of one inode. */
+	(void)unlinkat(dfd, tmp, 0);
+	if ((flags & ZC_LAND_FSYNC) && fsync(dfd) == -1)
+		error = -errno;
+out:
+	if (dfd != -1)
+		close(dfd);
+	close(tdfd);
+	return (error);
+}
+
 int
 zc_land_meta(int root_fd, const char *rel, const struct zc_meta *meta,
     int flags)

@@ -92,6 +92,13 @@ int	zc_land_dir_meta(int root_fd, const char *rel, const struct zc_meta *,
 /* Replace rel with a symlink to target (stored verbatim, never followed). */
 int	zc_land_symlink(int root_fd, const char *rel, const char *target,
 	    const struct zc_meta *, int flags);
+/*
+ * HARDLINK: replace rel with a hard link of target (a regular file beneath
+ * root): -EISDIR for a directory at either, -EINVAL for a target that is
+ * not a regular file.
+ */
+int	zc_land_link(int root_fd, const char *rel, const char *target,
+	    int flags);
 /* Apply metadata to an existing file or symlink (no body). */
 int	zc_land_meta(int root_fd, const char *rel, const struct zc_meta *,
 	    int flags);

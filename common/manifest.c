@@ -241,6 +241,12 @@ manifest_walk_dir(struct manifest_walk *w, int dfd, size_t plen,
 			    strerror(-idx));
 			goto out;
 		}
+		if (meta.type == ZC_TYPE_FILE && st.st_nlink > 1) {
+			/* HARDLINK: the inode, for grouping and manifests. */
+			w->m->v[idx].link_id = (uint64_t)st.st_ino;
+			w->m->v[idx].link_dev = (uint32_t)(st.st_dev ^
+			    ((uint64_t)st.st_dev >> 32));
+		}
 		if (meta.type != ZC_TYPE_DIR)
 			continue;
 		cfd = openat(dfd, names[i], O_RDONLY | O_DIRECTORY |

@@ -19,12 +19,16 @@ struct zc_mentry {
 	char		*path;		/* owned; relative, NUL-terminated */
 	char		*target;	/* owned; symlinks only, else NULL */
 	uint32_t	 parent;	/* index of the parent dir, or NONE */
+	uint64_t	 link_id;	/* HARDLINK: st_ino of a file whose
+					   nlink > 1, else 0 */
+	uint32_t	 link_dev;	/* its st_dev, folded to 32 bits */
 	uint32_t	 flags;
 #define ZC_MENTRY_SEEN	0x1		/* matched by the other side */
 #define ZC_MENTRY_SEND	0x2		/* sender: send this entry */
 #define ZC_MENTRY_META	0x4		/* sender: metadata only */
 #define ZC_MENTRY_DIRTY	0x8		/* sender: dir whose contents change */
 #define ZC_MENTRY_DEL	0x10		/* sender: delete on the receiver */
+#define ZC_MENTRY_HLINK	0x80		/* sender: LINK to its group's first */
 };
 
 struct zc_manifest {

@@ -583,6 +583,11 @@ zc_proto_manifest_add(struct zc_buf *out, struct zc_manifest_frame *mf,
 	if (mf->count == UINT32_MAX)
 		return (-ENOSPC);
 	len = ZC_PROTO_META_LEN + 2 + e->path_len + 2 + e->target_len;
+	if (e->feat & ZC_FEAT_HARDLINK) {
+		if (e->link_id != 0 && e->meta.type != ZC_TYPE_FILE)
+			return (-EINVAL);
+		len += 8;
+	}
 	cur = out->len - mf->start - ZC_PROTO_HDR_LEN;
 	if (cur + len > ZC_PROTO_FRAME_MAX)
 		return (-ENOSPC);
@@ -594,6 +599,8 @@ zc_proto_manifest_add(struct zc_buf *out, struct zc_manifest_frame *mf,
 	proto_wmeta(&p, &e->meta);
 	proto_wstr(&p, e->path, e->path_len);
 	proto_wstr(&p, e->target, e->target_len);
+	if (e->feat & ZC_FEAT_HARDLINK)
+		proto_w64(&p, e->link_id);
 	zc_buf_commit(out, len);
 	mf->count++;
 	return (0);
@@ -759,6 +766,11 @@ zc_proto_get_manifest_item(struct zc_rd *rd, struct zc_entry *e)
 	    zc_rd_str16(&r, &e->path, &e->path_len) != 0 ||
 	    zc_rd_str16(&r, &e->target, &e->target_len) != 0 ||
 	    !proto_names_ok(&e->meta, e->path_len, e->target_len, 1))
+		goto fail;
+	/* HARDLINK: link_id, only files share one. */
+	if ((feat & ZC_FEAT_HARDLINK) &&
+	    (zc_rd_u64(&r, &e->link_id) != 0 ||
+	    (e->link_id != 0 && e->meta.type != ZC_TYPE_FILE)))
 		goto fail;
 	if (e->meta.type != ZC_TYPE_SYMLINK)
 		e->target = NULL;
@@ -932,6 +944,56 @@ zc_proto_get_rename(struct zc_rd *rd, struct zc_entry *e)
 	    e->target_len == 0 || e->target_len > ZC_PROTO_PATH_MAX ||
 	    zc_proto_get_end(&r) != 0) {
 		memset(e, 0, sizeof(*e));
+		return (-EPROTO);
+	}
+	*rd = r;
+	return (0);
+}
+
+/* LINK: seq, META (a file), path, target (the file it links to). */
+int
+zc_proto_put_link(struct zc_buf *out, const struct zc_entry *e)
+{
+	size_t	 len;
+	uint8_t	*p;
+	int	 r;
+
+	if (!(e->feat & ZC_FEAT_HARDLINK) || e->seq == 0 ||
+	    !proto_meta_ok(&e->meta) || e->meta.type != ZC_TYPE_FILE ||
+	    e->path_len == 0 || e->path_len > ZC_PROTO_PATH_MAX ||
+	    e->target_len == 0 || e->target_len > ZC_PROTO_PATH_MAX)
+		return (-EINVAL);
+	len = 8 + ZC_PROTO_META_LEN + 2 + e->path_len + 2 + e->target_len;
+	if ((r = proto_begin(out, ZC_MSG_LINK, len, &p)) != 0)
+		return (r);
+	proto_w64(&p, e->seq);
+	proto_wmeta(&p, &e->meta);
+	proto_wstr(&p, e->path, e->path_len);
+	proto_wstr(&p, e->target, e->target_len);
+	proto_end(out, len);
+	return (0);
+}
+
+/* LINK: path = the new name, target = the file already sent. */
+int
+zc_proto_get_link(struct zc_rd *rd, struct zc_entry *e)
+{
+	struct zc_rd	 r = *rd;
+	uint64_t	 feat = e->feat;
+
+	memset(e, 0, sizeof(*e));
+	e->feat = feat;
+	if (!(feat & ZC_FEAT_HARDLINK) ||
+	    zc_rd_u64(&r, &e->seq) != 0 || e->seq == 0 ||
+	    proto_rmeta(&r, &e->meta) != 0 ||
+	    e->meta.type != ZC_TYPE_FILE ||
+	    zc_rd_str16(&r, &e->path, &e->path_len) != 0 ||
+	    zc_rd_str16(&r, &e->target, &e->target_len) != 0 ||
+	    e->path_len == 0 || e->path_len > ZC_PROTO_PATH_MAX ||
+	    e->target_len == 0 || e->target_len > ZC_PROTO_PATH_MAX ||
+	    zc_proto_get_end(&r) != 0) {
+		memset(e, 0, sizeof(*e));
+		e->feat = feat;
 		return (-EPROTO);
 	}
 	*rd = r;

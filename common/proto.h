@@ -43,7 +43,7 @@
 #define ZC_FEAT_IDMAP		0x10ULL
 #define ZC_FEAT_SPECIAL		0x20ULL
 #define ZC_FEAT_VERIFY		0x40ULL
-#define ZC_FEAT_KNOWN		(0x1ULL | ZC_FEAT_SPARSE) /* grows as each lands */
+#define ZC_FEAT_KNOWN		(0x1ULL | ZC_FEAT_SPARSE | ZC_FEAT_HARDLINK)
 
 /* The feature bits this node lists in its HELLO (OWNER only as root). */
 uint64_t	zc_proto_features(void);
@@ -70,7 +70,7 @@ enum zc_msg {
 	ZC_MSG_IDMAP = 19,	/* IDMAP: the name of a uid or gid */
 	/* 20 and up: reserved for later versions. */
 };
-#define ZC_MSG_LAST	ZC_MSG_PULL
+#define ZC_MSG_LAST	ZC_MSG_LINK
 
 /* Status and error codes, in ERROR, ACK and FILE_END. */
 enum zc_code {
@@ -217,6 +217,12 @@ int	zc_proto_put_ack(struct zc_buf *, uint64_t seq, uint32_t code,
 	    const char *msg);
 int	zc_proto_put_summary(struct zc_buf *, const struct zc_summary *);
 int	zc_proto_put_sync(struct zc_buf *, uint64_t seq);
+/*
+ * LINK (HARDLINK): seq, META (type FILE), path, then target = the path of
+ * a file already sent that the new path is to be a hard link of.  -EINVAL
+ * without ZC_FEAT_HARDLINK in e->feat.
+ */
+int	zc_proto_put_link(struct zc_buf *, const struct zc_entry *e);
 /* RENAME: e->path is the old name, e->target the new one. */
 int	zc_proto_put_rename(struct zc_buf *, const struct zc_entry *e);
 
@@ -252,6 +258,8 @@ int	zc_proto_get_file_end(struct zc_rd *, uint64_t *seq, uint32_t *status);
 int	zc_proto_get_summary(struct zc_rd *, struct zc_summary *);
 int	zc_proto_get_sync(struct zc_rd *, uint64_t *seq);
 int	zc_proto_get_rename(struct zc_rd *, struct zc_entry *e);
+/* LINK: -EPROTO also when e->feat lacks ZC_FEAT_HARDLINK. */
+int	zc_proto_get_link(struct zc_rd *, struct zc_entry *e);
 /* 0 when the payload is fully consumed, -EPROTO for trailing bytes. */
 int	zc_proto_get_end(const struct zc_rd *);
 

@@ -354,6 +354,12 @@ recv_on_writable(struct zc_conn *c)
 		}
 		e = &r->man->v[r->man_pos];
 		memset(&ent, 0, sizeof ent);
+		/*
+		 * A pull client sends its manifest before it knows the
+		 * server's features: no link_id then (PROTOCOL.md 12.2).
+		 */
+		ent.feat = r->client ? r->feat & ~ZC_FEAT_HARDLINK : r->feat;
+		ent.link_id = e->link_id;
 		ent.meta = e->meta;
 		ent.path = e->path;
 		ent.path_len = strlen(e->path);
@@ -529,6 +535,37 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 		    strlen(path)), error));
 	}
 	return (recv_refuse(r, ZC_E_PROTOCOL, "unexpected message %u", type));
+}
+
+/*
+ * HARDLINK: LINK makes path a hard link of target, a file sent before.
+ * Both names are checked as any path is; a refusal is an ACK.
+ */
+static int
+recv_on_link(struct zc_recv *r, struct zc_rd *rd)
+{
+	struct zc_entry	 ent;
+	char		 path[ZC_PATH_MAX + 1], target[ZC_PATH_MAX + 1];
+	int		 error;
+
+	ent.feat = r->feat;
+	if (zc_proto_get_link(rd, &ent) != 0)
+		return (recv_refuse(r, ZC_E_PROTOCOL, "malformed LINK"));
+	if (r->dry_run)
+		return (recv_refuse(r, ZC_E_PROTOCOL, "entry in a dry run"));
+	if (ent.seq <= r->last_seq)
+		return (recv_refuse(r, ZC_E_PROTOCOL, "sequence %llu after "
+		    "%llu", (unsigned long long)ent.seq,
+		    (unsigned long long)r->last_seq));
+	r->last_seq = ent.seq;
+	if (zc_path_check(ent.path, ent.path_len, path, sizeof path) != 0 ||
+	    zc_path_check(ent.target, ent.target_len, target,
+	    sizeof target) != 0)
+		return (recv_ack(r, ent.seq, ZC_E_PATH, recv_name(r, ent.path,
+		    ent.path_len), 0));
+	error = zc_land_link(r->root_fd, path, target, r->land_flags);
+	return (recv_ack(r, ent.seq, zc_land_code(error), recv_name(r, path,
+	    strlen(path)), error));
 }
 
 static int
@@ -829,6 +866,8 @@ recv_on_frame(struct zc_conn *c, const struct zc_frame_hdr *hdr,
 			return (recv_on_sync(r, rd));
 		case ZC_MSG_RENAME:
 			return (recv_on_rename(r, rd));
+		case ZC_MSG_LINK:
+			return (recv_on_link(r, rd));
 		}
 		break;
 	case RECV_FILE_END:

@@ -61,6 +61,9 @@ struct zc_send {
 	enum send_state		 state;
 	int			 owners;	/* both sides keep owners */
 	uint64_t		 feat;		/* negotiated: ours & the receiver's */
+	uint64_t		 man_feat;	/* what shapes its MANIFEST items */
+	uint32_t		*link_first;	/* owned; HARDLINK: src index of
+						   each entry's group's first */
 
 	struct zc_manifest	*src;		/* owned */
 	struct zc_manifest	*dst;		/* owned */
@@ -273,6 +276,163 @@ send_plan(struct zc_send *s)
 	}
 }
 
+/* HARDLINK: order src entries by inode, then walk order (qsort_r). */
+static int
+send_inode_cmp(const void *a, const void *b, void *arg)
+{
+	const struct zc_manifest *m = arg;
+	const struct zc_mentry	*x = &m->v[*(const uint32_t *)a];
+	const struct zc_mentry	*y = &m->v[*(const uint32_t *)b];
+
+	if (x->link_dev != y->link_dev)
+		return (x->link_dev < y->link_dev ? -1 : 1);
+	if (x->link_id != y->link_id)
+		return (x->link_id < y->link_id ? -1 : 1);
+	return (*(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1);
+}
+
+static int
+send_u64_cmp(const void *a, const void *b)
+{
+	uint64_t	x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+/* HARDLINK: how many receiver entries share link_id id (sorted ids). */
+static size_t
+send_dst_links(const uint64_t *ids, size_t n, uint64_t id)
+{
+	size_t	lo = 0, hi = n, mid, c = 0;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	while (lo + c < n && ids[lo + c] == id)
+		c++;
+	return (c);
+}
+
+/* The receiver has e's content at e's path (its manifest entry, or NULL). */
+static struct zc_mentry *
+send_dst_same(struct zc_send *s, const struct zc_mentry *e)
+{
+	struct zc_mentry	*d = zc_manifest_find(s->dst, e->path);
+
+	if (d == NULL || (d->flags & ZC_MENTRY_DEL) ||
+	    !zc_meta_same_content(&e->meta, &d->meta))
+		return (NULL);
+	return (d);
+}
+
+/*
+ * A file that is alone on our side but, on the receiver, shares its inode
+ * with another path of the set (a link broken here) is sent again: the new
+ * body lands as a new inode and breaks the link there too.
+ */
+static void
+send_plan_unlink(struct zc_send *s, struct zc_mentry *e, const uint64_t *ids,
+    size_t nids)
+{
+	struct zc_mentry	*d;
+
+	if (e->meta.type != ZC_TYPE_FILE || (e->flags & ZC_MENTRY_SEND) ||
+	    (d = zc_manifest_find(s->dst, e->path)) == NULL ||
+	    d->link_id == 0 || send_dst_links(ids, nids, d->link_id) < 2)
+		return;
+	e->flags &= ~ZC_MENTRY_META;
+	e->flags |= ZC_MENTRY_SEND;
+	send_mark_parent(s, e);
+	s->stats.skipped--;
+	s->stats.plan_files++;
+	s->stats.plan_bytes += e->meta.size;
+}
+
+/*
+ * HARDLINK: group the source's files by inode.  A group is two or more
+ * paths of one inode inside the set (a file whose other links are all
+ * outside is just a file).  Its anchor is the first path, in walk order,
+ * that the receiver already has with the same content (else simply the
+ * first path); the anchor keeps its plan (FILE if its content differs,
+ * else nothing or META) and every other path becomes a LINK to it, unless
+ * the receiver already has all of them as one inode with the same content.
+ * An anchor that is not sent is already on the receiver, so a LINK may
+ * come before it in walk order; one that is sent comes first.
+ */
+static void
+send_plan_links(struct zc_send *s)
+{
+	struct zc_mentry	*e, *f, *d, *ad;
+	uint32_t		*v, anchor;
+	uint64_t		*ids;
+	size_t			 n = 0, nids = 0, i, j, k;
+	int			 same;
+
+	if (!(s->feat & ZC_FEAT_HARDLINK))
+		return;
+	ids = xcalloc(s->dst->n + 1, sizeof *ids);
+	for (i = 0; i < s->dst->n; i++)
+		if (s->dst->v[i].link_id != 0)
+			ids[nids++] = s->dst->v[i].link_id;
+	qsort(ids, nids, sizeof *ids, send_u64_cmp);
+	v = xcalloc(s->src->n + 1, sizeof *v);
+	for (i = 0; i < s->src->n; i++) {
+		if (s->src->v[i].link_id != 0)
+			v[n++] = (uint32_t)i;
+		else
+			send_plan_unlink(s, &s->src->v[i], ids, nids);
+	}
+	qsort_r(v, n, sizeof *v, send_inode_cmp, s->src);
+	for (i = 0; i < n; i = j) {
+		f = &s->src->v[v[i]];
+		for (j = i + 1; j < n; j++) {
+			e = &s->src->v[v[j]];
+			if (e->link_dev != f->link_dev ||
+			    e->link_id != f->link_id)
+				break;
+		}
+		if (j - i < 2) {
+			send_plan_unlink(s, f, ids, nids);
+			continue;
+		}
+		anchor = v[i];
+		ad = NULL;
+		for (k = i; k < j && ad == NULL; k++)
+			if ((ad = send_dst_same(s, &s->src->v[v[k]])) != NULL)
+				anchor = v[k];
+		same = ad != NULL && ad->link_id != 0;
+		for (k = i; k < j && same; k++) {
+			d = send_dst_same(s, &s->src->v[v[k]]);
+			same = d != NULL && d->link_id == ad->link_id;
+		}
+		for (k = i; k < j; k++) {
+			if (v[k] == anchor)
+				continue;
+			e = &s->src->v[v[k]];
+			if (e->flags & ZC_MENTRY_SEND) {
+				s->stats.plan_files--;
+				s->stats.plan_bytes -= e->meta.size;
+			} else if (!same)
+				s->stats.skipped--;
+			e->flags &= ~(ZC_MENTRY_SEND | ZC_MENTRY_META);
+			if (same)
+				continue;
+			if (s->link_first == NULL)
+				s->link_first = xcalloc(s->src->n,
+				    sizeof *s->link_first);
+			s->link_first[v[k]] = anchor;
+			e->flags |= ZC_MENTRY_HLINK;
+			send_mark_parent(s, e);
+		}
+	}
+	free(v);
+	free(ids);
+}
+
 /*
  * One past the last entry of dst[i]'s subtree: a walk in pre-order with
  * sorted names keeps a subtree contiguous.  What a DELETE of dst[i] removes.
@@ -323,6 +483,9 @@ send_plan_report(struct zc_send *s)
 		    (e->flags & ZC_MENTRY_DIRTY) && !(e->flags & ZC_MENTRY_SEND)) {
 			s->stats.dirs++;
 			send_report(s, ZC_SEND_PLAN, e->path, "dir");
+		} else if (e->flags & ZC_MENTRY_HLINK) {
+			s->stats.hardlinks++;
+			send_report(s, ZC_SEND_PLAN, e->path, "hardlink");
 		} else if (e->flags & ZC_MENTRY_SEND) {
 			switch (e->meta.type) {
 			case ZC_TYPE_FILE:
@@ -567,6 +730,29 @@ send_file(struct zc_send *s, const char *path, uint32_t idx)
 	return (send_file_end(s, got < meta.size));
 }
 
+/* HARDLINK: LINK path to its group's first path, sent before it. */
+static int
+send_hlink(struct zc_send *s, uint32_t idx)
+{
+	struct zc_mentry	*e = &s->src->v[idx];
+	struct zc_mentry	*f = &s->src->v[s->link_first[idx]];
+	struct zc_entry		 ent;
+	int			 error;
+
+	memset(&ent, 0, sizeof ent);
+	ent.feat = s->feat;
+	ent.seq = ++s->seq;
+	ent.meta = e->meta;
+	ent.path = e->path;
+	ent.path_len = strlen(e->path);
+	ent.target = f->path;
+	ent.target_len = strlen(f->path);
+	if ((error = zc_proto_put_link(s->conn->out, &ent)) != 0)
+		return (send_fail(s, error, "cannot queue LINK"));
+	send_flight_push(s, ent.seq, ZC_MSG_LINK, e->path, idx, 0);
+	return (0);
+}
+
 static int
 send_one(struct zc_send *s, uint32_t idx)
 {
@@ -574,6 +760,8 @@ send_one(struct zc_send *s, uint32_t idx)
 	uint8_t			 msg;
 	int			 error;
 
+	if (e->flags & ZC_MENTRY_HLINK)
+		return (send_hlink(s, idx));
 	if (e->flags & ZC_MENTRY_META)
 		msg = ZC_MSG_META;
 	else if (e->meta.type == ZC_TYPE_DIR &&
@@ -953,6 +1141,7 @@ send_on_hello(struct zc_send *s, struct zc_rd *rd)
 		return (send_fail(s, -EPROTO, "receiver needs features we "
 		    "lack (%#llx)", (unsigned long long)h.mandatory));
 	s->feat = zc_proto_features() & h.features;
+	s->man_feat = s->feat;
 	s->owners = (s->feat & ZC_FEAT_OWNER) != 0;
 	s->state = SEND_MANIFEST;
 	return (0);
@@ -970,6 +1159,7 @@ send_on_manifest(struct zc_send *s, struct zc_rd *rd)
 	if (zc_proto_get_manifest_count(rd, &count) != 0)
 		return (send_fail(s, -EPROTO, "malformed MANIFEST"));
 	for (i = 0; i < count; i++) {
+		ent.feat = s->man_feat;
 		if (zc_proto_get_manifest_item(rd, &ent) != 0 ||
 		    zc_path_check(ent.path, ent.path_len, path,
 		    sizeof path) != 0)
@@ -993,6 +1183,7 @@ send_on_manifest(struct zc_send *s, struct zc_rd *rd)
 		if (ent.meta.type == ZC_TYPE_SYMLINK &&
 		    s->dst->v[r].target == NULL)
 			s->dst->v[r].target = xstrdup("");
+		s->dst->v[r].link_id = ent.link_id;
 	}
 	if (zc_proto_get_end(rd) != 0)
 		return (send_fail(s, -EPROTO, "trailing bytes in MANIFEST"));
@@ -1018,6 +1209,7 @@ send_on_manifest_end(struct zc_send *s, struct zc_rd *rd)
 		    "entries on the receiver: the source is empty (unmounted?)",
 		    s->dst->n));
 	send_plan(s);
+	send_plan_links(s);
 	if (s->opts.flags & ZC_PUSH_DRY_RUN) {
 		send_plan_report(s);
 		s->phase = PHASE_DONE;
@@ -1061,6 +1253,10 @@ send_account(struct zc_send *s, const struct send_flight *f)
 	case ZC_MSG_RENAME:
 		s->stats.renames++;
 		break;
+	case ZC_MSG_LINK:
+		s->stats.hardlinks++;
+		send_report(s, ZC_SEND_LANDED, f->path, "hardlink");
+		return;
 	case ZC_MSG_SYNC:
 		if (!s->live_reported) {
 			s->live_reported = 1;
@@ -1075,6 +1271,8 @@ send_account(struct zc_send *s, const struct send_flight *f)
 			s->dst = zc_manifest_new();
 			free(s->tries);
 			free(s->retry);
+			free(s->link_first);
+			s->link_first = NULL;
 			s->tries = NULL;
 			s->retry = NULL;
 			s->nretry = s->retry_cap = s->retry_pos = 0;
@@ -1305,6 +1503,8 @@ zc_send_adopt(struct zc_conn *c, int src_fd, uint64_t peer_features,
 		return (error);
 	}
 	s->feat = zc_proto_features() & peer_features;
+	/* The client sent its manifest before our HELLO: no link_id. */
+	s->man_feat = s->feat & ~ZC_FEAT_HARDLINK;
 	s->owners = (s->feat & ZC_FEAT_OWNER) != 0;
 	s->conn = c;
 	s->loop = c->poll.loop;
@@ -1358,5 +1558,6 @@ zc_send_free(struct zc_send *s)
 	free(s->tries);
 	free(s->flight);
 	free(s->cur_segs);
+	free(s->link_first);
 	free(s);
 }

@@ -86,6 +86,7 @@ struct zc_send_stats {
 	uint64_t	renames;	/* live: moves landed as moves */
 	uint64_t	plan_files;	/* file bodies the catch-up will send */
 	uint64_t	plan_bytes;	/* and their bytes (for progress) */
+	uint64_t	hardlinks;	/* HARDLINK: links made (LINK) */
 };
 
 struct zc_send;

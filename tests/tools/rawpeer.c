@@ -872,6 +872,7 @@ rp_cmd_read_manifest(struct rawpeer *rp, struct rp_word *w, int nw)
 
 	if (nw > 2 || (nw == 2 && rp_num(w[1].raw, &want) != 0))
 		return (rp_fail(rp, "usage: read-manifest [COUNT]"));
+	memset(&e, 0, sizeof e);	/* no features negotiated */
 	for (;;) {
 		if ((r = rp_next_reply(rp, &hdr, &rd)) != 1)
 			return (r == 0 ? rp_fail(rp, "EOF in the manifest "

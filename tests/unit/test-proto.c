@@ -68,6 +68,9 @@ meta_eq(const struct zc_meta *a, const struct zc_meta *b)
 	    a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec);
 }
 
+/* The features decode() runs with (the samples are encoded without). */
+static uint64_t	decode_feat;
+
 /*
  * Decode a payload the way a peer would, by frame type: 0 or the first
  * error.  Checks that what is borrowed lies inside the payload.
@@ -92,6 +95,9 @@ decode(uint8_t type, struct zc_rd *rd)
 	}								\
 } while (0)
 
+	/* The decoders take the negotiated bits from the caller. */
+	memset(&e, 0, sizeof(e));
+	e.feat = decode_feat;
 	switch (type) {
 	case ZC_MSG_HELLO:
 		if ((r = zc_proto_get_hello(rd, &h)) == 0)
@@ -125,6 +131,13 @@ decode(uint8_t type, struct zc_rd *rd)
 	case ZC_MSG_META:
 	case ZC_MSG_DELETE:
 		if ((r = zc_proto_get_entry(rd, type, &e)) == 0) {
+			INSIDE(e.path, e.path_len);
+			INSIDE(e.target, e.target_len);
+			INSIDE(e.segs, (size_t)e.nsegs * ZC_PROTO_SEG_LEN);
+		}
+		return (r);
+	case ZC_MSG_LINK:
+		if ((r = zc_proto_get_link(rd, &e)) == 0) {
 			INSIDE(e.path, e.path_len);
 			INSIDE(e.target, e.target_len);
 		}
@@ -559,6 +572,69 @@ test_sparse(void **state)
 	e.feat = ZC_FEAT_SPARSE;
 	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_DIR, &e), 0);
 	assert_int_equal(zc_buf_len(b), 8 + 8 + 33 + 2 + 1);
+	zc_buf_free(b);
+}
+
+/* HARDLINK: LINK round trip, manifest link_id, and what needs the bit. */
+static void
+test_hardlink(void **state)
+{
+	struct zc_buf			*b = zc_buf_new(BIG);
+	struct zc_manifest_frame	 mf;
+	struct zc_entry			 e, d;
+	struct zc_rd			 rd;
+	uint32_t			 count;
+
+	e = mkentry(7, &meta_file, "b/second", "a/first");
+	e.feat = ZC_FEAT_HARDLINK;
+	assert_int_equal(zc_proto_put_link(b, &e), 0);
+	assert_int_equal(zc_buf_len(b), 8 + 8 + 33 + 2 + 8 + 2 + 7);
+	one_frame(b, ZC_MSG_LINK, &rd);
+	memset(&d, 0, sizeof(d));
+	d.feat = ZC_FEAT_HARDLINK;
+	assert_int_equal(zc_proto_get_link(&rd, &d), 0);
+	assert_true(d.seq == 7);
+	assert_true(meta_eq(&d.meta, &meta_file));
+	assert_memory_equal(d.path, "b/second", 8);
+	assert_int_equal(d.target_len, 7);
+	assert_memory_equal(d.target, "a/first", 7);
+
+	/* Not negotiated: the encoder refuses, the decoder too. */
+	assert_int_equal(zc_proto_put_link(b, &e), 0);
+	one_frame(b, ZC_MSG_LINK, &rd);
+	d.feat = 0;
+	assert_int_equal(zc_proto_get_link(&rd, &d), -EPROTO);
+	e.feat = 0;
+	assert_int_equal(zc_proto_put_link(b, &e), -EINVAL);
+	/* Only a file; a target is required. */
+	e.feat = ZC_FEAT_HARDLINK;
+	e.meta = meta_dir;
+	assert_int_equal(zc_proto_put_link(b, &e), -EINVAL);
+	e = mkentry(8, &meta_file, "x", NULL);
+	e.feat = ZC_FEAT_HARDLINK;
+	assert_int_equal(zc_proto_put_link(b, &e), -EINVAL);
+	assert_int_equal(zc_buf_len(b), 0);
+
+	/* Manifest items carry link_id after the target. */
+	assert_int_equal(zc_proto_manifest_begin(b, &mf), 0);
+	e = mkentry(0, &meta_file, "f", NULL);
+	e.feat = ZC_FEAT_HARDLINK;
+	e.link_id = 0x1122334455667788ULL;
+	assert_int_equal(zc_proto_manifest_add(b, &mf, &e), 0);
+	e = mkentry(0, &meta_dir, "d", NULL);
+	e.feat = ZC_FEAT_HARDLINK;
+	e.link_id = 5;
+	assert_int_equal(zc_proto_manifest_add(b, &mf, &e), -EINVAL);
+	zc_proto_manifest_finish(b, &mf);
+	one_frame(b, ZC_MSG_MANIFEST, &rd);
+	assert_int_equal(rd.left, 4 + 33 + 2 + 1 + 2 + 8);
+	assert_int_equal(zc_proto_get_manifest_count(&rd, &count), 0);
+	assert_int_equal(count, 1);
+	memset(&d, 0, sizeof(d));
+	d.feat = ZC_FEAT_HARDLINK;
+	assert_int_equal(zc_proto_get_manifest_item(&rd, &d), 0);
+	assert_true(d.link_id == 0x1122334455667788ULL);
+	assert_int_equal(zc_proto_get_end(&rd), 0);
 	zc_buf_free(b);
 }
 
@@ -1150,6 +1226,8 @@ test_fuzz(void **state)
 	b = zc_buf_new(BIG);
 	for (i = 0; i < 200000; i++) {
 		zc_buf_reset(b);
+		/* Half the rounds as a peer that negotiated our features. */
+		decode_feat = (i & 2) ? ZC_FEAT_SPARSE | ZC_FEAT_HARDLINK : 0;
 		if (i % 2 == 0) {
 			/* Plausible header, random payload. */
 			n = rng_next(&seed) % 300;
@@ -1185,6 +1263,7 @@ test_fuzz(void **state)
 			again++;
 	}
 	assert_true(ok > 0 && proto > 0 && again > 0);
+	decode_feat = 0;
 	zc_buf_free(b);
 	zc_buf_free(samples);
 }
@@ -1199,6 +1278,7 @@ main(void)
 		cmocka_unit_test(test_entries),
 		cmocka_unit_test(test_entry_einval),
 		cmocka_unit_test(test_sparse),
+		cmocka_unit_test(test_hardlink),
 		cmocka_unit_test(test_small),
 		cmocka_unit_test(test_code_str),
 		cmocka_unit_test(test_manifest),
