@@ -56,6 +56,7 @@ push_usage(FILE *f)
 	    "hostname)\n"
 	    "      --insecure      allow plain TCP beyond loopback\n"
 	    "      --no-zero-copy  read/write bodies instead of sendfile\n"
+	    "      --specials      send fifos, sockets and device nodes too\n"
 	    "      --progress      show progress even when stdout is not a "
 	    "terminal\n",
 	    ZC_CONFIG_DEFAULT_FILE);
@@ -140,18 +141,25 @@ push_summary(const struct push *p, const struct zc_send_stats *st,
     double secs)
 {
 	double	mib = (double)st->bytes / (1024.0 * 1024.0);
-	char	hard[64] = "";
+	char	extra[96] = "";
+	size_t	n = 0;
 
-	/* HARDLINK: said only when some were made, the line stays as it was. */
+	/*
+	 * HARDLINK, SPECIAL: said only when some were made, so the line
+	 * stays as it was otherwise.
+	 */
 	if (st->hardlinks != 0)
-		snprintf(hard, sizeof hard, "%llu hardlinks, ",
+		n += (size_t)snprintf(extra, sizeof extra, "%llu hardlinks, ",
 		    (unsigned long long)st->hardlinks);
+	if (st->specials != 0 && n < sizeof extra)
+		snprintf(extra + n, sizeof extra - n, "%llu specials, ",
+		    (unsigned long long)st->specials);
 	printf("%s%llu files sent, %llu skipped, %llu deleted, %llu dirs, "
 	    "%llu links, %s%llu meta, %llu failed; %llu bytes in %.3f s "
 	    "(%.1f MiB/s)\n", p->dry_run ? "dry run: would have: " : "",
 	    (unsigned long long)st->files, (unsigned long long)st->skipped,
 	    (unsigned long long)st->deleted, (unsigned long long)st->dirs,
-	    (unsigned long long)st->links, hard, (unsigned long long)st->metas,
+	    (unsigned long long)st->links, extra, (unsigned long long)st->metas,
 	    (unsigned long long)st->failed, (unsigned long long)st->bytes,
 	    secs, secs > 0 ? mib / secs : 0.0);
 }
@@ -168,6 +176,7 @@ cmd_push_exec(int argc, char **argv)
 		{ "name", required_argument, NULL, 'N' },
 		{ "insecure", no_argument, NULL, 'I' },
 		{ "no-zero-copy", no_argument, NULL, 'Z' },
+		{ "specials", no_argument, NULL, 'S' },
 		{ "progress", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -211,6 +220,9 @@ cmd_push_exec(int argc, char **argv)
 			break;
 		case 'I':
 			insecure = 1;
+			break;
+		case 'S':
+			opts.specials = 1;
 			break;
 		case 'Z':
 			opts.no_zerocopy = 1;

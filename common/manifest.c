@@ -16,6 +16,7 @@
 #include "manifest.h"
 #include "meta.h"
 #include "path.h"
+#include "special.h"
 #include "xmalloc.h"
 
 struct zc_manifest *
@@ -178,6 +179,7 @@ struct manifest_walk {
 	char			 path[ZC_PATH_MAX + 1];
 	char			*err;
 	size_t			 errlen;
+	int			 flags;		/* ZC_MANIFEST_* */
 };
 
 static int
@@ -218,8 +220,14 @@ manifest_walk_dir(struct manifest_walk *w, int dfd, size_t plen,
 			    strerror(errno));
 			goto out;
 		}
-		if (zc_meta_from_stat(&st, &meta) != 0)
-			continue;	/* fifo, device, socket */
+		if (zc_meta_from_stat(&st, &meta) != 0 &&
+		    ((w->flags & ZC_MANIFEST_SPECIALS) == 0 ||
+		    zc_special_from_stat(&st, &meta) != 0)) {
+			/* fifo, device, socket: said once per walk */
+			w->m->skipped_specials++;
+			w->m->skipped_kinds |= zc_special_kind(st.st_mode);
+			continue;
+		}
 		tlen = 0;
 		if (meta.type == ZC_TYPE_SYMLINK) {
 			r = readlinkat(dfd, names[i], target, sizeof target);
@@ -277,11 +285,19 @@ out:
 int
 zc_manifest_walk(struct zc_manifest *m, int root_fd, char *err, size_t errlen)
 {
+	return (zc_manifest_walk_flags(m, root_fd, 0, err, errlen));
+}
+
+int
+zc_manifest_walk_flags(struct zc_manifest *m, int root_fd, int flags,
+    char *err, size_t errlen)
+{
 	struct manifest_walk	*w;
 	int			 error;
 
 	w = xcalloc(1, sizeof *w);
 	w->m = m;
+	w->flags = flags;
 	w->err = err;
 	w->errlen = errlen;
 	error = manifest_walk_dir(w, root_fd, 0, ZC_MANIFEST_NONE, 0);

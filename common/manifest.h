@@ -37,6 +37,8 @@ struct zc_manifest {
 	size_t		  cap;
 	uint32_t	 *slots;	/* owned; open addressing, index + 1 */
 	size_t		  nslots;	/* power of two */
+	uint64_t	  skipped_specials; /* the walk left these out */
+	int		  skipped_kinds;    /* ZC_SPECIAL_KIND_* of them */
 };
 
 struct zc_manifest *zc_manifest_new(void);
@@ -62,5 +64,12 @@ struct zc_mentry *zc_manifest_find(const struct zc_manifest *,
  */
 int	zc_manifest_walk(struct zc_manifest *, int root_fd, char *err,
 	    size_t errlen);
+/*
+ * The same; with ZC_MANIFEST_SPECIALS fifos, sockets and devices are
+ * listed too (SPECIAL), otherwise counted in skipped_specials.
+ */
+#define ZC_MANIFEST_SPECIALS	0x1
+int	zc_manifest_walk_flags(struct zc_manifest *, int root_fd, int flags,
+	    char *err, size_t errlen);
 
 #endif

@@ -145,17 +145,29 @@ proto_name_ok(const char *s, size_t n)
 	return (1);
 }
 
-/* The META block rules that hold wherever a block appears. */
+/*
+ * The META block rules that hold wherever a block appears.  Types FIFO to
+ * BLK pass here and are judged against the negotiated bits by
+ * proto_type_ok(): only SPECIAL brings them.
+ */
 static int
 proto_meta_ok(const struct zc_meta *m)
 {
-	if (m->type < ZC_TYPE_FILE || m->type > ZC_TYPE_SYMLINK)
+	if (m->type < ZC_TYPE_FILE || m->type > ZC_TYPE_BLK)
 		return (0);
 	if (m->mode > 07777 || m->mtime_nsec >= 1000000000U)
 		return (0);
-	if (m->type == ZC_TYPE_DIR && m->size != 0)
+	if ((m->type == ZC_TYPE_DIR || m->type == ZC_TYPE_FIFO ||
+	    m->type == ZC_TYPE_SOCK) && m->size != 0)
 		return (0);
 	return (1);
+}
+
+/* SPECIAL: fifos, sockets and devices only when negotiated. */
+static int
+proto_type_ok(const struct zc_meta *m, uint64_t feat)
+{
+	return (m->type <= ZC_TYPE_SYMLINK || (feat & ZC_FEAT_SPECIAL));
 }
 
 /* Path and, for a symlink, target lengths and their agreement with meta. */
@@ -436,7 +448,8 @@ zc_proto_put_entry(struct zc_buf *out, uint8_t type, const struct zc_entry *e)
 		return (0);
 	}
 
-	if (!proto_meta_ok(&e->meta) || (want != 0 && e->meta.type != want))
+	if (!proto_meta_ok(&e->meta) || (want != 0 && e->meta.type != want) ||
+	    !proto_type_ok(&e->meta, e->feat))
 		return (-EINVAL);
 	if (!proto_names_ok(&e->meta, e->path_len, e->target_len,
 	    type == ZC_MSG_SYMLINK))
@@ -577,7 +590,7 @@ zc_proto_manifest_add(struct zc_buf *out, struct zc_manifest_frame *mf,
 	uint8_t	*p;
 	int	 r;
 
-	if (!proto_meta_ok(&e->meta) ||
+	if (!proto_meta_ok(&e->meta) || !proto_type_ok(&e->meta, e->feat) ||
 	    !proto_names_ok(&e->meta, e->path_len, e->target_len, 1))
 		return (-EINVAL);
 	if (mf->count == UINT32_MAX)
@@ -763,6 +776,7 @@ zc_proto_get_manifest_item(struct zc_rd *rd, struct zc_entry *e)
 	memset(e, 0, sizeof(*e));
 	e->feat = feat;
 	if (proto_rmeta(&r, &e->meta) != 0 ||
+	    !proto_type_ok(&e->meta, feat) ||
 	    zc_rd_str16(&r, &e->path, &e->path_len) != 0 ||
 	    zc_rd_str16(&r, &e->target, &e->target_len) != 0 ||
 	    !proto_names_ok(&e->meta, e->path_len, e->target_len, 1))
@@ -816,7 +830,8 @@ zc_proto_get_entry(struct zc_rd *rd, uint8_t type, struct zc_entry *e)
 		goto fail;
 	if (want != -1) {
 		if (proto_rmeta(&r, &e->meta) != 0 ||
-		    (want != 0 && e->meta.type != want))
+		    (want != 0 && e->meta.type != want) ||
+		    !proto_type_ok(&e->meta, feat))
 			goto fail;
 	}
 	if (zc_rd_str16(&r, &e->path, &e->path_len) != 0)

@@ -43,7 +43,8 @@
 #define ZC_FEAT_IDMAP		0x10ULL
 #define ZC_FEAT_SPECIAL		0x20ULL
 #define ZC_FEAT_VERIFY		0x40ULL
-#define ZC_FEAT_KNOWN		(0x1ULL | ZC_FEAT_SPARSE | ZC_FEAT_HARDLINK)
+#define ZC_FEAT_KNOWN		(0x1ULL | ZC_FEAT_SPARSE | ZC_FEAT_HARDLINK | \
+				 ZC_FEAT_SPECIAL)
 
 /* The feature bits this node lists in its HELLO (OWNER only as root). */
 uint64_t	zc_proto_features(void);
@@ -105,6 +106,11 @@ const char	*zc_proto_code_str(uint32_t);
 #define ZC_TYPE_FILE		1
 #define ZC_TYPE_DIR		2
 #define ZC_TYPE_SYMLINK		3
+/* SPECIAL only; for CHR and BLK meta.size is the rdev (major << 32 | minor). */
+#define ZC_TYPE_FIFO		4
+#define ZC_TYPE_SOCK		5
+#define ZC_TYPE_CHR		6
+#define ZC_TYPE_BLK		7
 
 struct zc_frame_hdr {
 	uint32_t	len;		/* payload bytes, <= ZC_PROTO_FRAME_MAX */

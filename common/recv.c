@@ -24,6 +24,7 @@
 #include "proto.h"
 #include "recv.h"
 #include "send.h"
+#include "special.h"
 #include "xmalloc.h"
 
 enum recv_state {
@@ -313,7 +314,9 @@ recv_on_push(struct zc_recv *r, struct zc_rd *rd)
 	r->land_flags = (t.fsync ? ZC_LAND_FSYNC : 0) |
 	    ((r->feat & ZC_FEAT_OWNER) ? ZC_LAND_CHOWN : 0);
 	r->man = zc_manifest_new();
-	if ((error = zc_manifest_walk(r->man, r->root_fd, err,
+	/* SPECIAL: our fifos, sockets and devices are listed too. */
+	if ((error = zc_manifest_walk_flags(r->man, r->root_fd,
+	    (r->feat & ZC_FEAT_SPECIAL) ? ZC_MANIFEST_SPECIALS : 0, err,
 	    sizeof err)) != 0) {
 		zc_log_err("set=%s: scanning the root: %s", r->set, err);
 		return (recv_refuse(r, ZC_E_IO, "cannot scan the set"));
@@ -448,6 +451,27 @@ recv_next_seg(struct zc_recv *r)
 	return (0);
 }
 
+/*
+ * SPECIAL: a META of type FIFO, SOCK, CHR or BLK makes that node (again)
+ * beneath the root.  Devices only when we run as root: else ACK DENIED.
+ */
+static int
+recv_special(struct zc_recv *r, const char *path, const struct zc_entry *e)
+{
+	uint32_t	code;
+	int		error;
+
+	error = zc_special_land(r->root_fd, path, &e->meta,
+	    (r->land_flags & ZC_LAND_CHOWN) != 0,
+	    (r->land_flags & ZC_LAND_FSYNC) != 0);
+	code = zc_land_code(error);
+	if (error == -EPERM && (e->meta.type == ZC_TYPE_CHR ||
+	    e->meta.type == ZC_TYPE_BLK))
+		code = ZC_E_DENIED;
+	return (recv_ack(r, e->seq, code, recv_name(r, path, strlen(path)),
+	    error));
+}
+
 static int
 recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 {
@@ -524,6 +548,8 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 		return (recv_ack(r, ent.seq, zc_land_code(error), recv_name(r, path,
 		    strlen(path)), error));
 	case ZC_MSG_META:
+		if (zc_special_type(ent.meta.type))
+			return (recv_special(r, path, &ent));
 		if (ent.meta.type == ZC_TYPE_DIR) {
 			recv_dir_later(r, path, &ent.meta);
 			return (recv_ack(r, ent.seq, ZC_OK, recv_name(r, path,
@@ -776,6 +802,7 @@ recv_on_pull(struct zc_recv *r, struct zc_rd *rd)
 	sopts.set = r->set;
 	sopts.flags = req.flags & ZC_PUSH_DELETE;
 	sopts.idle_ms = r->opts.idle_ms;
+	sopts.specials = t.specials;
 	r->conn->deadline = 0;
 	if ((error = zc_send_adopt(r->conn, r->root_fd, r->peer_features,
 	    &sopts, recv_pull_done, r, &r->pull, err, sizeof err)) != 0) {

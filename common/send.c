@@ -24,6 +24,7 @@
 #include "proto.h"
 #include "send.h"
 #include "sparse.h"
+#include "special.h"
 #include "xmalloc.h"
 
 enum send_state {
@@ -41,6 +42,9 @@ enum send_phase {
 	PHASE_LIVE,		/* catch-up sent: stream what next() gives */
 	PHASE_DONE,
 };
+
+/* send_flight.size of a META that makes a special file (SPECIAL). */
+#define SEND_FLIGHT_SPECIAL	UINT64_MAX
 
 /* An entry sent and not yet acknowledged. */
 struct send_flight {
@@ -64,6 +68,8 @@ struct zc_send {
 	uint64_t		 man_feat;	/* what shapes its MANIFEST items */
 	uint32_t		*link_first;	/* owned; HARDLINK: src index of
 						   each entry's group's first */
+	uint64_t		 special_unsent; /* SPECIAL not negotiated */
+	int			 special_noted;	/* live: said it once */
 
 	struct zc_manifest	*src;		/* owned */
 	struct zc_manifest	*dst;		/* owned */
@@ -221,6 +227,9 @@ send_plan(struct zc_send *s)
 	for (i = 0; i < s->dst->n; i++) {
 		d = &s->dst->v[i];
 		e = zc_manifest_find(s->src, d->path);
+		if (e != NULL && zc_special_type(e->meta.type) &&
+		    !(s->feat & ZC_FEAT_SPECIAL))
+			e = NULL;	/* we cannot send it: as if absent */
 		if (e == NULL && !(s->opts.flags & ZC_PUSH_DELETE))
 			continue;
 		if (e != NULL && e->meta.type == d->meta.type) {
@@ -233,6 +242,11 @@ send_plan(struct zc_send *s)
 	}
 	for (i = 0; i < s->src->n; i++) {
 		e = &s->src->v[i];
+		if (zc_special_type(e->meta.type) &&
+		    !(s->feat & ZC_FEAT_SPECIAL)) {
+			s->special_unsent++;
+			continue;
+		}
 		d = zc_manifest_find(s->dst, e->path);
 		if (d == NULL || (d->flags & ZC_MENTRY_DEL)) {
 			e->flags |= ZC_MENTRY_SEND;
@@ -261,6 +275,18 @@ send_plan(struct zc_send *s)
 			    e->meta.mtime_sec != d->meta.mtime_sec ||
 			    e->meta.mtime_nsec != d->meta.mtime_nsec)
 				e->flags |= ZC_MENTRY_SEND;
+			break;
+		case ZC_TYPE_FIFO:
+		case ZC_TYPE_SOCK:
+		case ZC_TYPE_CHR:
+		case ZC_TYPE_BLK:
+			/* SPECIAL: type, rdev or mtime: made again. */
+			if (!zc_meta_same_content(&e->meta, &d->meta)) {
+				e->flags |= ZC_MENTRY_SEND;
+				send_mark_parent(s, e);
+			} else if (!zc_meta_same_attrs(&e->meta, &d->meta,
+			    aflags))
+				e->flags |= ZC_MENTRY_META;
 			break;
 		case ZC_TYPE_SYMLINK:
 			if (d->target == NULL ||
@@ -486,6 +512,10 @@ send_plan_report(struct zc_send *s)
 		} else if (e->flags & ZC_MENTRY_HLINK) {
 			s->stats.hardlinks++;
 			send_report(s, ZC_SEND_PLAN, e->path, "hardlink");
+		} else if ((e->flags & ZC_MENTRY_SEND) &&
+		    zc_special_type(e->meta.type)) {
+			s->stats.specials++;
+			send_report(s, ZC_SEND_PLAN, e->path, "special");
 		} else if (e->flags & ZC_MENTRY_SEND) {
 			switch (e->meta.type) {
 			case ZC_TYPE_FILE:
@@ -517,6 +547,7 @@ send_entry_frame(struct zc_send *s, uint8_t msg, const struct zc_mentry *e,
 	struct zc_entry	ent;
 
 	memset(&ent, 0, sizeof ent);
+	ent.feat = s->feat;
 	ent.seq = seq;
 	if (meta != NULL)
 		ent.meta = *meta;
@@ -771,11 +802,14 @@ send_one(struct zc_send *s, uint32_t idx)
 		return (0);
 	else if (e->meta.type == ZC_TYPE_FILE)
 		return (send_file(s, e->path, idx));
+	else if (zc_special_type(e->meta.type))
+		msg = ZC_MSG_META;	/* SPECIAL: META makes it */
 	else
 		msg = ZC_MSG_SYMLINK;
 	if ((error = send_entry_frame(s, msg, e, &e->meta, ++s->seq)) != 0)
 		return (send_fail(s, error, "cannot queue an entry"));
-	send_flight_push(s, s->seq, msg, e->path, idx, 0);
+	send_flight_push(s, s->seq, msg, e->path, idx,
+	    zc_special_type(e->meta.type) ? SEND_FLIGHT_SPECIAL : 0);
 	return (0);
 }
 
@@ -821,6 +855,30 @@ send_live_dirty(struct zc_send *s, const char *path)
 }
 
 /*
+ * Live, SPECIAL: a fifo, socket or device is sent (as META) when the set
+ * says specials and the receiver takes them: 0 and *m; else -ENOTSUP, and
+ * the first one a live link skips is logged.
+ */
+static int
+send_live_special(struct zc_send *s, const char *path, const struct stat *st,
+    struct zc_meta *m)
+{
+	char	name[1024];
+
+	if (s->opts.specials && (s->feat & ZC_FEAT_SPECIAL) &&
+	    zc_special_from_stat(st, m) == 0)
+		return (0);
+	if (zc_special_kind(st->st_mode) != 0 && !s->special_noted) {
+		s->special_noted = 1;
+		zc_log_warn("set=%s: skipped special file %s: %s",
+		    s->opts.set, zc_log_name(path, name, sizeof name),
+		    s->opts.specials ? "the receiver does not take special "
+		    "files" : "set specials: true to send them");
+	}
+	return (-ENOTSUP);
+}
+
+/*
  * Live: send what path is now: its entry, metadata only with attr_only,
  * or DELETE when it is gone (with the DELETE flag).  0 or -errno for the
  * session; a path we cannot send is reported and skipped.
@@ -842,6 +900,7 @@ send_live_path(struct zc_send *s, const char *path, int attr_only)
 		return (0);
 	}
 	memset(&ent, 0, sizeof ent);
+	ent.feat = s->feat;
 	ent.path = path;
 	ent.path_len = strlen(path);
 	if (!attr_only)
@@ -868,11 +927,19 @@ send_live_path(struct zc_send *s, const char *path, int attr_only)
 		send_report(s, ZC_SEND_FAILED, path, strerror(-pfd));
 		return (0);
 	}
-	if (zc_meta_from_stat(&st, &ent.meta) != 0) {
+	if (zc_meta_from_stat(&st, &ent.meta) != 0 &&
+	    send_live_special(s, path, &st, &ent.meta) != 0) {
 		close(pfd);
-		return (0);	/* fifo, device, socket */
+		return (0);	/* fifo, device, socket: not sent */
 	}
 	switch (ent.meta.type) {
+	case ZC_TYPE_FIFO:
+	case ZC_TYPE_SOCK:
+	case ZC_TYPE_CHR:
+	case ZC_TYPE_BLK:
+		close(pfd);
+		msg = ZC_MSG_META;	/* SPECIAL: META makes it */
+		break;
 	case ZC_TYPE_FILE:
 		close(pfd);
 		if (!attr_only)
@@ -945,7 +1012,9 @@ send_live_tree(struct zc_send *s, const char *path)
 	s->tree = zc_manifest_new();
 	s->tree_base = xstrdup(path);
 	s->tree_pos = 0;
-	if ((error = zc_manifest_walk(s->tree, fd, err, sizeof err)) != 0)
+	if ((error = zc_manifest_walk_flags(s->tree, fd, s->opts.specials &&
+	    (s->feat & ZC_FEAT_SPECIAL) ? ZC_MANIFEST_SPECIALS : 0, err,
+	    sizeof err)) != 0)
 		zc_log_warn("set=%s: walking %s: %s", s->opts.set, path, err);
 	close(fd);
 	return (send_live_path(s, path, 0));
@@ -1190,6 +1259,24 @@ send_on_manifest(struct zc_send *s, struct zc_rd *rd)
 	return (0);
 }
 
+/* SPECIAL: one note per pass for the special files left out. */
+static void
+send_specials_note(struct zc_send *s)
+{
+	char	kinds[64];
+
+	if (s->src->skipped_specials > 0)
+		zc_log_warn("set=%s: skipped %llu special files (%s): set "
+		    "specials: true to send them", s->opts.set,
+		    (unsigned long long)s->src->skipped_specials,
+		    zc_special_kinds_str(s->src->skipped_kinds, kinds,
+		    sizeof kinds));
+	if (s->special_unsent > 0)
+		zc_log_warn("set=%s: skipped %llu special files: the receiver "
+		    "does not take special files", s->opts.set,
+		    (unsigned long long)s->special_unsent);
+}
+
 static int
 send_on_manifest_end(struct zc_send *s, struct zc_rd *rd)
 {
@@ -1210,6 +1297,7 @@ send_on_manifest_end(struct zc_send *s, struct zc_rd *rd)
 		    s->dst->n));
 	send_plan(s);
 	send_plan_links(s);
+	send_specials_note(s);
 	if (s->opts.flags & ZC_PUSH_DRY_RUN) {
 		send_plan_report(s);
 		s->phase = PHASE_DONE;
@@ -1248,6 +1336,11 @@ send_account(struct zc_send *s, const struct send_flight *f)
 		s->stats.links++;
 		break;
 	case ZC_MSG_META:
+		if (f->size == SEND_FLIGHT_SPECIAL) {
+			s->stats.specials++;
+			send_report(s, ZC_SEND_LANDED, f->path, "special");
+			return;
+		}
 		s->stats.metas++;
 		break;
 	case ZC_MSG_RENAME:
@@ -1433,7 +1526,8 @@ zc_send_start(uv_loop_t *loop, int sock, int src_fd,
 	s->cur_fd = -1;
 	s->src = zc_manifest_new();
 	s->dst = zc_manifest_new();
-	if ((error = zc_manifest_walk(s->src, src_fd, err, errlen)) != 0)
+	if ((error = zc_manifest_walk_flags(s->src, src_fd,
+	    opts->specials ? ZC_MANIFEST_SPECIALS : 0, err, errlen)) != 0)
 		goto fail;
 	if ((error = zc_conn_new(loop, sock, &send_ops, s, opts->idle_ms,
 	    &s->conn)) != 0) {
@@ -1498,7 +1592,8 @@ zc_send_adopt(struct zc_conn *c, int src_fd, uint64_t peer_features,
 	s->cur_fd = -1;
 	s->src = zc_manifest_new();
 	s->dst = zc_manifest_new();
-	if ((error = zc_manifest_walk(s->src, src_fd, err, errlen)) != 0) {
+	if ((error = zc_manifest_walk_flags(s->src, src_fd,
+	    opts->specials ? ZC_MANIFEST_SPECIALS : 0, err, errlen)) != 0) {
 		zc_send_free(s);
 		return (error);
 	}

@@ -63,6 +63,8 @@ struct zc_send_opts {
 	const char		*set;		/* the receiver's set */
 	uint32_t		 flags;		/* ZC_PUSH_DELETE, ZC_PUSH_DRY_RUN */
 	int			 no_zerocopy;	/* read/write instead of sendfile */
+	int			 specials;	/* SPECIAL: send fifos, sockets,
+						   devices (sets[].specials) */
 	uint64_t		 idle_ms;	/* connection idle limit */
 	zc_send_report_cb	 report;	/* may be NULL */
 	zc_send_next_cb		 next;		/* live mode when not NULL */
@@ -87,6 +89,7 @@ struct zc_send_stats {
 	uint64_t	plan_files;	/* file bodies the catch-up will send */
 	uint64_t	plan_bytes;	/* and their bytes (for progress) */
 	uint64_t	hardlinks;	/* HARDLINK: links made (LINK) */
+	uint64_t	specials;	/* SPECIAL: fifos, sockets, devices */
 };
 
 struct zc_send;

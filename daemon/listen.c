@@ -74,6 +74,7 @@ listen_pull_auth(void *arg, const char *peer, const char *set,
 	if (!zc_config_set_serves(s, peer))
 		return (ZC_E_DENIED);
 	t->root = s->path;
+	t->specials = s->specials;
 	return (ZC_OK);
 }
 

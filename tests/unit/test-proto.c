@@ -638,6 +638,61 @@ test_hardlink(void **state)
 	zc_buf_free(b);
 }
 
+/* SPECIAL: types 4..7 in META frames and manifest items, only with it. */
+static void
+test_special(void **state)
+{
+	struct zc_buf			*b = zc_buf_new(BIG);
+	struct zc_manifest_frame	 mf;
+	struct zc_entry			 e, d;
+	struct zc_rd			 rd;
+	struct zc_meta			 chr = meta_file;
+	uint32_t			 count;
+
+	chr.type = ZC_TYPE_CHR;
+	chr.size = (uint64_t)1 << 32 | 3;
+	e = mkentry(3, &chr, "dev/null", NULL);
+	e.feat = ZC_FEAT_SPECIAL;
+	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_META, &e), 0);
+	one_frame(b, ZC_MSG_META, &rd);
+	memset(&d, 0, sizeof(d));
+	d.feat = ZC_FEAT_SPECIAL;
+	assert_int_equal(zc_proto_get_entry(&rd, ZC_MSG_META, &d), 0);
+	assert_true(meta_eq(&d.meta, &chr));
+
+	/* Without the feature: refused both ways. */
+	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_META, &e), 0);
+	one_frame(b, ZC_MSG_META, &rd);
+	d.feat = 0;
+	assert_int_equal(zc_proto_get_entry(&rd, ZC_MSG_META, &d), -EPROTO);
+	e.feat = 0;
+	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_META, &e), -EINVAL);
+	/* A fifo or socket has no size; FILE frames are files; no type 8. */
+	e.feat = ZC_FEAT_SPECIAL;
+	e.meta.type = ZC_TYPE_FIFO;
+	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_META, &e), -EINVAL);
+	e.meta.size = 0;
+	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_FILE, &e), -EINVAL);
+	e.meta.type = ZC_TYPE_BLK + 1;
+	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_META, &e), -EINVAL);
+	assert_int_equal(zc_buf_len(b), 0);
+
+	/* Manifest items. */
+	assert_int_equal(zc_proto_manifest_begin(b, &mf), 0);
+	e = mkentry(0, &chr, "dev/null", NULL);
+	e.feat = ZC_FEAT_SPECIAL;
+	assert_int_equal(zc_proto_manifest_add(b, &mf, &e), 0);
+	zc_proto_manifest_finish(b, &mf);
+	one_frame(b, ZC_MSG_MANIFEST, &rd);
+	assert_int_equal(zc_proto_get_manifest_count(&rd, &count), 0);
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(zc_proto_get_manifest_item(&rd, &d), -EPROTO);
+	d.feat = ZC_FEAT_SPECIAL;
+	assert_int_equal(zc_proto_get_manifest_item(&rd, &d), 0);
+	assert_int_equal(d.meta.type, ZC_TYPE_CHR);
+	zc_buf_free(b);
+}
+
 /* Encoders refuse fields out of range, and write nothing. */
 static void
 test_entry_einval(void **state)
@@ -1227,7 +1282,8 @@ test_fuzz(void **state)
 	for (i = 0; i < 200000; i++) {
 		zc_buf_reset(b);
 		/* Half the rounds as a peer that negotiated our features. */
-		decode_feat = (i & 2) ? ZC_FEAT_SPARSE | ZC_FEAT_HARDLINK : 0;
+		decode_feat = (i & 2) ? ZC_FEAT_SPARSE | ZC_FEAT_HARDLINK |
+		    ZC_FEAT_SPECIAL : 0;
 		if (i % 2 == 0) {
 			/* Plausible header, random payload. */
 			n = rng_next(&seed) % 300;
@@ -1279,6 +1335,7 @@ main(void)
 		cmocka_unit_test(test_entry_einval),
 		cmocka_unit_test(test_sparse),
 		cmocka_unit_test(test_hardlink),
+		cmocka_unit_test(test_special),
 		cmocka_unit_test(test_small),
 		cmocka_unit_test(test_code_str),
 		cmocka_unit_test(test_manifest),
