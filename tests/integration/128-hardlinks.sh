@@ -5,7 +5,8 @@
 # sends nothing; a new link to an unchanged file arrives as a link with no
 # body; a link broken on the source is broken on the receiver; a pull
 # brings the groups too; a live mirror sends a new link as a file and the
-# next catch-up (a restart) makes it a link.
+# next catch-up (a restart) makes it a link.  Hostile LINKs from a raw
+# peer (targets outside the root, through or onto symlinks) are refused.
 . "$(dirname "$0")/lib.sh"
 
 src=$T/src
@@ -104,6 +105,47 @@ pull_ok "$(dest beta one)" "$T/pulled"
 tree_equal "$dst" "$T/pulled"
 same_links "$dst" "$T/pulled"
 no_temp_files "$T/pulled"
+
+# ---- Hostile LINKs from a raw peer: every target outside the root, or
+# through a symlink, or a symlink itself, is refused (ACK PATH) and nothing
+# is linked; a LINK without HARDLINK negotiated is a protocol error.
+RAWPEER=$top_builddir/tests/tools/rawpeer
+[ -x "$RAWPEER" ] || hard_error "$RAWPEER: not built"
+echo secret >"$out/secret"
+ln -s "$out" "$dst/evil-dir"
+ln -s "$out/secret" "$dst/evil-leaf"
+rawpeer()
+{
+	local rc=0
+
+	timeout -k 5 60 "$RAWPEER" -v -t 10000 "${DAEMON_PORT[beta]}" "$@" \
+	    >"$T/rp.out" 2>&1 || rc=$?
+	if [ "$rc" != 0 ]; then
+		tail -n 12 "$T/rp.out" | cat -v
+		fail "rawpeer exited $rc"
+	fi
+}
+rawpeer 'hello alpha features 4' 'push one' read-manifest \
+    'link 1 x1 ../outside/secret' 'expect-ack 1 path' \
+    "link 2 x2 $out/secret" 'expect-ack 2 path' \
+    'link 3 x3 evil-dir/secret' 'expect-ack 3 path' \
+    'link 4 x4 evil-leaf' 'expect-ack 4 path' \
+    'link 5 x5 a' 'expect-ack 5 type' \
+    'link 6 ../x6 a/two' 'expect-ack 6 path' \
+    'link 7 x7 a/two' 'expect-ack 7 ok' \
+    done 'expect-summary 1 6' expect-eof
+[ "$(stat -c %h "$out/secret")" = 1 ] || fail "an outside file was linked"
+for f in x1 x2 x3 x4 x5; do
+	[ -e "$dst/$f" ] || [ -L "$dst/$f" ] && fail "a refused LINK made $f"
+done
+[ -e "$T/x6" ] && fail "a LINK made a name outside the root"
+[ "$(stat -c %i "$dst/x7")" = "$(stat -c %i "$dst/a/two")" ] ||
+    fail "a good LINK from the raw peer did not link"
+no_temp_files "$dst"
+rawpeer 'hello alpha' 'push one' read-manifest 'link 1 y a/two' \
+    'expect-error 1' expect-closed
+[ -e "$dst/y" ] && fail "a LINK without HARDLINK made a link"
+rm -f "$dst/evil-dir" "$dst/evil-leaf" "$dst/x7"
 
 # ---- Live: `ln a b` arrives (as a file), the next catch-up makes it a link.
 mkdir -p "$T/live" "$T/mirror"
