@@ -141,8 +141,8 @@ land_file_open(struct zc_land_file *lf, int root_fd, const char *rel,
 	 * Fail now, not half-way, when the disk is full (SECURITY.md).  Small
 	 * files skip it: it cost as much as their write (strace -c).
 	 */
-	if (prealloc &&
-	    meta->size > ZC_LAND_PREALLOC_MIN && fallocate(lf->fd, 0, 0, (off_t)meta->size) == -1 &&
+	if (prealloc && meta->size > ZC_LAND_PREALLOC_MIN &&
+	    fallocate(lf->fd, 0, 0, (off_t)meta->size) == -1 &&
 	    errno != EOPNOTSUPP) {
 		error = -errno;
 		goto fail;

@@ -73,7 +73,7 @@ struct zc_recv {
 	char			 file_path[ZC_PATH_MAX + 1];
 	int			 file_sink_err;
 	uint64_t		 file_body;	/* body bytes announced */
-	uint8_t			*file_segs;	/* owned; SPARSE map, wire order */
+	uint8_t			*file_segs;	/* owned; SPARSE map (wire) */
 	uint32_t		 file_nsegs, file_seg;
 
 	/*

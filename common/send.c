@@ -65,7 +65,7 @@ struct zc_send {
 	enum send_state		 state;
 	int			 owners;	/* both sides keep owners */
 	uint64_t		 feat;		/* negotiated: ours & the receiver's */
-	uint64_t		 man_feat;	/* what shapes its MANIFEST items */
+	uint64_t		 man_feat;	/* shapes its MANIFEST items */
 	uint32_t		*link_first;	/* owned; HARDLINK: src index of
 						   each entry's group's first */
 	uint64_t		 special_unsent; /* SPECIAL not negotiated */
@@ -100,7 +100,7 @@ struct zc_send {
 	uint32_t		 cur_idx;
 	uint64_t		 cur_seq;
 	struct stat		 cur_st;
-	uint8_t			*cur_segs;	/* owned; SPARSE map, wire order */
+	uint8_t			*cur_segs;	/* owned; SPARSE map (wire) */
 	uint32_t		 cur_nsegs, cur_seg;
 	int			 cur_shrunk;	/* a segment came up short */
 
