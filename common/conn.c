@@ -77,7 +77,6 @@ zc_conn_new(uv_loop_t *loop, int fd, const struct zc_conn_ops *ops,
 	c->out = zc_buf_new(ZC_CONN_OUT_MAX);
 	c->pipe[0] = c->pipe[1] = -1;
 	c->body_in_fd = c->body_out_fd = -1;
-	c->body_in_off = -1;
 	c->idle_ms = idle_ms;
 	c->flags |= ZC_CONN_TLS_READY;
 	if ((error = uv_poll_init(loop, &c->poll, fd)) != 0) {
@@ -149,17 +148,9 @@ void
 zc_conn_recv_body(struct zc_conn *c, int fd, uint64_t size)
 {
 	c->body_in_fd = fd;
-	c->body_in_off = -1;
 	c->body_in_left = size;
 	c->body_in_err = 0;
 	c->flags |= ZC_CONN_IN_BODY;
-}
-
-void
-zc_conn_recv_body_at(struct zc_conn *c, int fd, off_t off, uint64_t size)
-{
-	zc_conn_recv_body(c, fd, size);
-	c->body_in_off = off;
 }
 
 void
@@ -248,13 +239,12 @@ conn_on_timer(uv_timer_t *t)
 
 /* Write all of p to a file; 0 or -errno. */
 static int
-conn_write_all(int fd, const uint8_t *p, size_t n, off_t *off)
+conn_write_all(int fd, const uint8_t *p, size_t n)
 {
 	ssize_t	w;
 
 	while (n > 0) {
-		w = *off == -1 ? write(fd, p, n) : pwrite(fd, p, n, *off);
-		if (w == -1) {
+		if ((w = write(fd, p, n)) == -1) {
 			if (errno == EINTR)
 				continue;
 			return (-errno);
@@ -263,8 +253,6 @@ conn_write_all(int fd, const uint8_t *p, size_t n, off_t *off)
 			return (-EIO);
 		p += w;
 		n -= (size_t)w;
-		if (*off != -1)
-			*off += w;
 	}
 	return (0);
 }
@@ -327,8 +315,7 @@ conn_body_drain(struct zc_conn *c)
 	if (n == 0)
 		return;
 	if (c->body_in_fd != -1 &&
-	    (error = conn_write_all(c->body_in_fd, zc_buf_ptr(c->in), n,
-	    &c->body_in_off)) != 0)
+	    (error = conn_write_all(c->body_in_fd, zc_buf_ptr(c->in), n)) != 0)
 		conn_sink_failed(c, error);
 	zc_buf_consume(c->in, n);
 	c->body_in_left -= n;
@@ -381,8 +368,7 @@ conn_body_splice(struct zc_conn *c, size_t *budget)
 		*budget = *budget > (size_t)n ? *budget - (size_t)n : 0;
 		conn_touch(c);
 		while (n > 0) {
-			m = splice(c->pipe[0], NULL, c->body_in_fd,
-			    c->body_in_off == -1 ? NULL : &c->body_in_off,
+			m = splice(c->pipe[0], NULL, c->body_in_fd, NULL,
 			    (size_t)n, SPLICE_F_MOVE);
 			if (m <= 0) {
 				if (m < 0 && errno == EINTR)

@@ -81,7 +81,6 @@ struct zc_conn {
 
 	/* Body in. */
 	int			 body_in_fd;	/* borrowed; -1 = discard */
-	off_t			 body_in_off;	/* -1: at fd's own offset */
 	uint64_t		 body_in_left;
 	int			 body_in_err;
 	int			 pipe[2];	/* owned; splice staging */
@@ -112,9 +111,6 @@ void	zc_conn_finish(struct zc_conn *);
 void	zc_conn_want_write(struct zc_conn *);
 /* Receive the next size raw bytes into fd (-1 = discard). */
 void	zc_conn_recv_body(struct zc_conn *, int fd, uint64_t size);
-/* The same, written at off in fd (pwrite, splice off_out): SPARSE. */
-void	zc_conn_recv_body_at(struct zc_conn *, int fd, off_t off,
-	    uint64_t size);
 /* Send size bytes of fd from off after the queued output. */
 void	zc_conn_send_body(struct zc_conn *, int fd, off_t off, uint64_t size);
 /*

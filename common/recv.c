@@ -437,6 +437,10 @@ recv_file_segs(struct zc_recv *r, const char *path, const struct zc_entry *e)
 /*
  * SPARSE: receive the next segment at its offset; after a sink failure
  * the rest is read and dropped.  The body is the segments back to back.
+ * The file offset is set here and the splice(2) (or write) that follows
+ * advances it, rather than passing off_out: the offset of the file being
+ * landed is then how far its body has come, as for a dense file (the
+ * fault tests watch it in /proc/PID/fdinfo).
  */
 static int
 recv_next_seg(struct zc_recv *r)
@@ -444,10 +448,11 @@ recv_next_seg(struct zc_recv *r)
 	uint64_t	off, len;
 
 	zc_proto_seg_get(r->file_segs, r->file_seg++, &off, &len);
-	if (r->file_sink_err != 0)
-		zc_conn_recv_body(r->conn, -1, len);
-	else
-		zc_conn_recv_body_at(r->conn, r->file.fd, (off_t)off, len);
+	if (r->file_sink_err == 0 &&
+	    lseek(r->file.fd, (off_t)off, SEEK_SET) == -1)
+		r->file_sink_err = -errno;
+	zc_conn_recv_body(r->conn, r->file_sink_err == 0 ? r->file.fd : -1,
+	    len);
 	return (0);
 }
 
