@@ -3,7 +3,7 @@
 # arrives byte for byte, with its holes: about 1 MiB on the wire (the push
 # summary's bytes) and about 1 MiB of disk on the receiver (du).  A dense
 # file and an empty one still arrive whole; --no-zero-copy takes the same
-# segments; a live mirror lands a new sparse file with its holes too.
+# segments; a pull and a live mirror land a sparse file with its holes too.
 . "$(dirname "$0")/lib.sh"
 
 MiB=$((1024 * 1024))
@@ -81,6 +81,17 @@ expect_summary sent 0 bytes 0 skipped 3
 push_ok --no-zero-copy "$src" "$(dest beta two)"
 expect_summary sent 3 failed 0 bytes $want
 check_sparse "$T/dst2"
+
+# Pull: the served copy comes back with its holes, the data on the wire.
+cat >>"$T/beta.yaml" <<EOF
+    serve_to: [alpha]
+EOF
+stop_daemon beta
+start_daemon beta "$T/beta.yaml"
+pull_ok "$(dest beta two)" "$T/pulled"
+[ "$(pull_summary bytes)" = "$want" ] ||
+    fail "pull moved $(pull_summary bytes) body bytes, not $want"
+check_sparse "$T/pulled"
 
 # Live: a sparse file made while mirroring lands with its holes.
 cat >"$T/gamma.yaml" <<EOF
