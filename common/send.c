@@ -232,6 +232,10 @@ send_plan(struct zc_send *s)
 			e = NULL;	/* we cannot send it: as if absent */
 		if (e == NULL && !(s->opts.flags & ZC_PUSH_DELETE))
 			continue;
+		/* Specials we skip are left alone there too, not deleted. */
+		if (e == NULL && zc_special_type(d->meta.type) &&
+		    !s->opts.specials)
+			continue;
 		if (e != NULL && e->meta.type == d->meta.type) {
 			d->flags |= ZC_MENTRY_SEEN;
 			continue;

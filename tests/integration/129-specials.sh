@@ -5,7 +5,8 @@
 # without it they are skipped with one note per pass naming their kinds.
 # A live mirror with specials: true makes a new fifo on its peer; one
 # without says once that it skipped one.  A receiver that is not root
-# refuses the device (ACK DENIED) and takes the rest.
+# refuses the device (ACK DENIED) and takes the rest.  --delete leaves
+# special files alone unless they are sent.
 . "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" = 0 ] || skip "needs root (mknod of a character device)"
@@ -173,6 +174,19 @@ else
 	[ -e "$T/dst3/dev/null-too" ] && fail "a non-root receiver made a device"
 	no_temp_files "$T/dst3"
 fi
+
+# ---- --delete without --specials leaves the receiver's special files
+# alone (skipped means untouched); with --specials it removes the one the
+# source no longer has.
+push_ok --delete "$src" "$(dest beta one)"
+expect_summary deleted 0 failed 0
+[ -p "$T/dst1/pipe" ] && [ -S "$T/dst1/sock" ] ||
+    fail "--delete without --specials removed special files"
+rm "$src/sock"
+push_ok --delete --specials "$src" "$(dest beta one)"
+expect_summary deleted 1 failed 0
+[ -e "$T/dst1/sock" ] && fail "--delete --specials left a socket the source lost"
+meta_equal "$src" "$T/dst1"
 
 stop_daemons
 check_logs
