@@ -71,6 +71,16 @@ struct zc_send {
 	uint64_t		 special_unsent; /* SPECIAL not negotiated */
 	int			 special_noted;	/* live: said it once */
 
+	/*
+	 * Live, HARDLINK: the paths of files with more than one link (from
+	 * the catch-up, and those sent since), to keep a group's links on
+	 * the receiver; and LINKs to send once the body before them is out.
+	 */
+	struct zc_manifest	*hl;		/* owned */
+	char			**hl_path;	/* owned; LINK hl_path[i] to */
+	char			**hl_target;	/* owned; hl_target[i] */
+	size_t			 nhl, hl_cap;
+
 	struct zc_manifest	*src;		/* owned */
 	struct zc_manifest	*dst;		/* owned */
 	uint64_t		 dst_count;
@@ -859,6 +869,150 @@ send_live_dirty(struct zc_send *s, const char *path)
 }
 
 /*
+ * Live, HARDLINK: keep the catch-up's paths of files with more than one
+ * link.  Only those: a live link keeps no other per-file state, so a new
+ * name of a file that had one link (`ln a b`) is sent as a file, and the
+ * next catch-up makes it a link (PROTOCOL.md 12.2).
+ */
+static void
+send_live_hl_keep(struct zc_send *s)
+{
+	struct zc_mentry	*e;
+	size_t			 i;
+	int			 r;
+
+	if (!(s->feat & ZC_FEAT_HARDLINK) || s->hl != NULL)
+		return;
+	s->hl = zc_manifest_new();
+	for (i = 0; i < s->src->n; i++) {
+		e = &s->src->v[i];
+		if (e->link_id == 0)
+			continue;
+		r = zc_manifest_add(s->hl, &e->meta, e->path, strlen(e->path),
+		    NULL, 0, ZC_MANIFEST_NONE);
+		if (r >= 0) {
+			s->hl->v[r].link_id = e->link_id;
+			s->hl->v[r].link_dev = e->link_dev;
+		}
+	}
+}
+
+/* Is rel (beneath the source root) still the inode st names? */
+static int
+send_live_same_inode(struct zc_send *s, const char *rel, const struct stat *st)
+{
+	struct stat	 cur;
+	const char	*leaf;
+	int		 pfd, same;
+
+	if ((pfd = zc_path_open_parent(s->src_fd, rel, &leaf)) < 0)
+		return (0);
+	same = fstatat(pfd, leaf, &cur, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(cur.st_mode) && cur.st_dev == st->st_dev &&
+	    cur.st_ino == st->st_ino;
+	close(pfd);
+	return (same);
+}
+
+static void
+send_live_hl_queue(struct zc_send *s, const char *path, const char *target)
+{
+	if (s->nhl == s->hl_cap) {
+		s->hl_cap = s->hl_cap ? s->hl_cap * 2 : 8;
+		s->hl_path = xreallocarray(s->hl_path, s->hl_cap,
+		    sizeof *s->hl_path);
+		s->hl_target = xreallocarray(s->hl_target, s->hl_cap,
+		    sizeof *s->hl_target);
+	}
+	s->hl_path[s->nhl] = xstrdup(path);
+	s->hl_target[s->nhl] = xstrdup(target);
+	s->nhl++;
+}
+
+/*
+ * Live, HARDLINK: path is a file with more than one link.  Another known
+ * path of its inode that still is one: a new name is sent as a LINK to it
+ * (1); a known name is sent whole (0) and LINKs for the others follow its
+ * body, so the receiver's copies stay one inode with the new content.
+ */
+static int
+send_live_hl(struct zc_send *s, const char *path, const struct stat *st)
+{
+	static const struct zc_meta file = { .type = ZC_TYPE_FILE };
+	struct zc_mentry	*e;
+	const char		*other = NULL;
+	uint32_t		 dev = (uint32_t)(st->st_dev ^
+				    ((uint64_t)st->st_dev >> 32));
+	size_t			 i, before = s->nhl;
+	int			 known = 0, r;
+
+	if (s->hl == NULL || st->st_nlink < 2)
+		return (0);
+	for (i = 0; i < s->hl->n; i++) {
+		e = &s->hl->v[i];
+		if (e->link_id != (uint64_t)st->st_ino || e->link_dev != dev)
+			continue;
+		if (strcmp(e->path, path) == 0) {
+			known = 1;
+			continue;
+		}
+		if (!send_live_same_inode(s, e->path, st))
+			continue;
+		if (other == NULL)
+			other = e->path;
+		send_live_hl_queue(s, e->path, path);
+	}
+	if (!known) {
+		r = zc_manifest_add(s->hl, &file, path, strlen(path), NULL, 0,
+		    ZC_MANIFEST_NONE);
+		if (r >= 0) {
+			s->hl->v[r].link_id = (uint64_t)st->st_ino;
+			s->hl->v[r].link_dev = dev;
+		}
+	}
+	if (known || other == NULL)
+		return (0);
+	/* A new name: one LINK to a name the receiver has, no body. */
+	while (s->nhl > before) {
+		s->nhl--;
+		free(s->hl_path[s->nhl]);
+		free(s->hl_target[s->nhl]);
+	}
+	send_live_hl_queue(s, path, other);
+	return (1);
+}
+
+/* Live, HARDLINK: one queued LINK. */
+static int
+send_live_link(struct zc_send *s, const char *path, const char *target)
+{
+	struct stat	 st;
+	struct zc_entry	 ent;
+	const char	*leaf;
+	int		 pfd, error;
+
+	memset(&ent, 0, sizeof ent);
+	if ((pfd = zc_path_open_parent(s->src_fd, path, &leaf)) < 0)
+		return (0);
+	error = fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW);
+	close(pfd);
+	if (error == -1 || zc_meta_from_stat(&st, &ent.meta) != 0 ||
+	    ent.meta.type != ZC_TYPE_FILE)
+		return (0);	/* changed meanwhile: an event follows */
+	send_live_dirty(s, path);
+	ent.feat = s->feat;
+	ent.seq = ++s->seq;
+	ent.path = path;
+	ent.path_len = strlen(path);
+	ent.target = target;
+	ent.target_len = strlen(target);
+	if ((error = zc_proto_put_link(s->conn->out, &ent)) != 0)
+		return (send_fail(s, error, "cannot queue LINK"));
+	send_flight_push(s, ent.seq, ZC_MSG_LINK, path, ZC_MANIFEST_NONE, 0);
+	return (0);
+}
+
+/*
  * Live, SPECIAL: a fifo, socket or device is sent (as META) when the set
  * says specials and the receiver takes them: 0 and *m; else -ENOTSUP, and
  * the first one a live link skips is logged.
@@ -946,6 +1100,8 @@ send_live_path(struct zc_send *s, const char *path, int attr_only)
 		break;
 	case ZC_TYPE_FILE:
 		close(pfd);
+		if (!attr_only && send_live_hl(s, path, &st))
+			return (0);	/* a LINK is queued instead */
 		if (!attr_only)
 			return (send_file(s, path, ZC_MANIFEST_NONE));
 		msg = ZC_MSG_META;
@@ -1056,6 +1212,15 @@ send_live_step(struct zc_send *s)
 	char			*p;
 	int			 error;
 
+	if (s->nhl > 0) {
+		/* After the body they follow (no body is in flight here). */
+		s->nhl--;
+		error = send_live_link(s, s->hl_path[s->nhl],
+		    s->hl_target[s->nhl]);
+		free(s->hl_path[s->nhl]);
+		free(s->hl_target[s->nhl]);
+		return (error);
+	}
 	if (s->tree != NULL) {
 		if (s->tree_pos < s->tree->n) {
 			xasprintf(&p, "%s/%s", s->tree_base,
@@ -1362,6 +1527,7 @@ send_account(struct zc_send *s, const struct send_flight *f)
 			 * order): the two trees' lists are no longer needed.
 			 * A live link keeps no per-file state.
 			 */
+			send_live_hl_keep(s);
 			zc_manifest_free(s->src);
 			zc_manifest_free(s->dst);
 			s->src = zc_manifest_new();
@@ -1658,5 +1824,12 @@ zc_send_free(struct zc_send *s)
 	free(s->flight);
 	free(s->cur_segs);
 	free(s->link_first);
+	for (i = 0; i < s->nhl; i++) {
+		free(s->hl_path[i]);
+		free(s->hl_target[i]);
+	}
+	free(s->hl_path);
+	free(s->hl_target);
+	zc_manifest_free(s->hl);
 	free(s);
 }

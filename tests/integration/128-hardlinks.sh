@@ -4,9 +4,10 @@
 # whose other link is outside the set arrives as a plain file; a re-push
 # sends nothing; a new link to an unchanged file arrives as a link with no
 # body; a link broken on the source is broken on the receiver; a pull
-# brings the groups too; a live mirror sends a new link as a file and the
-# next catch-up (a restart) makes it a link.  Hostile LINKs from a raw
-# peer (targets outside the root, through or onto symlinks) are refused.
+# brings the groups too; a live mirror keeps groups it knows linked (new
+# names, rewrites), sends `ln a b` of a lone file as a file and the next
+# catch-up (a restart) makes it a link.  Hostile LINKs from a raw peer
+# (targets outside the root, through or onto symlinks) are refused.
 . "$(dirname "$0")/lib.sh"
 
 src=$T/src
@@ -147,9 +148,14 @@ rawpeer 'hello alpha' 'push one' read-manifest 'link 1 y a/two' \
 [ -e "$dst/y" ] && fail "a LINK without HARDLINK made a link"
 rm -f "$dst/evil-dir" "$dst/evil-leaf" "$dst/x7"
 
-# ---- Live: `ln a b` arrives (as a file), the next catch-up makes it a link.
+# ---- Live.  A new name of a file already in a group arrives as a link;
+# a group member rewritten in place arrives with its links still one inode;
+# `ln a b` of a file that had one link arrives as a file (the live sender
+# keeps an index of multi-link files only) and the next catch-up (a
+# restart) makes it a link.
 mkdir -p "$T/live" "$T/mirror"
 cp -a "$src/." "$T/live/"
+echo solo >"$T/live/solo"
 cat >"$T/gamma.yaml" <<EOF
 node:
   name: gamma
@@ -179,13 +185,28 @@ start_node alpha "$T/alpha.yaml"
 wait_log alpha 'peer=gamma set=site: in sync; mirroring live'
 tree_equal "$T/live" "$T/mirror"
 same_links "$T/live" "$T/mirror"
-ln "$T/live/lone" "$T/live/d/lone-live"
+
+ln "$T/live/a/two" "$T/live/d/two-live"
+wait_for -t 20 eval '[ "$(stat -c %h "$T/mirror/a/two" 2>/dev/null)" = 3 ]' ||
+    fail "live: d/two-live did not arrive as a third link of a/two"
 wait_tree_equal "$T/live" "$T/mirror" 20
+same_links "$T/live" "$T/mirror"
+
+printf 'appended live\n' >>"$T/live/a/three"
+wait_for -t 20 cmp -s "$T/live/b/c/three-2" "$T/mirror/b/c/three-2" ||
+    fail "live: b/c/three-2 did not follow a/three, its other link"
+wait_tree_equal "$T/live" "$T/mirror" 20
+same_links "$T/live" "$T/mirror"
+
+ln "$T/live/solo" "$T/live/d/solo-2"
+wait_tree_equal "$T/live" "$T/mirror" 20
+[ "$(stat -c %h "$T/mirror/d/solo-2")" = 1 ] ||
+    log "live: d/solo-2 arrived as a link already"
 stop_daemon alpha
 start_node alpha "$T/alpha.yaml"
 wait_log alpha 'peer=gamma set=site: in sync; mirroring live'
-wait_for -t 10 eval '[ "$(stat -c %h "$T/mirror/d/lone-live")" = 3 ]' ||
-    fail "after the catch-up d/lone-live is not one of 3 links"
+wait_for -t 10 eval '[ "$(stat -c %h "$T/mirror/d/solo-2")" = 2 ]' ||
+    fail "after the catch-up d/solo-2 is not a link of solo"
 tree_equal "$T/live" "$T/mirror"
 same_links "$T/live" "$T/mirror"
 
