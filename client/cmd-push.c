@@ -52,6 +52,7 @@ push_usage(FILE *f)
 	    "hostname)\n"
 	    "      --insecure      allow plain TCP beyond loopback\n"
 	    "      --no-zero-copy  read/write bodies instead of sendfile\n"
+	    "      --specials      send fifos, sockets and device nodes too\n"
 	    "      --progress      show progress even when stdout is not a "
 	    "terminal\n"
 	    "      --bwlimit RATE  send at most RATE bytes per second (K, M, "
@@ -135,6 +136,7 @@ cmd_push_exec(int argc, char **argv)
 		{ "max-delete", required_argument, NULL, 'M' },
 		{ "bwlimit", required_argument, NULL, 'B' },
 		{ "verify", no_argument, NULL, 'V' },
+		{ "specials", no_argument, NULL, 'S' },
 		ZC_FILTER_ARG_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -184,6 +186,9 @@ cmd_push_exec(int argc, char **argv)
 			break;
 		case 'V':
 			verify = 1;
+			break;
+		case 'S':
+			opts.specials = 1;
 			break;
 		case 'h':
 			push_usage(stdout);

@@ -154,13 +154,25 @@ void
 zc_oneshot_summary(const struct zc_send_stats *st, int dry_run, double secs)
 {
 	double	mib = (double)st->bytes / (1024.0 * 1024.0);
+	char	extra[96] = "";
+	size_t	n = 0;
 
+	/*
+	 * HARDLINK, SPECIAL: said only when some were made, so the line
+	 * stays as it was otherwise.
+	 */
+	if (st->hardlinks != 0)
+		n += (size_t)snprintf(extra, sizeof extra, "%llu hardlinks, ",
+		    (unsigned long long)st->hardlinks);
+	if (st->specials != 0 && n < sizeof extra)
+		snprintf(extra + n, sizeof extra - n, "%llu specials, ",
+		    (unsigned long long)st->specials);
 	printf("%s%llu files sent, %llu skipped, %llu deleted, %llu dirs, "
-	    "%llu links, %llu meta, %llu failed; %llu bytes in %.3f s "
+	    "%llu links, %s%llu meta, %llu failed; %llu bytes in %.3f s "
 	    "(%.1f MiB/s)\n", dry_run ? "dry run: would have: " : "",
 	    (unsigned long long)st->files, (unsigned long long)st->skipped,
 	    (unsigned long long)st->deleted, (unsigned long long)st->dirs,
-	    (unsigned long long)st->links, (unsigned long long)st->metas,
+	    (unsigned long long)st->links, extra, (unsigned long long)st->metas,
 	    (unsigned long long)st->failed, (unsigned long long)st->bytes,
 	    secs, secs > 0 ? mib / secs : 0.0);
 }

@@ -15,6 +15,10 @@
 #include "log.h"
 #include "meta.h"
 #include "path.h"
+#include "sparse.h"
+
+static int	land_file_open(struct zc_land_file *, int, const char *,
+		    const struct zc_meta *, struct zc_land_dirs *, int);
 
 static int
 land_copy_leaf(char *out, size_t outlen, const char *leaf)
@@ -72,6 +76,29 @@ int
 zc_land_file_begin(struct zc_land_file *lf, int root_fd, const char *rel,
     const struct zc_meta *meta, struct zc_land_dirs *dirs)
 {
+	return (land_file_open(lf, root_fd, rel, meta, dirs, 1));
+}
+
+/* SPARSE: the same, sized with holes; only the data is reserved. */
+int
+zc_land_file_begin_segs(struct zc_land_file *lf, int root_fd, const char *rel,
+    const struct zc_meta *meta, struct zc_land_dirs *dirs,
+    const uint8_t *segs, uint32_t nsegs)
+{
+	int	error;
+
+	if ((error = land_file_open(lf, root_fd, rel, meta, dirs, 0)) != 0)
+		return (error);
+	if ((error = zc_sparse_prepare(lf->fd, segs, nsegs, meta->size,
+	    ZC_LAND_PREALLOC_MIN)) != 0)
+		zc_land_file_abort(lf);
+	return (error);
+}
+
+static int
+land_file_open(struct zc_land_file *lf, int root_fd, const char *rel,
+    const struct zc_meta *meta, struct zc_land_dirs *dirs, int prealloc)
+{
 	const char	*leaf;
 	int		 error;
 
@@ -116,7 +143,8 @@ zc_land_file_begin(struct zc_land_file *lf, int root_fd, const char *rel,
 	 * Fail now, not half-way, when the disk is full (SECURITY.md).  Small
 	 * files skip it: it cost as much as their write (strace -c).
 	 */
-	if (meta->size > ZC_LAND_PREALLOC_MIN && fallocate(lf->fd, 0, 0, (off_t)meta->size) == -1 &&
+	if (prealloc && meta->size > ZC_LAND_PREALLOC_MIN &&
+	    fallocate(lf->fd, 0, 0, (off_t)meta->size) == -1 &&
 	    errno != EOPNOTSUPP) {
 		error = -errno;
 		goto fail;
@@ -316,6 +344,82 @@ zc_land_symlink(int root_fd, const char *rel, const char *target,
 		error = -errno;
 out:
 	close(dfd);
+	return (error);
+}
+
+/*
+ * HARDLINK: make rel a hard link of target, a regular file already
+ * beneath the root.  Both parents are opened beneath the root (openat2);
+ * the link is made to a temporary name beside rel, checked to be the very
+ * inode target named (a local user may swap target for a symlink between
+ * the fstatat and the linkat, which would link the symlink), then renamed
+ * over rel.  Nothing is applied: the inode already has its metadata.
+ */
+int
+zc_land_link(int root_fd, const char *rel, const char *target, int flags)
+{
+	struct stat	 tst, st;
+	const char	*tleaf, *leaf;
+	char		 tmp[32];
+	int		 tdfd, dfd = -1, error = 0, tries;
+
+	if ((tdfd = zc_path_open_parent(root_fd, target, &tleaf)) < 0)
+		return (tdfd);
+	if (fstatat(tdfd, tleaf, &tst, AT_SYMLINK_NOFOLLOW) == -1) {
+		error = -errno;
+		goto out;
+	}
+	if (!S_ISREG(tst.st_mode)) {
+		/* A directory is a type conflict; anything else a path. */
+		error = S_ISDIR(tst.st_mode) ? -EISDIR : -EINVAL;
+		goto out;
+	}
+	if ((dfd = zc_path_open_parent(root_fd, rel, &leaf)) < 0) {
+		error = dfd;
+		dfd = -1;
+		goto out;
+	}
+	if (fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			error = -EISDIR;
+			goto out;
+		}
+		if (st.st_dev == tst.st_dev && st.st_ino == tst.st_ino)
+			goto out;	/* already one inode */
+	}
+	for (tries = 0; tries < 8; tries++) {
+		zc_path_make_temp(tmp, sizeof tmp);
+		if (linkat(tdfd, tleaf, dfd, tmp, 0) == 0)
+			break;
+		if (errno != EEXIST) {
+			error = -errno;
+			goto out;
+		}
+	}
+	if (tries == 8) {
+		error = -EEXIST;
+		goto out;
+	}
+	if (fstatat(dfd, tmp, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISREG(st.st_mode) || st.st_dev != tst.st_dev ||
+	    st.st_ino != tst.st_ino) {
+		unlinkat(dfd, tmp, 0);
+		error = -EINVAL;	/* target changed under us */
+		goto out;
+	}
+	if (renameat(dfd, tmp, dfd, leaf) == -1) {
+		error = -errno;
+		unlinkat(dfd, tmp, 0);
+		goto out;
+	}
+	/* rename(2) does nothing when both names are links of one inode. */
+	(void)unlinkat(dfd, tmp, 0);
+	if ((flags & ZC_LAND_FSYNC) && fsync(dfd) == -1)
+		error = -errno;
+out:
+	if (dfd != -1)
+		close(dfd);
+	close(tdfd);
 	return (error);
 }
 

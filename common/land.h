@@ -68,6 +68,14 @@ struct zc_land_file {
 int	zc_land_file_begin(struct zc_land_file *, int root_fd, const char *rel,
 	    const struct zc_meta *, struct zc_land_dirs *);
 /*
+ * SPARSE: the same for a file of meta->size whose data is the segments
+ * (proto.h, wire order): sized with ftruncate, space reserved for the
+ * segments only.  The caller writes each segment at its offset.
+ */
+int	zc_land_file_begin_segs(struct zc_land_file *, int root_fd,
+	    const char *rel, const struct zc_meta *, struct zc_land_dirs *,
+	    const uint8_t *segs, uint32_t nsegs);
+/*
  * Apply metadata, fsync, rename into place, fsync the directory.  0 or
  * -errno (then aborted).  With ZC_LAND_DEFER_DIRSYNC the directory is not
  * fsynced and lf->dir_fd stays open for the caller to fsync and close.
@@ -87,6 +95,13 @@ int	zc_land_dir_meta(int root_fd, const char *rel, const struct zc_meta *,
 /* Replace rel with a symlink to target (stored verbatim, never followed). */
 int	zc_land_symlink(int root_fd, const char *rel, const char *target,
 	    const struct zc_meta *, int flags);
+/*
+ * HARDLINK: replace rel with a hard link of target (a regular file beneath
+ * root): -EISDIR for a directory at either, -EINVAL for a target that is
+ * not a regular file.
+ */
+int	zc_land_link(int root_fd, const char *rel, const char *target,
+	    int flags);
 /* Apply metadata to an existing file or symlink (no body). */
 int	zc_land_meta(int root_fd, const char *rel, const struct zc_meta *,
 	    int flags);

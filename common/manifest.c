@@ -17,6 +17,7 @@
 #include "manifest.h"
 #include "meta.h"
 #include "path.h"
+#include "special.h"
 #include "xmalloc.h"
 
 struct zc_manifest *
@@ -181,6 +182,7 @@ struct manifest_walk {
 	char			 path[ZC_PATH_MAX + 1];
 	char			*err;
 	size_t			 errlen;
+	int			 flags;		/* ZC_MANIFEST_* */
 };
 
 static int
@@ -223,8 +225,14 @@ manifest_walk_dir(struct manifest_walk *w, int dfd, size_t plen,
 			    strerror(errno));
 			goto out;
 		}
-		if (zc_meta_from_stat(&st, &meta) != 0)
-			continue;	/* fifo, device, socket */
+		if (zc_meta_from_stat(&st, &meta) != 0 &&
+		    ((w->flags & ZC_MANIFEST_SPECIALS) == 0 ||
+		    zc_special_from_stat(&st, &meta) != 0)) {
+			/* fifo, device, socket: said once per walk */
+			w->m->skipped_specials++;
+			w->m->skipped_kinds |= zc_special_kind(st.st_mode);
+			continue;
+		}
 		if (w->filter != NULL && zc_filter_match(w->filter, w->path,
 		    meta.type == ZC_TYPE_DIR))
 			continue;	/* excluded: and not descended into */
@@ -248,6 +256,12 @@ manifest_walk_dir(struct manifest_walk *w, int dfd, size_t plen,
 			snprintf(w->err, w->errlen, "%s: %s", w->path,
 			    strerror(-idx));
 			goto out;
+		}
+		if (meta.type == ZC_TYPE_FILE && st.st_nlink > 1) {
+			/* HARDLINK: the inode, for grouping and manifests. */
+			w->m->v[idx].link_id = (uint64_t)st.st_ino;
+			w->m->v[idx].link_dev = (uint32_t)(st.st_dev ^
+			    ((uint64_t)st.st_dev >> 32));
 		}
 		if (meta.type != ZC_TYPE_DIR)
 			continue;
@@ -279,11 +293,19 @@ out:
 int
 zc_manifest_walk(struct zc_manifest *m, int root_fd, char *err, size_t errlen)
 {
+	return (zc_manifest_walk_flags(m, root_fd, 0, err, errlen));
+}
+
+int
+zc_manifest_walk_flags(struct zc_manifest *m, int root_fd, int flags,
+    char *err, size_t errlen)
+{
 	struct manifest_walk	*w;
 	int			 error;
 
 	w = xcalloc(1, sizeof *w);
 	w->m = m;
+	w->flags = flags;
 	w->err = err;
 	w->errlen = errlen;
 	error = manifest_walk_dir(w, root_fd, 0, ZC_MANIFEST_NONE, 0);
@@ -293,7 +315,8 @@ zc_manifest_walk(struct zc_manifest *m, int root_fd, char *err, size_t errlen)
 
 int
 zc_manifest_walk_filtered(struct zc_manifest *m, int root_fd,
-    const char *base, struct zc_filter *filter, char *err, size_t errlen)
+    const char *base, struct zc_filter *filter, int flags, char *err,
+    size_t errlen)
 {
 	struct manifest_walk	*w;
 	size_t			 blen = strlen(base);
@@ -306,6 +329,7 @@ zc_manifest_walk_filtered(struct zc_manifest *m, int root_fd,
 	w = xcalloc(1, sizeof *w);
 	w->m = m;
 	w->filter = filter;
+	w->flags = flags;
 	w->err = err;
 	w->errlen = errlen;
 	memcpy(w->path, base, blen + 1);

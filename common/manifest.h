@@ -19,12 +19,16 @@ struct zc_mentry {
 	char		*path;		/* owned; relative, NUL-terminated */
 	char		*target;	/* owned; symlinks only, else NULL */
 	uint32_t	 parent;	/* index of the parent dir, or NONE */
+	uint64_t	 link_id;	/* HARDLINK: st_ino of a file whose
+					   nlink > 1, else 0 */
+	uint32_t	 link_dev;	/* its st_dev, folded to 32 bits */
 	uint32_t	 flags;
 #define ZC_MENTRY_SEEN	0x1		/* matched by the other side */
 #define ZC_MENTRY_SEND	0x2		/* sender: send this entry */
 #define ZC_MENTRY_META	0x4		/* sender: metadata only */
 #define ZC_MENTRY_DIRTY	0x8		/* sender: dir whose contents change */
 #define ZC_MENTRY_DEL	0x10		/* sender: delete on the receiver */
+#define ZC_MENTRY_HLINK	0x80		/* sender: LINK to its group's first */
 };
 
 struct zc_manifest {
@@ -33,6 +37,8 @@ struct zc_manifest {
 	size_t		  cap;
 	uint32_t	 *slots;	/* owned; open addressing, index + 1 */
 	size_t		  nslots;	/* power of two */
+	uint64_t	  skipped_specials; /* the walk left these out */
+	int		  skipped_kinds;    /* ZC_SPECIAL_KIND_* of them */
 };
 
 struct zc_manifest *zc_manifest_new(void);
@@ -62,6 +68,13 @@ struct zc_mentry *zc_manifest_find(const struct zc_manifest *,
 int	zc_manifest_walk(struct zc_manifest *, int root_fd, char *err,
 	    size_t errlen);
 /*
+ * The same; with ZC_MANIFEST_SPECIALS fifos, sockets and devices are
+ * listed too (SPECIAL), otherwise counted in skipped_specials.
+ */
+#define ZC_MANIFEST_SPECIALS	0x1
+int	zc_manifest_walk_flags(struct zc_manifest *, int root_fd, int flags,
+	    char *err, size_t errlen);
+/*
  * The same, leaving out what filter excludes (and all beneath an excluded
  * directory), reading each .zcsyncignore into filter on the way down.
  * root_fd is the directory at base (relative to the set root, "" for the
@@ -69,7 +82,7 @@ int	zc_manifest_walk(struct zc_manifest *, int root_fd, char *err,
  */
 struct zc_filter;
 int	zc_manifest_walk_filtered(struct zc_manifest *, int root_fd,
-	    const char *base, struct zc_filter *filter, char *err,
+	    const char *base, struct zc_filter *filter, int flags, char *err,
 	    size_t errlen);
 
 #endif

@@ -146,17 +146,29 @@ proto_name_ok(const char *s, size_t n)
 	return (1);
 }
 
-/* The META block rules that hold wherever a block appears. */
+/*
+ * The META block rules that hold wherever a block appears.  Types FIFO to
+ * BLK pass here and are judged against the negotiated bits by
+ * proto_type_ok(): only SPECIAL brings them.
+ */
 static int
 proto_meta_ok(const struct zc_meta *m)
 {
-	if (m->type < ZC_TYPE_FILE || m->type > ZC_TYPE_SYMLINK)
+	if (m->type < ZC_TYPE_FILE || m->type > ZC_TYPE_BLK)
 		return (0);
 	if (m->mode > 07777 || m->mtime_nsec >= 1000000000U)
 		return (0);
-	if (m->type == ZC_TYPE_DIR && m->size != 0)
+	if ((m->type == ZC_TYPE_DIR || m->type == ZC_TYPE_FIFO ||
+	    m->type == ZC_TYPE_SOCK) && m->size != 0)
 		return (0);
 	return (1);
+}
+
+/* SPECIAL: fifos, sockets and devices only when negotiated. */
+static int
+proto_type_ok(const struct zc_meta *m, uint64_t feat)
+{
+	return (m->type <= ZC_TYPE_SYMLINK || (feat & ZC_FEAT_SPECIAL));
 }
 
 /* Path and, for a symlink, target lengths and their agreement with meta. */
@@ -198,6 +210,76 @@ static size_t
 proto_msg_len(const char *msg)
 {
 	return (msg == NULL ? 0 : strlen(msg));
+}
+
+/* SPARSE: read and write one (offset, length) pair of a segment map. */
+void
+zc_proto_seg_get(const uint8_t *segs, uint32_t i, uint64_t *off,
+    uint64_t *len)
+{
+	struct zc_rd	r;
+
+	zc_rd_init(&r, segs + (size_t)i * ZC_PROTO_SEG_LEN, ZC_PROTO_SEG_LEN);
+	(void)zc_rd_u64(&r, off);
+	(void)zc_rd_u64(&r, len);
+}
+
+void
+zc_proto_seg_set(uint8_t *segs, uint32_t i, uint64_t off, uint64_t len)
+{
+	uint8_t	*p = segs + (size_t)i * ZC_PROTO_SEG_LEN;
+
+	proto_w64(&p, off);
+	proto_w64(&p, len);
+}
+
+/*
+ * A segment map is sorted, its segments non-empty, apart (the next starts
+ * after the previous ends: touching ones are one segment) and within size;
+ * no sum can then overflow or pass size.
+ */
+static int
+proto_segs_ok(const uint8_t *segs, uint32_t nsegs, uint64_t size)
+{
+	uint64_t	off, len, end = 0;
+	uint32_t	i;
+
+	for (i = 0; i < nsegs; i++) {
+		zc_proto_seg_get(segs, i, &off, &len);
+		if (len == 0 || off > size || len > size - off)
+			return (0);
+		if (i > 0 && off <= end)
+			return (0);
+		end = off + len;
+	}
+	return (1);
+}
+
+/* Body bytes a FILE announces; see proto.h. */
+uint64_t
+zc_proto_body_len(const struct zc_entry *e)
+{
+	uint64_t	off, len, sum = 0;
+	uint32_t	i;
+
+	if (!(e->feat & ZC_FEAT_SPARSE))
+		return (e->meta.size);
+	for (i = 0; i < e->nsegs; i++) {
+		zc_proto_seg_get(e->segs, i, &off, &len);
+		sum += len;
+	}
+	return (sum);
+}
+
+/* FILE frame: seq, META, str16 path, u32 nsegs, the pairs. */
+uint32_t
+zc_proto_segs_max(size_t path_len)
+{
+	size_t	fixed = 8 + ZC_PROTO_META_LEN + 2 + path_len + 4;
+
+	if (fixed >= ZC_PROTO_FRAME_MAX)
+		return (0);
+	return ((uint32_t)((ZC_PROTO_FRAME_MAX - fixed) / ZC_PROTO_SEG_LEN));
 }
 
 /* Take one frame off in; see proto.h. */
@@ -349,7 +431,7 @@ zc_proto_put_manifest_end(struct zc_buf *out, uint64_t count)
 int
 zc_proto_put_entry(struct zc_buf *out, uint8_t type, const struct zc_entry *e)
 {
-	int	 want, r;
+	int	 want, r, sparse;
 	size_t	 len;
 	uint8_t	*p;
 
@@ -367,7 +449,8 @@ zc_proto_put_entry(struct zc_buf *out, uint8_t type, const struct zc_entry *e)
 		return (0);
 	}
 
-	if (!proto_meta_ok(&e->meta) || (want != 0 && e->meta.type != want))
+	if (!proto_meta_ok(&e->meta) || (want != 0 && e->meta.type != want) ||
+	    !proto_type_ok(&e->meta, e->feat))
 		return (-EINVAL);
 	if (!proto_names_ok(&e->meta, e->path_len, e->target_len,
 	    type == ZC_MSG_SYMLINK))
@@ -375,6 +458,13 @@ zc_proto_put_entry(struct zc_buf *out, uint8_t type, const struct zc_entry *e)
 	len = 8 + ZC_PROTO_META_LEN + 2 + e->path_len;
 	if (type == ZC_MSG_SYMLINK)
 		len += 2 + e->target_len;
+	sparse = type == ZC_MSG_FILE && (e->feat & ZC_FEAT_SPARSE);
+	if (sparse) {
+		if (e->nsegs > zc_proto_segs_max(e->path_len) ||
+		    !proto_segs_ok(e->segs, e->nsegs, e->meta.size))
+			return (-EINVAL);
+		len += 4 + (size_t)e->nsegs * ZC_PROTO_SEG_LEN;
+	}
 	if ((r = proto_begin(out, type, len, &p)) != 0)
 		return (r);
 	proto_w64(&p, e->seq);
@@ -382,6 +472,14 @@ zc_proto_put_entry(struct zc_buf *out, uint8_t type, const struct zc_entry *e)
 	proto_wstr(&p, e->path, e->path_len);
 	if (type == ZC_MSG_SYMLINK)
 		proto_wstr(&p, e->target, e->target_len);
+	if (sparse) {
+		/* SPARSE: the segment map after the path. */
+		proto_w32(&p, e->nsegs);
+		if (e->nsegs != 0)
+			memcpy(p, e->segs,
+			    (size_t)e->nsegs * ZC_PROTO_SEG_LEN);
+		p += (size_t)e->nsegs * ZC_PROTO_SEG_LEN;
+	}
 	proto_end(out, len);
 	return (0);
 }
@@ -517,12 +615,17 @@ zc_proto_manifest_add(struct zc_buf *out, struct zc_manifest_frame *mf,
 	uint8_t	*p;
 	int	 r;
 
-	if (!proto_meta_ok(&e->meta) ||
+	if (!proto_meta_ok(&e->meta) || !proto_type_ok(&e->meta, e->feat) ||
 	    !proto_names_ok(&e->meta, e->path_len, e->target_len, 1))
 		return (-EINVAL);
 	if (mf->count == UINT32_MAX)
 		return (-ENOSPC);
 	len = ZC_PROTO_META_LEN + 2 + e->path_len + 2 + e->target_len;
+	if (e->feat & ZC_FEAT_HARDLINK) {
+		if (e->link_id != 0 && e->meta.type != ZC_TYPE_FILE)
+			return (-EINVAL);
+		len += 8;
+	}
 	cur = out->len - mf->start - ZC_PROTO_HDR_LEN;
 	if (cur + len > ZC_PROTO_FRAME_MAX)
 		return (-ENOSPC);
@@ -534,6 +637,8 @@ zc_proto_manifest_add(struct zc_buf *out, struct zc_manifest_frame *mf,
 	proto_wmeta(&p, &e->meta);
 	proto_wstr(&p, e->path, e->path_len);
 	proto_wstr(&p, e->target, e->target_len);
+	if (e->feat & ZC_FEAT_HARDLINK)
+		proto_w64(&p, e->link_id);
 	zc_buf_commit(out, len);
 	mf->count++;
 	return (0);
@@ -696,9 +801,15 @@ zc_proto_get_manifest_item(struct zc_rd *rd, struct zc_entry *e)
 	memset(e, 0, sizeof(*e));
 	e->feat = feat;
 	if (proto_rmeta(&r, &e->meta) != 0 ||
+	    !proto_type_ok(&e->meta, feat) ||
 	    zc_rd_str16(&r, &e->path, &e->path_len) != 0 ||
 	    zc_rd_str16(&r, &e->target, &e->target_len) != 0 ||
 	    !proto_names_ok(&e->meta, e->path_len, e->target_len, 1))
+		goto fail;
+	/* HARDLINK: link_id, only files share one. */
+	if ((feat & ZC_FEAT_HARDLINK) &&
+	    (zc_rd_u64(&r, &e->link_id) != 0 ||
+	    (e->link_id != 0 && e->meta.type != ZC_TYPE_FILE)))
 		goto fail;
 	if (e->meta.type != ZC_TYPE_SYMLINK)
 		e->target = NULL;
@@ -708,6 +819,24 @@ fail:
 	memset(e, 0, sizeof(*e));
 	e->feat = feat;
 	return (-EPROTO);
+}
+
+/*
+ * SPARSE: u32 nsegs, then the pairs.  nsegs is judged against what is
+ * left of the payload before anything is read, then the map itself.
+ */
+static int
+proto_rsegs(struct zc_rd *r, struct zc_entry *e)
+{
+	const uint8_t	*p;
+
+	if (zc_rd_u32(r, &e->nsegs) != 0 ||
+	    e->nsegs > r->left / ZC_PROTO_SEG_LEN ||
+	    zc_rd_bytes(r, (size_t)e->nsegs * ZC_PROTO_SEG_LEN, &p) != 0 ||
+	    !proto_segs_ok(p, e->nsegs, e->meta.size))
+		return (-EPROTO);
+	e->segs = e->nsegs != 0 ? p : NULL;
+	return (0);
 }
 
 /* DIR, FILE, SYMLINK, META or DELETE, as type (the frame type) says. */
@@ -726,13 +855,17 @@ zc_proto_get_entry(struct zc_rd *rd, uint8_t type, struct zc_entry *e)
 		goto fail;
 	if (want != -1) {
 		if (proto_rmeta(&r, &e->meta) != 0 ||
-		    (want != 0 && e->meta.type != want))
+		    (want != 0 && e->meta.type != want) ||
+		    !proto_type_ok(&e->meta, feat))
 			goto fail;
 	}
 	if (zc_rd_str16(&r, &e->path, &e->path_len) != 0)
 		goto fail;
 	if (type == ZC_MSG_SYMLINK &&
 	    zc_rd_str16(&r, &e->target, &e->target_len) != 0)
+		goto fail;
+	if (type == ZC_MSG_FILE && (feat & ZC_FEAT_SPARSE) &&
+	    proto_rsegs(&r, e) != 0)
 		goto fail;
 	if (!proto_names_ok(&e->meta, e->path_len, e->target_len,
 	    type == ZC_MSG_SYMLINK) || zc_proto_get_end(&r) != 0)
@@ -877,6 +1010,56 @@ zc_proto_get_rename(struct zc_rd *rd, struct zc_entry *e)
 	    e->target_len == 0 || e->target_len > ZC_PROTO_PATH_MAX ||
 	    zc_proto_get_end(&r) != 0) {
 		memset(e, 0, sizeof(*e));
+		return (-EPROTO);
+	}
+	*rd = r;
+	return (0);
+}
+
+/* LINK: seq, META (a file), path, target (the file it links to). */
+int
+zc_proto_put_link(struct zc_buf *out, const struct zc_entry *e)
+{
+	size_t	 len;
+	uint8_t	*p;
+	int	 r;
+
+	if (!(e->feat & ZC_FEAT_HARDLINK) || e->seq == 0 ||
+	    !proto_meta_ok(&e->meta) || e->meta.type != ZC_TYPE_FILE ||
+	    e->path_len == 0 || e->path_len > ZC_PROTO_PATH_MAX ||
+	    e->target_len == 0 || e->target_len > ZC_PROTO_PATH_MAX)
+		return (-EINVAL);
+	len = 8 + ZC_PROTO_META_LEN + 2 + e->path_len + 2 + e->target_len;
+	if ((r = proto_begin(out, ZC_MSG_LINK, len, &p)) != 0)
+		return (r);
+	proto_w64(&p, e->seq);
+	proto_wmeta(&p, &e->meta);
+	proto_wstr(&p, e->path, e->path_len);
+	proto_wstr(&p, e->target, e->target_len);
+	proto_end(out, len);
+	return (0);
+}
+
+/* LINK: path = the new name, target = the file already sent. */
+int
+zc_proto_get_link(struct zc_rd *rd, struct zc_entry *e)
+{
+	struct zc_rd	 r = *rd;
+	uint64_t	 feat = e->feat;
+
+	memset(e, 0, sizeof(*e));
+	e->feat = feat;
+	if (!(feat & ZC_FEAT_HARDLINK) ||
+	    zc_rd_u64(&r, &e->seq) != 0 || e->seq == 0 ||
+	    proto_rmeta(&r, &e->meta) != 0 ||
+	    e->meta.type != ZC_TYPE_FILE ||
+	    zc_rd_str16(&r, &e->path, &e->path_len) != 0 ||
+	    zc_rd_str16(&r, &e->target, &e->target_len) != 0 ||
+	    e->path_len == 0 || e->path_len > ZC_PROTO_PATH_MAX ||
+	    e->target_len == 0 || e->target_len > ZC_PROTO_PATH_MAX ||
+	    zc_proto_get_end(&r) != 0) {
+		memset(e, 0, sizeof(*e));
+		e->feat = feat;
 		return (-EPROTO);
 	}
 	*rd = r;

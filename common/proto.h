@@ -44,7 +44,9 @@
 #define ZC_FEAT_SPECIAL		0x20ULL
 #define ZC_FEAT_VERIFY		0x40ULL
 /* Grows as each feature lands. */
-#define ZC_FEAT_KNOWN		(ZC_FEAT_OWNER | ZC_FEAT_VERIFY)
+#define ZC_FEAT_KNOWN		(ZC_FEAT_OWNER | ZC_FEAT_VERIFY | \
+				 ZC_FEAT_SPARSE | ZC_FEAT_HARDLINK | \
+				 ZC_FEAT_SPECIAL)
 
 /* The feature bits this node lists in its HELLO (OWNER only as root). */
 uint64_t	zc_proto_features(void);
@@ -71,7 +73,7 @@ enum zc_msg {
 	ZC_MSG_IDMAP = 19,	/* IDMAP: the name of a uid or gid */
 	/* 20 and up: reserved for later versions. */
 };
-#define ZC_MSG_LAST	ZC_MSG_PULL
+#define ZC_MSG_LAST	ZC_MSG_LINK
 
 /* Status and error codes, in ERROR, ACK and FILE_END. */
 enum zc_code {
@@ -107,6 +109,11 @@ const char	*zc_proto_code_str(uint32_t);
 #define ZC_TYPE_FILE		1
 #define ZC_TYPE_DIR		2
 #define ZC_TYPE_SYMLINK		3
+/* SPECIAL only; for CHR and BLK meta.size is the rdev (major << 32 | minor). */
+#define ZC_TYPE_FIFO		4
+#define ZC_TYPE_SOCK		5
+#define ZC_TYPE_CHR		6
+#define ZC_TYPE_BLK		7
 
 struct zc_frame_hdr {
 	uint32_t	len;		/* payload bytes, <= ZC_PROTO_FRAME_MAX */
@@ -146,6 +153,22 @@ struct zc_entry {
 	const uint8_t	*segs;		/* SPARSE, FILE; borrowed (off, len) pairs */
 	uint32_t	 nsegs;
 };
+
+/*
+ * SPARSE: a FILE's data segments, (u64 offset, u64 length) pairs on the
+ * wire, sorted, non-overlapping, non-empty and within meta.size.  The body
+ * is their concatenation; everything else is a hole.  e->segs points at
+ * nsegs such pairs in wire order (big-endian); these read and write one.
+ */
+#define ZC_PROTO_SEG_LEN	16
+void	zc_proto_seg_get(const uint8_t *segs, uint32_t i, uint64_t *off,
+	    uint64_t *len);
+void	zc_proto_seg_set(uint8_t *segs, uint32_t i, uint64_t off,
+	    uint64_t len);
+/* Body bytes a FILE entry announces: the segments' sum, or meta.size. */
+uint64_t zc_proto_body_len(const struct zc_entry *);
+/* The most segments a FILE frame for a path of path_len bytes can carry. */
+uint32_t zc_proto_segs_max(size_t path_len);
 
 struct zc_hello {
 	uint32_t	 magic;
@@ -206,6 +229,12 @@ int	zc_proto_put_ack(struct zc_buf *, uint64_t seq, uint32_t code,
 	    const char *msg);
 int	zc_proto_put_summary(struct zc_buf *, const struct zc_summary *);
 int	zc_proto_put_sync(struct zc_buf *, uint64_t seq);
+/*
+ * LINK (HARDLINK): seq, META (type FILE), path, then target = the path of
+ * a file already sent that the new path is to be a hard link of.  -EINVAL
+ * without ZC_FEAT_HARDLINK in e->feat.
+ */
+int	zc_proto_put_link(struct zc_buf *, const struct zc_entry *e);
 /* RENAME: e->path is the old name, e->target the new one. */
 int	zc_proto_put_rename(struct zc_buf *, const struct zc_entry *e);
 
@@ -243,6 +272,8 @@ int	zc_proto_get_file_end_verify(struct zc_rd *, uint64_t *seq,
 int	zc_proto_get_summary(struct zc_rd *, struct zc_summary *);
 int	zc_proto_get_sync(struct zc_rd *, uint64_t *seq);
 int	zc_proto_get_rename(struct zc_rd *, struct zc_entry *e);
+/* LINK: -EPROTO also when e->feat lacks ZC_FEAT_HARDLINK. */
+int	zc_proto_get_link(struct zc_rd *, struct zc_entry *e);
 /* 0 when the payload is fully consumed, -EPROTO for trailing bytes. */
 int	zc_proto_get_end(const struct zc_rd *);
 

@@ -27,6 +27,7 @@
 #include "recv.h"
 #include "send.h"
 #include "verify.h"
+#include "special.h"
 #include "xmalloc.h"
 
 enum recv_state {
@@ -84,6 +85,9 @@ struct zc_recv {
 	char			 file_raw[ZC_PATH_MAX + 1];	/* as received */
 	int			 file_sink_err;
 	struct zc_verify	*hash;		/* owned; VERIFY, else NULL */
+	uint64_t		 file_body;	/* body bytes announced */
+	uint8_t			*file_segs;	/* owned; SPARSE map (wire) */
+	uint32_t		 file_nsegs, file_seg;
 
 	/*
 	 * Directories whose metadata waits for DONE or SYNC, one entry per
@@ -376,7 +380,9 @@ recv_on_push(struct zc_recv *r, struct zc_rd *rd)
 	    ((r->feat & ZC_FEAT_OWNER) ? ZC_LAND_CHOWN : 0);
 	r->safe_links = t.safe_links;
 	r->man = zc_manifest_new();
-	if ((error = zc_manifest_walk(r->man, r->root_fd, err,
+	/* SPECIAL: our fifos, sockets and devices are listed too. */
+	if ((error = zc_manifest_walk_flags(r->man, r->root_fd,
+	    (r->feat & ZC_FEAT_SPECIAL) ? ZC_MANIFEST_SPECIALS : 0, err,
 	    sizeof err)) != 0) {
 		zc_log_err("set=%s: scanning the root: %s", r->set, err);
 		return (recv_refuse(r, ZC_E_IO, "cannot scan the set"));
@@ -439,6 +445,12 @@ recv_on_writable(struct zc_conn *c)
 		}
 		e = &r->man->v[r->man_pos];
 		memset(&ent, 0, sizeof ent);
+		/*
+		 * A pull client sends its manifest before it knows the
+		 * server's features: no link_id then (PROTOCOL.md 12.2).
+		 */
+		ent.feat = r->client ? r->feat & ~ZC_FEAT_HARDLINK : r->feat;
+		ent.link_id = e->link_id;
 		ent.meta = e->meta;
 		ent.path = e->path;
 		ent.path_len = strlen(e->path);
@@ -488,6 +500,75 @@ recv_dir_later(struct zc_recv *r, const char *path, const struct zc_meta *m)
 	    ZC_MANIFEST_NONE);
 }
 
+/*
+ * SPARSE: begin a file with holes and keep a copy of its segment map (the
+ * frame's bytes are gone once the body starts).  0 or -errno.
+ */
+static int
+recv_file_segs(struct zc_recv *r, const char *path, const struct zc_entry *e)
+{
+	int	error;
+
+	free(r->file_segs);
+	r->file_segs = NULL;
+	r->file_nsegs = r->file_seg = 0;
+	if ((error = zc_land_file_begin_segs(&r->file, r->root_fd, path,
+	    &e->meta, &r->ldirs, e->segs, e->nsegs)) != 0)
+		return (error);
+	if (e->nsegs > 0) {
+		r->file_segs = xmalloc((size_t)e->nsegs * ZC_PROTO_SEG_LEN);
+		memcpy(r->file_segs, e->segs,
+		    (size_t)e->nsegs * ZC_PROTO_SEG_LEN);
+		r->file_nsegs = e->nsegs;
+	}
+	return (0);
+}
+
+/*
+ * SPARSE: receive the next segment at its offset; after a sink failure
+ * the rest is read and dropped.  The body is the segments back to back.
+ * The file offset is set here and the splice(2) (or write) that follows
+ * advances it, rather than passing off_out: the offset of the file being
+ * landed is then how far its body has come, as for a dense file (the
+ * fault tests watch it in /proc/PID/fdinfo).
+ */
+static int
+recv_next_seg(struct zc_recv *r)
+{
+	uint64_t	off, len;
+
+	zc_proto_seg_get(r->file_segs, r->file_seg++, &off, &len);
+	if (r->file_sink_err == 0 &&
+	    lseek(r->file.fd, (off_t)off, SEEK_SET) == -1)
+		r->file_sink_err = -errno;
+	zc_conn_recv_body(r->conn, r->file_sink_err == 0 ? r->file.fd : -1,
+	    len);
+	/* VERIFY reads back what landed: from where this segment lands. */
+	r->conn->body_in_off = (off_t)off;
+	return (0);
+}
+
+/*
+ * SPECIAL: a META of type FIFO, SOCK, CHR or BLK makes that node (again)
+ * beneath the root.  Devices only when we run as root: else ACK DENIED.
+ */
+static int
+recv_special(struct zc_recv *r, const char *path, const struct zc_entry *e)
+{
+	uint32_t	code;
+	int		error;
+
+	error = zc_special_land(r->root_fd, path, &e->meta,
+	    (r->land_flags & ZC_LAND_CHOWN) != 0,
+	    (r->land_flags & ZC_LAND_FSYNC) != 0);
+	code = zc_land_code(error);
+	if (error == -EPERM && (e->meta.type == ZC_TYPE_CHR ||
+	    e->meta.type == ZC_TYPE_BLK))
+		code = ZC_E_DENIED;
+	return (recv_ack(r, e->seq, code, recv_name(r, path, strlen(path)),
+	    error));
+}
+
 static int
 recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 {
@@ -495,6 +576,7 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 	char		 path[ZC_PATH_MAX + 1], target[ZC_PROTO_TARGET_MAX + 1];
 	int		 error;
 
+	ent.feat = r->feat;
 	if (zc_proto_get_entry(rd, type, &ent) != 0)
 		return (recv_refuse(r, ZC_E_PROTOCOL, "malformed entry"));
 	if (r->dry_run)
@@ -514,7 +596,7 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 			r->file_seq = ent.seq;
 			snprintf(r->file_path, sizeof r->file_path, "%s", path);
 			r->state = RECV_BODY;
-			zc_conn_recv_body(r->conn, -1, ent.meta.size);
+			zc_conn_recv_body(r->conn, -1, zc_proto_body_len(&ent));
 			return (0);
 		}
 		return (recv_ack(r, ent.seq, ZC_E_PATH, path, 0));
@@ -547,8 +629,12 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 		snprintf(r->file_path, sizeof r->file_path, "%s",
 		    recv_name(r, path, strlen(path)));
 		snprintf(r->file_raw, sizeof r->file_raw, "%s", path);
-		error = zc_land_file_begin(&r->file, r->root_fd, path,
-		    &ent.meta, &r->ldirs);
+		r->file_body = zc_proto_body_len(&ent);
+		if (ent.feat & ZC_FEAT_SPARSE)
+			error = recv_file_segs(r, path, &ent);
+		else
+			error = zc_land_file_begin(&r->file, r->root_fd, path,
+			    &ent.meta, &r->ldirs);
 		r->file_open = error == 0;
 		if (r->file_open && zc_backup_on(&r->backup))
 			r->file.backup = &r->backup;
@@ -560,8 +646,10 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 		if (r->hash != NULL)
 			zc_verify_reset(r->hash);
 		r->conn->body_in_hash = r->hash;
+		if (r->file_open && r->file_segs != NULL)
+			return (recv_next_seg(r));
 		zc_conn_recv_body(r->conn, r->file_open ? r->file.fd : -1,
-		    ent.meta.size);
+		    r->file_body);
 		return (0);
 	case ZC_MSG_SYMLINK:
 		if (memchr(ent.target, '\0', ent.target_len) != NULL)
@@ -592,6 +680,8 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 		return (recv_ack(r, ent.seq, zc_land_code(error), recv_name(r, path,
 		    strlen(path)), error));
 	case ZC_MSG_META:
+		if (zc_special_type(ent.meta.type))
+			return (recv_special(r, path, &ent));
 		if (ent.meta.type == ZC_TYPE_DIR) {
 			recv_dir_later(r, path, &ent.meta);
 			return (recv_ack(r, ent.seq, ZC_OK, recv_name(r, path,
@@ -605,6 +695,37 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 	return (recv_refuse(r, ZC_E_PROTOCOL, "unexpected message %u", type));
 }
 
+/*
+ * HARDLINK: LINK makes path a hard link of target, a file sent before.
+ * Both names are checked as any path is; a refusal is an ACK.
+ */
+static int
+recv_on_link(struct zc_recv *r, struct zc_rd *rd)
+{
+	struct zc_entry	 ent;
+	char		 path[ZC_PATH_MAX + 1], target[ZC_PATH_MAX + 1];
+	int		 error;
+
+	ent.feat = r->feat;
+	if (zc_proto_get_link(rd, &ent) != 0)
+		return (recv_refuse(r, ZC_E_PROTOCOL, "malformed LINK"));
+	if (r->dry_run)
+		return (recv_refuse(r, ZC_E_PROTOCOL, "entry in a dry run"));
+	if (ent.seq <= r->last_seq)
+		return (recv_refuse(r, ZC_E_PROTOCOL, "sequence %llu after "
+		    "%llu", (unsigned long long)ent.seq,
+		    (unsigned long long)r->last_seq));
+	r->last_seq = ent.seq;
+	if (zc_path_check(ent.path, ent.path_len, path, sizeof path) != 0 ||
+	    zc_path_check(ent.target, ent.target_len, target,
+	    sizeof target) != 0)
+		return (recv_ack(r, ent.seq, ZC_E_PATH, recv_name(r, ent.path,
+		    ent.path_len), 0));
+	error = zc_land_link(r->root_fd, path, target, r->land_flags);
+	return (recv_ack(r, ent.seq, zc_land_code(error), recv_name(r, path,
+	    strlen(path)), error));
+}
+
 static int
 recv_on_body(struct zc_conn *c, int sink_error)
 {
@@ -612,6 +733,13 @@ recv_on_body(struct zc_conn *c, int sink_error)
 
 	if (sink_error != 0 && r->file_sink_err == 0)
 		r->file_sink_err = sink_error;
+	if (r->file_segs != NULL) {
+		if (r->file_seg < r->file_nsegs)
+			return (recv_next_seg(r));
+		free(r->file_segs);
+		r->file_segs = NULL;
+		r->file_nsegs = r->file_seg = 0;
+	}
 	r->state = RECV_FILE_END;
 	return (0);
 }
@@ -658,7 +786,7 @@ recv_on_file_end(struct zc_recv *r, struct zc_rd *rd)
 	code = zc_land_code(error);
 	if (code == ZC_OK) {
 		r->stats.files++;
-		r->stats.bytes += r->file.meta.size;
+		r->stats.bytes += r->file_body;
 		if (r->land_flags & ZC_LAND_FSYNC) {
 			dir_fd = r->file.dir_fd;
 			r->file.dir_fd = -1;
@@ -871,6 +999,7 @@ recv_on_pull(struct zc_recv *r, struct zc_rd *rd)
 	}
 	sopts.idle_ms = r->opts.idle_ms;
 	sopts.rate = t.rate;
+	sopts.specials = t.specials;
 	r->conn->deadline = 0;
 	if ((error = recv_pull_adopt(r, &t, &sopts, err, sizeof err)) != 0) {
 		zc_log_err("set=%s: scanning the root: %s", r->set, err);
@@ -888,7 +1017,8 @@ recv_on_their_manifest(struct zc_recv *r, struct zc_rd *rd)
 {
 	char	err[128];
 
-	if (zc_send_manifest_read(r->theirs, rd, err, sizeof err) != 0) {
+	if (zc_send_manifest_read(r->theirs, r->feat, rd, err,
+	    sizeof err) != 0) {
 		snprintf(r->refusal, sizeof r->refusal, "the server sent a "
 		    "bad manifest: %s", err);
 		return (recv_refuse(r, ZC_E_PROTOCOL, "%s", err));
@@ -1023,6 +1153,8 @@ recv_on_frame(struct zc_conn *c, const struct zc_frame_hdr *hdr,
 			return (recv_on_sync(r, rd));
 		case ZC_MSG_RENAME:
 			return (recv_on_rename(r, rd));
+		case ZC_MSG_LINK:
+			return (recv_on_link(r, rd));
 		}
 		break;
 	case RECV_FILE_END:
@@ -1343,5 +1475,6 @@ zc_recv_free(struct zc_recv *r)
 	zc_manifest_free(r->theirs);
 	zc_manifest_free(r->dirs);
 	zc_verify_free(r->hash);
+	free(r->file_segs);
 	free(r);
 }

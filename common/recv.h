@@ -37,6 +37,7 @@ struct zc_recv_target {
 	const char	*backup_dir;	/* backup.h; NULL: off */
 	uint64_t	 backup_keep;	/* generations kept per path */
 	struct zc_rate	*rate;		/* borrowed; pull: bwlimit, or NULL */
+	int		 specials;	/* pull: send fifos, sockets, devices */
 };
 
 /*

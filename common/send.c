@@ -26,6 +26,8 @@
 #include "path.h"
 #include "proto.h"
 #include "send.h"
+#include "sparse.h"
+#include "special.h"
 #include "verify.h"
 #include "xmalloc.h"
 
@@ -44,6 +46,9 @@ enum send_phase {
 	PHASE_LIVE,		/* catch-up sent: stream what next() gives */
 	PHASE_DONE,
 };
+
+/* send_flight.size of a META that makes a special file (SPECIAL). */
+#define SEND_FLIGHT_SPECIAL	UINT64_MAX
 
 /* An entry sent and not yet acknowledged. */
 struct send_flight {
@@ -65,6 +70,21 @@ struct zc_send {
 	int			 owners;	/* both sides keep owners */
 	int			 serving;	/* adopted: serving a pull */
 	uint64_t		 feat;		/* negotiated: ours & the receiver's */
+	uint64_t		 man_feat;	/* shapes its MANIFEST items */
+	uint32_t		*link_first;	/* owned; HARDLINK: src index of
+						   each entry's group's first */
+	uint64_t		 special_unsent; /* SPECIAL not negotiated */
+	int			 special_noted;	/* live: said it once */
+
+	/*
+	 * Live, HARDLINK: the paths of files with more than one link (from
+	 * the catch-up, and those sent since), to keep a group's links on
+	 * the receiver; and LINKs to send once the body before them is out.
+	 */
+	struct zc_manifest	*hl;		/* owned */
+	char			**hl_path;	/* owned; LINK hl_path[i] to */
+	char			**hl_target;	/* owned; hl_target[i] */
+	size_t			 nhl, hl_cap;
 
 	struct zc_manifest	*src;		/* owned */
 	struct zc_manifest	*dst;		/* owned */
@@ -97,6 +117,9 @@ struct zc_send {
 	uint64_t		 cur_seq;
 	struct stat		 cur_st;
 	struct zc_verify	*hash;		/* owned; VERIFY, else NULL */
+	uint8_t			*cur_segs;	/* owned; SPARSE map (wire) */
+	uint32_t		 cur_nsegs, cur_seg;
+	int			 cur_shrunk;	/* a segment came up short */
 
 	struct zc_send_stats	 stats;
 	struct zc_guard		 guard;		/* live deletions (guard.h) */
@@ -212,11 +235,12 @@ send_mark_parent(struct zc_send *s, const struct zc_mentry *e)
 /* Walk the source tree (or the subtree at base) through our filter. */
 static int
 send_walk(struct zc_send *s, struct zc_manifest *m, int fd, const char *base,
-    char *err, size_t errlen)
+    int flags, char *err, size_t errlen)
 {
 	if (s->filter == NULL)
-		return (zc_manifest_walk(m, fd, err, errlen));
-	return (zc_manifest_walk_filtered(m, fd, base, s->filter, err, errlen));
+		return (zc_manifest_walk_flags(m, fd, flags, err, errlen));
+	return (zc_manifest_walk_filtered(m, fd, base, s->filter, flags, err,
+	    errlen));
 }
 
 /*
@@ -267,7 +291,14 @@ send_plan(struct zc_send *s)
 	for (i = 0; i < s->dst->n; i++) {
 		d = &s->dst->v[i];
 		e = zc_manifest_find(s->src, d->path);
+		if (e != NULL && zc_special_type(e->meta.type) &&
+		    !(s->feat & ZC_FEAT_SPECIAL))
+			e = NULL;	/* we cannot send it: as if absent */
 		if (e == NULL && !(s->opts.flags & ZC_PUSH_DELETE))
+			continue;
+		/* Specials we skip are left alone there too, not deleted. */
+		if (e == NULL && zc_special_type(d->meta.type) &&
+		    !s->opts.specials)
 			continue;
 		if (e != NULL && e->meta.type == d->meta.type) {
 			d->flags |= ZC_MENTRY_SEEN;
@@ -280,6 +311,11 @@ send_plan(struct zc_send *s)
 	send_plan_protect(s);
 	for (i = 0; i < s->src->n; i++) {
 		e = &s->src->v[i];
+		if (zc_special_type(e->meta.type) &&
+		    !(s->feat & ZC_FEAT_SPECIAL)) {
+			s->special_unsent++;
+			continue;
+		}
 		d = zc_manifest_find(s->dst, e->path);
 		if (d == NULL || (d->flags & ZC_MENTRY_DEL)) {
 			e->flags |= ZC_MENTRY_SEND;
@@ -309,6 +345,18 @@ send_plan(struct zc_send *s)
 			    e->meta.mtime_nsec != d->meta.mtime_nsec)
 				e->flags |= ZC_MENTRY_SEND;
 			break;
+		case ZC_TYPE_FIFO:
+		case ZC_TYPE_SOCK:
+		case ZC_TYPE_CHR:
+		case ZC_TYPE_BLK:
+			/* SPECIAL: type, rdev or mtime: made again. */
+			if (!zc_meta_same_content(&e->meta, &d->meta)) {
+				e->flags |= ZC_MENTRY_SEND;
+				send_mark_parent(s, e);
+			} else if (!zc_meta_same_attrs(&e->meta, &d->meta,
+			    aflags))
+				e->flags |= ZC_MENTRY_META;
+			break;
 		case ZC_TYPE_SYMLINK:
 			if (d->target == NULL ||
 			    strcmp(e->target, d->target) != 0) {
@@ -321,6 +369,163 @@ send_plan(struct zc_send *s)
 			break;
 		}
 	}
+}
+
+/* HARDLINK: order src entries by inode, then walk order (qsort_r). */
+static int
+send_inode_cmp(const void *a, const void *b, void *arg)
+{
+	const struct zc_manifest *m = arg;
+	const struct zc_mentry	*x = &m->v[*(const uint32_t *)a];
+	const struct zc_mentry	*y = &m->v[*(const uint32_t *)b];
+
+	if (x->link_dev != y->link_dev)
+		return (x->link_dev < y->link_dev ? -1 : 1);
+	if (x->link_id != y->link_id)
+		return (x->link_id < y->link_id ? -1 : 1);
+	return (*(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1);
+}
+
+static int
+send_u64_cmp(const void *a, const void *b)
+{
+	uint64_t	x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+/* HARDLINK: how many receiver entries share link_id id (sorted ids). */
+static size_t
+send_dst_links(const uint64_t *ids, size_t n, uint64_t id)
+{
+	size_t	lo = 0, hi = n, mid, c = 0;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	while (lo + c < n && ids[lo + c] == id)
+		c++;
+	return (c);
+}
+
+/* The receiver has e's content at e's path (its manifest entry, or NULL). */
+static struct zc_mentry *
+send_dst_same(struct zc_send *s, const struct zc_mentry *e)
+{
+	struct zc_mentry	*d = zc_manifest_find(s->dst, e->path);
+
+	if (d == NULL || (d->flags & ZC_MENTRY_DEL) ||
+	    !zc_meta_same_content(&e->meta, &d->meta))
+		return (NULL);
+	return (d);
+}
+
+/*
+ * A file that is alone on our side but, on the receiver, shares its inode
+ * with another path of the set (a link broken here) is sent again: the new
+ * body lands as a new inode and breaks the link there too.
+ */
+static void
+send_plan_unlink(struct zc_send *s, struct zc_mentry *e, const uint64_t *ids,
+    size_t nids)
+{
+	struct zc_mentry	*d;
+
+	if (e->meta.type != ZC_TYPE_FILE || (e->flags & ZC_MENTRY_SEND) ||
+	    (d = zc_manifest_find(s->dst, e->path)) == NULL ||
+	    d->link_id == 0 || send_dst_links(ids, nids, d->link_id) < 2)
+		return;
+	e->flags &= ~ZC_MENTRY_META;
+	e->flags |= ZC_MENTRY_SEND;
+	send_mark_parent(s, e);
+	s->stats.skipped--;
+	s->stats.plan_files++;
+	s->stats.plan_bytes += e->meta.size;
+}
+
+/*
+ * HARDLINK: group the source's files by inode.  A group is two or more
+ * paths of one inode inside the set (a file whose other links are all
+ * outside is just a file).  Its anchor is the first path, in walk order,
+ * that the receiver already has with the same content (else simply the
+ * first path); the anchor keeps its plan (FILE if its content differs,
+ * else nothing or META) and every other path becomes a LINK to it, unless
+ * the receiver already has all of them as one inode with the same content.
+ * An anchor that is not sent is already on the receiver, so a LINK may
+ * come before it in walk order; one that is sent comes first.
+ */
+static void
+send_plan_links(struct zc_send *s)
+{
+	struct zc_mentry	*e, *f, *d, *ad;
+	uint32_t		*v, anchor;
+	uint64_t		*ids;
+	size_t			 n = 0, nids = 0, i, j, k;
+	int			 same;
+
+	if (!(s->feat & ZC_FEAT_HARDLINK))
+		return;
+	ids = xcalloc(s->dst->n + 1, sizeof *ids);
+	for (i = 0; i < s->dst->n; i++)
+		if (s->dst->v[i].link_id != 0)
+			ids[nids++] = s->dst->v[i].link_id;
+	qsort(ids, nids, sizeof *ids, send_u64_cmp);
+	v = xcalloc(s->src->n + 1, sizeof *v);
+	for (i = 0; i < s->src->n; i++) {
+		if (s->src->v[i].link_id != 0)
+			v[n++] = (uint32_t)i;
+		else
+			send_plan_unlink(s, &s->src->v[i], ids, nids);
+	}
+	qsort_r(v, n, sizeof *v, send_inode_cmp, s->src);
+	for (i = 0; i < n; i = j) {
+		f = &s->src->v[v[i]];
+		for (j = i + 1; j < n; j++) {
+			e = &s->src->v[v[j]];
+			if (e->link_dev != f->link_dev ||
+			    e->link_id != f->link_id)
+				break;
+		}
+		if (j - i < 2) {
+			send_plan_unlink(s, f, ids, nids);
+			continue;
+		}
+		anchor = v[i];
+		ad = NULL;
+		for (k = i; k < j && ad == NULL; k++)
+			if ((ad = send_dst_same(s, &s->src->v[v[k]])) != NULL)
+				anchor = v[k];
+		same = ad != NULL && ad->link_id != 0;
+		for (k = i; k < j && same; k++) {
+			d = send_dst_same(s, &s->src->v[v[k]]);
+			same = d != NULL && d->link_id == ad->link_id;
+		}
+		for (k = i; k < j; k++) {
+			if (v[k] == anchor)
+				continue;
+			e = &s->src->v[v[k]];
+			if (e->flags & ZC_MENTRY_SEND) {
+				s->stats.plan_files--;
+				s->stats.plan_bytes -= e->meta.size;
+			} else if (!same)
+				s->stats.skipped--;
+			e->flags &= ~(ZC_MENTRY_SEND | ZC_MENTRY_META);
+			if (same)
+				continue;
+			if (s->link_first == NULL)
+				s->link_first = xcalloc(s->src->n,
+				    sizeof *s->link_first);
+			s->link_first[v[k]] = anchor;
+			e->flags |= ZC_MENTRY_HLINK;
+			send_mark_parent(s, e);
+		}
+	}
+	free(v);
+	free(ids);
 }
 
 /*
@@ -373,6 +578,13 @@ send_plan_report(struct zc_send *s)
 		    (e->flags & ZC_MENTRY_DIRTY) && !(e->flags & ZC_MENTRY_SEND)) {
 			s->stats.dirs++;
 			send_report(s, ZC_SEND_PLAN, e->path, "dir");
+		} else if (e->flags & ZC_MENTRY_HLINK) {
+			s->stats.hardlinks++;
+			send_report(s, ZC_SEND_PLAN, e->path, "hardlink");
+		} else if ((e->flags & ZC_MENTRY_SEND) &&
+		    zc_special_type(e->meta.type)) {
+			s->stats.specials++;
+			send_report(s, ZC_SEND_PLAN, e->path, "special");
 		} else if (e->flags & ZC_MENTRY_SEND) {
 			switch (e->meta.type) {
 			case ZC_TYPE_FILE:
@@ -404,6 +616,7 @@ send_entry_frame(struct zc_send *s, uint8_t msg, const struct zc_mentry *e,
 	struct zc_entry	ent;
 
 	memset(&ent, 0, sizeof ent);
+	ent.feat = s->feat;
 	ent.seq = seq;
 	if (meta != NULL)
 		ent.meta = *meta;
@@ -468,6 +681,56 @@ send_file_end_verify(struct zc_send *s, uint32_t status)
 	    hash));
 }
 
+static void
+send_segs_free(struct zc_send *s)
+{
+	free(s->cur_segs);
+	s->cur_segs = NULL;
+	s->cur_nsegs = s->cur_seg = 0;
+	s->cur_shrunk = 0;
+}
+
+/*
+ * SPARSE: the next data segment leaves by sendfile at its offset.  Once
+ * one came up short (the file shrank) the rest is zeros, as for a dense
+ * body, and FILE_END says ABORTED.
+ */
+static void
+send_next_seg(struct zc_send *s)
+{
+	uint64_t	off, len;
+
+	zc_proto_seg_get(s->cur_segs, s->cur_seg++, &off, &len);
+	zc_conn_send_body(s->conn, s->cur_shrunk ? -1 : s->cur_fd, (off_t)off,
+	    len);
+}
+
+/* SPARSE: read the segments of a small body into p (len bytes). */
+static size_t
+send_read_segs(struct zc_send *s, const struct zc_entry *ent, uint8_t *p)
+{
+	uint64_t	off, len;
+	size_t		got, total = 0;
+	ssize_t		n;
+	uint32_t	i;
+
+	for (i = 0; i < ent->nsegs; i++) {
+		zc_proto_seg_get(ent->segs, i, &off, &len);
+		for (got = 0; got < len; got += (size_t)n) {
+			n = pread(s->cur_fd, p + total + got, len - got,
+			    (off_t)(off + got));
+			if (n < 0 && errno == EINTR) {
+				n = 0;
+				continue;
+			}
+			if (n <= 0)
+				return (total + got);
+		}
+		total += len;
+	}
+	return (total);
+}
+
 /* End the body in progress with FILE_END. */
 static int
 send_file_end(struct zc_send *s, int aborted)
@@ -480,6 +743,7 @@ send_file_end(struct zc_send *s, int aborted)
 		status = ZC_BODY_ABORTED;
 	close(s->cur_fd);
 	s->cur_fd = -1;
+	send_segs_free(s);
 	if ((error = s->hash != NULL ? send_file_end_verify(s, status) :
 	    zc_proto_put_file_end(s->conn->out, s->cur_seq, status)) != 0)
 		return (send_fail(s, error, "cannot queue FILE_END"));
@@ -502,6 +766,7 @@ send_file(struct zc_send *s, const char *path, uint32_t idx)
 	struct zc_meta		 meta;
 	struct zc_entry		 ent;
 	uint8_t			*p;
+	uint64_t		 body;
 	size_t			 got;
 	ssize_t			 n;
 	int			 fd, error;
@@ -526,29 +791,53 @@ send_file(struct zc_send *s, const char *path, uint32_t idx)
 		send_report(s, ZC_SEND_VANISHED, path, "changed type");
 		return (0);
 	}
+	memset(&ent, 0, sizeof ent);
+	if ((s->feat & ZC_FEAT_SPARSE) && (error = zc_sparse_map(fd,
+	    &s->cur_st, zc_proto_segs_max(strlen(path)), &s->cur_segs,
+	    &s->cur_nsegs)) != 0) {
+		close(fd);
+		s->stats.failed++;
+		send_report(s, ZC_SEND_FAILED, path, strerror(-error));
+		return (0);
+	}
 	s->cur_fd = fd;
 	s->cur_idx = idx;
 	s->cur_seq = ++s->seq;
-	memset(&ent, 0, sizeof ent);
+	ent.feat = s->feat;
 	ent.seq = s->cur_seq;
 	ent.meta = meta;
 	ent.path = path;
 	ent.path_len = strlen(path);
+	ent.segs = s->cur_segs;
+	ent.nsegs = s->cur_nsegs;
 	if ((error = zc_proto_put_entry(s->conn->out, ZC_MSG_FILE, &ent)) != 0)
 		return (send_fail(s, error, "cannot queue FILE"));
-	send_flight_push(s, s->cur_seq, ZC_MSG_FILE, path, idx, meta.size);
+	body = zc_proto_body_len(&ent);
+	send_flight_push(s, s->cur_seq, ZC_MSG_FILE, path, idx, body);
 	if (s->hash != NULL) {
 		zc_verify_reset(s->hash);
 		s->conn->body_out_hash = s->hash;
 	}
-	if (meta.size > ZC_SEND_SMALL_MAX || s->opts.no_zerocopy) {
-		zc_conn_send_body(s->conn, fd, 0, meta.size);
+	if (body > ZC_SEND_SMALL_MAX || s->opts.no_zerocopy) {
+		if (s->cur_segs != NULL)
+			send_next_seg(s);
+		else
+			zc_conn_send_body(s->conn, fd, 0, body);
 		return (0);
 	}
-	if (meta.size == 0)
+	if (body == 0)
 		return (send_file_end(s, 0));
-	if ((error = zc_buf_reserve(s->conn->out, meta.size, &p)) != 0)
+	if ((error = zc_buf_reserve(s->conn->out, body, &p)) != 0)
 		return (send_fail(s, error, "output buffer full"));
+	if (s->cur_segs != NULL) {
+		got = send_read_segs(s, &ent, p);
+		if (got < body)
+			memset(p + got, 0, body - got);
+		if (s->hash != NULL)
+			zc_verify_update(s->hash, p, body);
+		zc_buf_commit(s->conn->out, body);
+		return (send_file_end(s, got < body));
+	}
 	for (got = 0; got < meta.size; got += (size_t)n) {
 		n = pread(fd, p + got, meta.size - got, (off_t)got);
 		if (n < 0 && errno == EINTR) {
@@ -566,6 +855,29 @@ send_file(struct zc_send *s, const char *path, uint32_t idx)
 	return (send_file_end(s, got < meta.size));
 }
 
+/* HARDLINK: LINK path to its group's first path, sent before it. */
+static int
+send_hlink(struct zc_send *s, uint32_t idx)
+{
+	struct zc_mentry	*e = &s->src->v[idx];
+	struct zc_mentry	*f = &s->src->v[s->link_first[idx]];
+	struct zc_entry		 ent;
+	int			 error;
+
+	memset(&ent, 0, sizeof ent);
+	ent.feat = s->feat;
+	ent.seq = ++s->seq;
+	ent.meta = e->meta;
+	ent.path = e->path;
+	ent.path_len = strlen(e->path);
+	ent.target = f->path;
+	ent.target_len = strlen(f->path);
+	if ((error = zc_proto_put_link(s->conn->out, &ent)) != 0)
+		return (send_fail(s, error, "cannot queue LINK"));
+	send_flight_push(s, ent.seq, ZC_MSG_LINK, e->path, idx, 0);
+	return (0);
+}
+
 static int
 send_one(struct zc_send *s, uint32_t idx)
 {
@@ -573,6 +885,8 @@ send_one(struct zc_send *s, uint32_t idx)
 	uint8_t			 msg;
 	int			 error;
 
+	if (e->flags & ZC_MENTRY_HLINK)
+		return (send_hlink(s, idx));
 	if (e->flags & ZC_MENTRY_META)
 		msg = ZC_MSG_META;
 	else if (e->meta.type == ZC_TYPE_DIR &&
@@ -582,11 +896,14 @@ send_one(struct zc_send *s, uint32_t idx)
 		return (0);
 	else if (e->meta.type == ZC_TYPE_FILE)
 		return (send_file(s, e->path, idx));
+	else if (zc_special_type(e->meta.type))
+		msg = ZC_MSG_META;	/* SPECIAL: META makes it */
 	else
 		msg = ZC_MSG_SYMLINK;
 	if ((error = send_entry_frame(s, msg, e, &e->meta, ++s->seq)) != 0)
 		return (send_fail(s, error, "cannot queue an entry"));
-	send_flight_push(s, s->seq, msg, e->path, idx, 0);
+	send_flight_push(s, s->seq, msg, e->path, idx,
+	    zc_special_type(e->meta.type) ? SEND_FLIGHT_SPECIAL : 0);
 	return (0);
 }
 
@@ -632,6 +949,174 @@ send_live_dirty(struct zc_send *s, const char *path)
 }
 
 /*
+ * Live, HARDLINK: keep the catch-up's paths of files with more than one
+ * link.  Only those: a live link keeps no other per-file state, so a new
+ * name of a file that had one link (`ln a b`) is sent as a file, and the
+ * next catch-up makes it a link (PROTOCOL.md 12.2).
+ */
+static void
+send_live_hl_keep(struct zc_send *s)
+{
+	struct zc_mentry	*e;
+	size_t			 i;
+	int			 r;
+
+	if (!(s->feat & ZC_FEAT_HARDLINK) || s->hl != NULL)
+		return;
+	s->hl = zc_manifest_new();
+	for (i = 0; i < s->src->n; i++) {
+		e = &s->src->v[i];
+		if (e->link_id == 0)
+			continue;
+		r = zc_manifest_add(s->hl, &e->meta, e->path, strlen(e->path),
+		    NULL, 0, ZC_MANIFEST_NONE);
+		if (r >= 0) {
+			s->hl->v[r].link_id = e->link_id;
+			s->hl->v[r].link_dev = e->link_dev;
+		}
+	}
+}
+
+/* Is rel (beneath the source root) still the inode st names? */
+static int
+send_live_same_inode(struct zc_send *s, const char *rel, const struct stat *st)
+{
+	struct stat	 cur;
+	const char	*leaf;
+	int		 pfd, same;
+
+	if ((pfd = zc_path_open_parent(s->src_fd, rel, &leaf)) < 0)
+		return (0);
+	same = fstatat(pfd, leaf, &cur, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(cur.st_mode) && cur.st_dev == st->st_dev &&
+	    cur.st_ino == st->st_ino;
+	close(pfd);
+	return (same);
+}
+
+static void
+send_live_hl_queue(struct zc_send *s, const char *path, const char *target)
+{
+	if (s->nhl == s->hl_cap) {
+		s->hl_cap = s->hl_cap ? s->hl_cap * 2 : 8;
+		s->hl_path = xreallocarray(s->hl_path, s->hl_cap,
+		    sizeof *s->hl_path);
+		s->hl_target = xreallocarray(s->hl_target, s->hl_cap,
+		    sizeof *s->hl_target);
+	}
+	s->hl_path[s->nhl] = xstrdup(path);
+	s->hl_target[s->nhl] = xstrdup(target);
+	s->nhl++;
+}
+
+/*
+ * Live, HARDLINK: path is a file with more than one link.  Another known
+ * path of its inode that still is one: a new name is sent as a LINK to it
+ * (1); a known name is sent whole (0) and LINKs for the others follow its
+ * body, so the receiver's copies stay one inode with the new content.
+ */
+static int
+send_live_hl(struct zc_send *s, const char *path, const struct stat *st)
+{
+	static const struct zc_meta file = { .type = ZC_TYPE_FILE };
+	struct zc_mentry	*e;
+	const char		*other = NULL;
+	uint32_t		 dev = (uint32_t)(st->st_dev ^
+				    ((uint64_t)st->st_dev >> 32));
+	size_t			 i, before = s->nhl;
+	int			 known = 0, r;
+
+	if (s->hl == NULL || st->st_nlink < 2)
+		return (0);
+	for (i = 0; i < s->hl->n; i++) {
+		e = &s->hl->v[i];
+		if (e->link_id != (uint64_t)st->st_ino || e->link_dev != dev)
+			continue;
+		if (strcmp(e->path, path) == 0) {
+			known = 1;
+			continue;
+		}
+		if (!send_live_same_inode(s, e->path, st))
+			continue;
+		if (other == NULL)
+			other = e->path;
+		send_live_hl_queue(s, e->path, path);
+	}
+	if (!known) {
+		r = zc_manifest_add(s->hl, &file, path, strlen(path), NULL, 0,
+		    ZC_MANIFEST_NONE);
+		if (r >= 0) {
+			s->hl->v[r].link_id = (uint64_t)st->st_ino;
+			s->hl->v[r].link_dev = dev;
+		}
+	}
+	if (known || other == NULL)
+		return (0);
+	/* A new name: one LINK to a name the receiver has, no body. */
+	while (s->nhl > before) {
+		s->nhl--;
+		free(s->hl_path[s->nhl]);
+		free(s->hl_target[s->nhl]);
+	}
+	send_live_hl_queue(s, path, other);
+	return (1);
+}
+
+/* Live, HARDLINK: one queued LINK. */
+static int
+send_live_link(struct zc_send *s, const char *path, const char *target)
+{
+	struct stat	 st;
+	struct zc_entry	 ent;
+	const char	*leaf;
+	int		 pfd, error;
+
+	memset(&ent, 0, sizeof ent);
+	if ((pfd = zc_path_open_parent(s->src_fd, path, &leaf)) < 0)
+		return (0);
+	error = fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW);
+	close(pfd);
+	if (error == -1 || zc_meta_from_stat(&st, &ent.meta) != 0 ||
+	    ent.meta.type != ZC_TYPE_FILE)
+		return (0);	/* changed meanwhile: an event follows */
+	send_live_dirty(s, path);
+	ent.feat = s->feat;
+	ent.seq = ++s->seq;
+	ent.path = path;
+	ent.path_len = strlen(path);
+	ent.target = target;
+	ent.target_len = strlen(target);
+	if ((error = zc_proto_put_link(s->conn->out, &ent)) != 0)
+		return (send_fail(s, error, "cannot queue LINK"));
+	send_flight_push(s, ent.seq, ZC_MSG_LINK, path, ZC_MANIFEST_NONE, 0);
+	return (0);
+}
+
+/*
+ * Live, SPECIAL: a fifo, socket or device is sent (as META) when the set
+ * says specials and the receiver takes them: 0 and *m; else -ENOTSUP, and
+ * the first one a live link skips is logged.
+ */
+static int
+send_live_special(struct zc_send *s, const char *path, const struct stat *st,
+    struct zc_meta *m)
+{
+	char	name[1024];
+
+	if (s->opts.specials && (s->feat & ZC_FEAT_SPECIAL) &&
+	    zc_special_from_stat(st, m) == 0)
+		return (0);
+	if (zc_special_kind(st->st_mode) != 0 && !s->special_noted) {
+		s->special_noted = 1;
+		zc_log_warn("set=%s: skipped special file %s: %s",
+		    s->opts.set, zc_log_name(path, name, sizeof name),
+		    s->opts.specials ? "the receiver does not take special "
+		    "files" : "set specials: true to send them");
+	}
+	return (-ENOTSUP);
+}
+
+/*
  * Live: send what path is now: its entry, metadata only with attr_only,
  * or DELETE when it is gone (with the DELETE flag).  0 or -errno for the
  * session; a path we cannot send is reported and skipped.
@@ -655,6 +1140,7 @@ send_live_path(struct zc_send *s, const char *path, int attr_only)
 	if (send_is_backup(s, path))
 		return (0);
 	memset(&ent, 0, sizeof ent);
+	ent.feat = s->feat;
 	ent.path = path;
 	ent.path_len = strlen(path);
 	if (!attr_only)
@@ -683,13 +1169,23 @@ send_live_path(struct zc_send *s, const char *path, int attr_only)
 		send_report(s, ZC_SEND_FAILED, path, strerror(-pfd));
 		return (0);
 	}
-	if (zc_meta_from_stat(&st, &ent.meta) != 0) {
+	if (zc_meta_from_stat(&st, &ent.meta) != 0 &&
+	    send_live_special(s, path, &st, &ent.meta) != 0) {
 		close(pfd);
-		return (0);	/* fifo, device, socket */
+		return (0);	/* fifo, device, socket: not sent */
 	}
 	switch (ent.meta.type) {
+	case ZC_TYPE_FIFO:
+	case ZC_TYPE_SOCK:
+	case ZC_TYPE_CHR:
+	case ZC_TYPE_BLK:
+		close(pfd);
+		msg = ZC_MSG_META;	/* SPECIAL: META makes it */
+		break;
 	case ZC_TYPE_FILE:
 		close(pfd);
+		if (!attr_only && send_live_hl(s, path, &st))
+			return (0);	/* a LINK is queued instead */
 		if (!attr_only)
 			return (send_file(s, path, ZC_MANIFEST_NONE));
 		msg = ZC_MSG_META;
@@ -760,7 +1256,9 @@ send_live_tree(struct zc_send *s, const char *path)
 	s->tree = zc_manifest_new();
 	s->tree_base = xstrdup(path);
 	s->tree_pos = 0;
-	if ((error = send_walk(s, s->tree, fd, path, err, sizeof err)) != 0)
+	if ((error = send_walk(s, s->tree, fd, path, s->opts.specials &&
+	    (s->feat & ZC_FEAT_SPECIAL) ? ZC_MANIFEST_SPECIALS : 0, err,
+	    sizeof err)) != 0)
 		zc_log_warn("set=%s: walking %s: %s", s->opts.set, path, err);
 	close(fd);
 	return (send_live_path(s, path, 0));
@@ -798,6 +1296,15 @@ send_live_step(struct zc_send *s)
 	char			*p;
 	int			 error;
 
+	if (s->nhl > 0) {
+		/* After the body they follow (no body is in flight here). */
+		s->nhl--;
+		error = send_live_link(s, s->hl_path[s->nhl],
+		    s->hl_target[s->nhl]);
+		free(s->hl_path[s->nhl]);
+		free(s->hl_target[s->nhl]);
+		return (error);
+	}
 	if (s->tree != NULL) {
 		if (s->tree_pos < s->tree->n) {
 			xasprintf(&p, "%s/%s", s->tree_base,
@@ -934,6 +1441,14 @@ send_on_body_sent(struct zc_conn *c, int shrunk)
 {
 	struct zc_send	*s = c->data;
 
+	if (s->cur_segs != NULL) {
+		s->cur_shrunk |= shrunk;
+		if (s->cur_seg < s->cur_nsegs) {
+			send_next_seg(s);
+			return (0);
+		}
+		shrunk = s->cur_shrunk;
+	}
 	return (send_file_end(s, shrunk));
 }
 
@@ -951,6 +1466,7 @@ send_on_hello(struct zc_send *s, struct zc_rd *rd)
 		return (send_fail(s, -EPROTO, "receiver needs features we "
 		    "lack (%#llx)", (unsigned long long)h.mandatory));
 	s->feat = zc_proto_features() & h.features;
+	s->man_feat = s->feat;
 	s->owners = (s->feat & ZC_FEAT_OWNER) != 0;
 	if (s->hash != NULL && !(s->feat & ZC_FEAT_VERIFY))
 		return (send_fail(s, -EPROTO, "the receiver cannot verify (no "
@@ -964,8 +1480,8 @@ send_on_hello(struct zc_send *s, struct zc_rd *rd)
  * canonical paths, no duplicates, each directory before its contents.
  */
 int
-zc_send_manifest_read(struct zc_manifest *m, struct zc_rd *rd, char *err,
-    size_t errlen)
+zc_send_manifest_read(struct zc_manifest *m, uint64_t feat, struct zc_rd *rd,
+    char *err, size_t errlen)
 {
 	struct zc_entry		 ent;
 	struct zc_mentry	*parent;
@@ -978,6 +1494,7 @@ zc_send_manifest_read(struct zc_manifest *m, struct zc_rd *rd, char *err,
 		return (-EPROTO);
 	}
 	for (i = 0; i < count; i++) {
+		ent.feat = feat;
 		if (zc_proto_get_manifest_item(rd, &ent) != 0 ||
 		    zc_path_check(ent.path, ent.path_len, path,
 		    sizeof path) != 0) {
@@ -1006,6 +1523,7 @@ zc_send_manifest_read(struct zc_manifest *m, struct zc_rd *rd, char *err,
 		}
 		if (ent.meta.type == ZC_TYPE_SYMLINK && m->v[r].target == NULL)
 			m->v[r].target = xstrdup("");
+		m->v[r].link_id = ent.link_id;
 	}
 	if (zc_proto_get_end(rd) != 0) {
 		snprintf(err, errlen, "trailing bytes in MANIFEST");
@@ -1014,12 +1532,31 @@ zc_send_manifest_read(struct zc_manifest *m, struct zc_rd *rd, char *err,
 	return (0);
 }
 
+/* SPECIAL: one note per pass for the special files left out. */
+static void
+send_specials_note(struct zc_send *s)
+{
+	char	kinds[64];
+
+	if (s->src->skipped_specials > 0)
+		zc_log_warn("set=%s: skipped %llu special files (%s): set "
+		    "specials: true to send them", s->opts.set,
+		    (unsigned long long)s->src->skipped_specials,
+		    zc_special_kinds_str(s->src->skipped_kinds, kinds,
+		    sizeof kinds));
+	if (s->special_unsent > 0)
+		zc_log_warn("set=%s: skipped %llu special files: the receiver "
+		    "does not take special files", s->opts.set,
+		    (unsigned long long)s->special_unsent);
+}
+
 static int
 send_on_manifest(struct zc_send *s, struct zc_rd *rd)
 {
 	char	err[128];
 
-	if (zc_send_manifest_read(s->dst, rd, err, sizeof err) != 0)
+	if (zc_send_manifest_read(s->dst, s->man_feat, rd, err,
+	    sizeof err) != 0)
 		return (send_fail(s, -EPROTO, "%s", err));
 	return (0);
 }
@@ -1139,6 +1676,8 @@ send_on_manifest_end(struct zc_send *s, struct zc_rd *rd)
 	if ((error = send_check_empty(s, err, sizeof err)) != 0)
 		return (send_fail(s, error, "%s", err));
 	send_plan(s);
+	send_plan_links(s);
+	send_specials_note(s);
 	if ((error = send_guard_plan(s)) != 0)
 		return (error < 0 ? error : 0);
 	if (s->opts.flags & ZC_PUSH_DRY_RUN) {
@@ -1179,11 +1718,20 @@ send_account(struct zc_send *s, const struct send_flight *f)
 		s->stats.links++;
 		break;
 	case ZC_MSG_META:
+		if (f->size == SEND_FLIGHT_SPECIAL) {
+			s->stats.specials++;
+			send_report(s, ZC_SEND_LANDED, f->path, "special");
+			return;
+		}
 		s->stats.metas++;
 		break;
 	case ZC_MSG_RENAME:
 		s->stats.renames++;
 		break;
+	case ZC_MSG_LINK:
+		s->stats.hardlinks++;
+		send_report(s, ZC_SEND_LANDED, f->path, "hardlink");
+		return;
 	case ZC_MSG_SYNC:
 		if (!s->live_reported) {
 			s->live_reported = 1;
@@ -1192,12 +1740,15 @@ send_account(struct zc_send *s, const struct send_flight *f)
 			 * order): the two trees' lists are no longer needed.
 			 * A live link keeps no per-file state.
 			 */
+			send_live_hl_keep(s);
 			zc_manifest_free(s->src);
 			zc_manifest_free(s->dst);
 			s->src = zc_manifest_new();
 			s->dst = zc_manifest_new();
 			free(s->tries);
 			free(s->retry);
+			free(s->link_first);
+			s->link_first = NULL;
 			s->tries = NULL;
 			s->retry = NULL;
 			s->nretry = s->retry_cap = s->retry_pos = 0;
@@ -1330,6 +1881,7 @@ send_on_close(struct zc_conn *c, int err)
 		close(s->cur_fd);
 		s->cur_fd = -1;
 	}
+	send_segs_free(s);
 	if (s->state != SEND_FINISHED) {
 		/* TLS 1.3: a refused certificate shows as the first read. */
 		if (s->err == 0 && c->tls != NULL &&
@@ -1410,7 +1962,8 @@ zc_send_start(uv_loop_t *loop, int sock, int src_fd,
 	s->dst = zc_manifest_new();
 	if (opts->filter != NULL)
 		s->filter = zc_filter_copy(opts->filter);
-	if ((error = send_walk(s, s->src, src_fd, "", err, errlen)) != 0)
+	if ((error = send_walk(s, s->src, src_fd, "",
+	    opts->specials ? ZC_MANIFEST_SPECIALS : 0, err, errlen)) != 0)
 		goto fail;
 	send_skip_backup(s);
 	if ((error = zc_conn_new(loop, sock, &send_ops, s, opts->idle_ms,
@@ -1482,12 +2035,15 @@ zc_send_adopt(struct zc_conn *c, int src_fd, uint64_t peer_features,
 	s->dst = zc_manifest_new();
 	if (opts->filter != NULL)
 		s->filter = zc_filter_copy(opts->filter);
-	if ((error = send_walk(s, s->src, src_fd, "", err, errlen)) != 0) {
+	if ((error = send_walk(s, s->src, src_fd, "",
+	    opts->specials ? ZC_MANIFEST_SPECIALS : 0, err, errlen)) != 0) {
 		zc_send_free(s);
 		return (error);
 	}
 	send_skip_backup(s);
 	s->feat = zc_proto_features() & peer_features;
+	/* The client sent its manifest before our HELLO: no link_id. */
+	s->man_feat = s->feat & ~ZC_FEAT_HARDLINK;
 	s->owners = (s->feat & ZC_FEAT_OWNER) != 0;
 	s->serving = 1;
 	s->conn = c;
@@ -1571,5 +2127,14 @@ zc_send_free(struct zc_send *s)
 	free(s->tries);
 	free(s->flight);
 	zc_verify_free(s->hash);
+	free(s->cur_segs);
+	free(s->link_first);
+	for (i = 0; i < s->nhl; i++) {
+		free(s->hl_path[i]);
+		free(s->hl_target[i]);
+	}
+	free(s->hl_path);
+	free(s->hl_target);
+	zc_manifest_free(s->hl);
 	free(s);
 }

@@ -67,6 +67,8 @@ struct zc_send_opts {
 	const char		*set;		/* the receiver's set */
 	uint32_t		 flags;		/* ZC_PUSH_DELETE, ZC_PUSH_DRY_RUN */
 	int			 no_zerocopy;	/* read/write instead of sendfile */
+	int			 specials;	/* SPECIAL: send fifos, sockets,
+						   devices (sets[].specials) */
 	uint64_t		 idle_ms;	/* connection idle limit */
 	zc_send_report_cb	 report;	/* may be NULL */
 	zc_send_next_cb		 next;		/* live mode when not NULL */
@@ -98,6 +100,8 @@ struct zc_send_stats {
 	uint64_t	renames;	/* live: moves landed as moves */
 	uint64_t	plan_files;	/* file bodies the catch-up will send */
 	uint64_t	plan_bytes;	/* and their bytes (for progress) */
+	uint64_t	hardlinks;	/* HARDLINK: links made (LINK) */
+	uint64_t	specials;	/* SPECIAL: fifos, sockets, devices */
 };
 
 struct zc_send;
@@ -142,7 +146,8 @@ int	zc_send_plan(struct zc_manifest *src, struct zc_manifest *dst,
  * receiver's manifest.  0, or -EPROTO with err set.
  */
 struct zc_rd;
-int	zc_send_manifest_read(struct zc_manifest *, struct zc_rd *,
+int	zc_send_manifest_read(struct zc_manifest *, uint64_t feat,
+	    struct zc_rd *,
 	    char *err, size_t errlen);
 /* Live: changes were queued; next() will be asked when there is room. */
 void	zc_send_kick(struct zc_send *);

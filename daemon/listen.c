@@ -87,6 +87,7 @@ listen_pull_auth(void *arg, const char *peer, const char *set,
 	t->max_delete = s->max_delete;
 	t->backup_dir = s->backup_dir;
 	t->rate = zcd_bwlimit_rate(zcd, peer);
+	t->specials = s->specials;
 	return (ZC_OK);
 }
 

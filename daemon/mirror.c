@@ -338,6 +338,10 @@ mirror_signature(const struct zc_config *cfg, const struct zc_config_set *cs)
 	    cs->backup_dir != NULL ? cs->backup_dir : "");
 	free(sig);
 	sig = next;
+	/* SPECIAL: a mirror that starts sending specials starts again. */
+	xasprintf(&next, "%s|specials=%d", sig, cs->specials);
+	free(sig);
+	sig = next;
 	for (i = 0; i < cs->npush_to; i++) {
 		p = zc_config_peer(cfg, cs->push_to[i]);
 		xasprintf(&next, "%s|%s=%s", sig, cs->push_to[i],
@@ -372,6 +376,7 @@ mirror_start(struct zcd *zcd, const struct zc_config_set *cs, char *err,
 	m->path = xstrdup(cs->path);
 	m->delete = cs->delete;
 	m->verify = cs->verify;
+	m->specials = cs->specials;
 	m->delay_ms = cs->delay_ms;
 	m->settle_ms = cs->settle_ms;
 	m->max_delete = cs->max_delete;

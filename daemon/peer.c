@@ -197,6 +197,7 @@ link_session(struct zcd_link *l, int fd)
 	opts.max_delete = l->mirror->max_delete;
 	opts.backup_dir = l->mirror->backup_dir;
 	opts.no_zerocopy = l->mirror->zcd->no_zerocopy;
+	opts.specials = l->mirror->specials;
 	opts.idle_ms = 0;
 	opts.report = link_report;
 	opts.next = link_next;

@@ -88,6 +88,7 @@ struct zcd_mirror {
 	ino_t			 root_ino;
 	int			 delete;
 	int			 verify;	/* sets[].verify */
+	int			 specials;	/* SPECIAL: sets[].specials */
 	uint64_t		 delay_ms;
 	uint64_t		 settle_ms;
 	struct zcd_watch	*watch;		/* owned */

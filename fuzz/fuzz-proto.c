@@ -96,7 +96,7 @@ fuzz_file_end_verify(struct zc_buf *out, const struct zc_rd *rd,
 
 /* Decode one payload as the receiver would, then encode it back. */
 static void
-fuzz_decode(struct zc_buf *out, uint8_t type, struct zc_rd *rd)
+fuzz_decode(struct zc_buf *out, uint8_t type, struct zc_rd *rd, uint64_t feat)
 {
 	const uint8_t			*lo = rd->p, *hi = rd->p + rd->left;
 	size_t				 len = rd->left;
@@ -112,6 +112,9 @@ fuzz_decode(struct zc_buf *out, uint8_t type, struct zc_rd *rd)
 	uint32_t			 u32, status, i;
 	int				 r;
 
+	/* The entry decoders keep the caller's negotiated bits. */
+	memset(&e, 0, sizeof(e));
+	e.feat = feat;
 	switch (type) {
 	case ZC_MSG_HELLO:
 		if ((r = zc_proto_get_hello(rd, &h)) == 0) {
@@ -220,6 +223,14 @@ fuzz_decode(struct zc_buf *out, uint8_t type, struct zc_rd *rd)
 			    len);
 		}
 		break;
+	case ZC_MSG_LINK:
+		if ((r = zc_proto_get_link(rd, &e)) == 0) {
+			fuzz_inside(e.path, e.path_len, lo, hi, type);
+			fuzz_inside(e.target, e.target_len, lo, hi, type);
+			fuzz_same(out, zc_proto_put_link(out, &e), type, lo,
+			    len);
+		}
+		break;
 	default:
 		fuzz_fail("get_frame returned an unknown type", type);
 		return;
@@ -254,7 +265,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (h.len != rd.left)
 				fuzz_fail("header and payload lengths differ",
 				    h.type);
-			fuzz_decode(out, h.type, &rd);
+			/*
+			 * Odd-sized inputs decode as a peer that negotiated
+			 * the fidelity features (segment maps, link_id,
+			 * special types, LINK); even ones as a v1 peer.
+			 */
+			fuzz_decode(out, h.type, &rd, (size & 1) ?
+			    ZC_FEAT_SPARSE | ZC_FEAT_HARDLINK |
+			    ZC_FEAT_SPECIAL : 0);
 		}
 		if (r != -EAGAIN && r != -EPROTO)
 			fuzz_fail("get_frame returned neither -EAGAIN nor "

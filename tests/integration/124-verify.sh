@@ -25,6 +25,14 @@ gen_file "$src/sub/mid" 200000 42
 gen_file "$src/sub/small" 5000 43
 echo hello >"$src/tiny"
 : >"$src/empty"
+# A sparse file (SPARSE: only its data segments travel) is verified too:
+# the hash covers the segments as sent, small and large.
+truncate -s $((64 * 1024 * 1024)) "$src/sparse"
+gen_file "$T/seg" $((300 * 1024)) 48
+dd if="$T/seg" of="$src/sparse" bs=64k seek=300 conv=notrunc status=none
+truncate -s 40000 "$src/sub/sparse-small"
+echo "small data" | dd of="$src/sub/sparse-small" bs=1 seek=20000 \
+    conv=notrunc status=none
 gen_file "$T/live/a" 3000000 44
 
 cat >"$T/beta.yaml" <<EOF
@@ -52,14 +60,14 @@ start_daemon beta "$T/beta.yaml" -v
 
 # ---- push, pull: equal bytes.
 push_ok --verify "$src" "$(dest beta site)"
-expect_summary sent 5 failed 0
+expect_summary sent 7 failed 0
 tree_equal "$src" "$dst"
 no_temp_files "$dst"
 push_ok --verify --no-zero-copy "$src" "$(dest beta rw)"
-expect_summary sent 5 failed 0
+expect_summary sent 7 failed 0
 tree_equal "$src" "$T/dst-rw"
 pull_ok --verify "$(dest beta site)" "$T/pulled"
-expect_pull_summary files 5 failed 0
+expect_pull_summary files 7 failed 0
 tree_equal "$src" "$T/pulled"
 pull_ok --verify --no-zero-copy "$(dest beta site)" "$T/pulled-rw"
 tree_equal "$src" "$T/pulled-rw"

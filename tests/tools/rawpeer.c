@@ -27,6 +27,7 @@
  *   file-end-hash SEQ STATUS of N [WORD]   ... the XXH3-128 of what
  *                                  "body N data WORD" sends (right hash)
  *   symlink SEQ PATH TARGET [OPTS]
+ *   link SEQ PATH TARGET [OPTS]    LINK (18, HARDLINK): PATH to TARGET
  *   delete SEQ PATH
  *   meta SEQ PATH MODE [OPTS]      type defaults to 1 (file)
  *   body N [data WORD]             N raw bytes
@@ -102,6 +103,7 @@ struct rawpeer {
 	int		 holds[RP_HOLD_MAX];
 	int		 nholds;
 	const char	*cmd;		/* the command being run */
+	uint64_t	 features;	/* what our HELLO listed */
 };
 
 static int	rp_run(struct rawpeer *, char *);
@@ -778,6 +780,10 @@ rp_cmd_entry(struct rawpeer *rp, uint8_t type, struct rp_word *w, int nw)
 		o.meta.mode = 0777;
 		o.meta.size = w[3].len;
 		break;
+	case ZC_MSG_LINK:
+		o.meta.type = ZC_TYPE_FILE;
+		o.meta.mode = 0644;
+		break;
 	case ZC_MSG_META:
 		o.meta.type = ZC_TYPE_FILE;
 		if (rp_num(w[3].raw, &v) != 0)
@@ -799,7 +805,7 @@ rp_cmd_entry(struct rawpeer *rp, uint8_t type, struct rp_word *w, int nw)
 	if (type != ZC_MSG_DELETE)
 		rp_meta(p, &o.meta);
 	rp_str16(p, w[2].bytes, w[2].len);
-	if (type == ZC_MSG_SYMLINK)
+	if (type == ZC_MSG_SYMLINK || type == ZC_MSG_LINK)
 		rp_str16(p, w[3].bytes, w[3].len);
 	rp_frame(out, type, p);
 	rp_send_buf(rp, out);
@@ -843,6 +849,7 @@ rp_cmd_hello(struct rawpeer *rp, struct rp_word *w, int nw)
 	zc_buf_put_u16(p, (uint16_t)version);
 	zc_buf_put_u16(p, 0);
 	zc_buf_put_u64(p, features);
+	rp->features = features;
 	zc_buf_put_u64(p, mandatory);
 	rp_str16(p, w[1].bytes, w[1].len);
 	rp_frame(out, ZC_MSG_HELLO, p);
@@ -932,6 +939,9 @@ rp_cmd_read_manifest(struct rawpeer *rp, struct rp_word *w, int nw)
 
 	if (nw > 2 || (nw == 2 && rp_num(w[1].raw, &want) != 0))
 		return (rp_fail(rp, "usage: read-manifest [COUNT]"));
+	/* The receiver knows every bit a test lists: those are in use. */
+	memset(&e, 0, sizeof e);
+	e.feat = rp->features;
 	for (;;) {
 		if ((r = rp_next_reply(rp, &hdr, &rd)) != 1)
 			return (r == 0 ? rp_fail(rp, "EOF in the manifest "
@@ -1234,6 +1244,8 @@ rp_run(struct rawpeer *rp, char *line)
 		r = rp_cmd_entry(rp, ZC_MSG_FILE, w, nw);
 	else if (strcmp(c, "symlink") == 0)
 		r = rp_cmd_entry(rp, ZC_MSG_SYMLINK, w, nw);
+	else if (strcmp(c, "link") == 0)
+		r = rp_cmd_entry(rp, ZC_MSG_LINK, w, nw);
 	else if (strcmp(c, "delete") == 0)
 		r = rp_cmd_entry(rp, ZC_MSG_DELETE, w, nw);
 	else if (strcmp(c, "meta") == 0)

@@ -407,7 +407,7 @@ test_walk(void **state)
 	assert_int_equal(zc_filter_add(f, ZC_FILTER_EXCLUDE, "build/", err,
 	    sizeof err), 0);
 	m = zc_manifest_new();
-	assert_int_equal(zc_manifest_walk_filtered(m, root, "", f, err,
+	assert_int_equal(zc_manifest_walk_filtered(m, root, "", f, 0, err,
 	    sizeof err), 0);
 	assert_int_equal(m->n, 4);
 	assert_string_equal(m->v[0].path, "src");
@@ -427,7 +427,7 @@ test_walk(void **state)
 	    sizeof err), 0);
 	assert_true((sub = openat(root, "src", O_RDONLY | O_DIRECTORY)) >= 0);
 	m = zc_manifest_new();
-	assert_int_equal(zc_manifest_walk_filtered(m, sub, "src", f, err,
+	assert_int_equal(zc_manifest_walk_filtered(m, sub, "src", f, 0, err,
 	    sizeof err), 0);
 	assert_int_equal(m->n, 2);
 	assert_string_equal(m->v[0].path, ".zcsyncignore");

@@ -68,6 +68,9 @@ meta_eq(const struct zc_meta *a, const struct zc_meta *b)
 	    a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec);
 }
 
+/* The features decode() runs with (the samples are encoded without). */
+static uint64_t	decode_feat;
+
 /*
  * Decode a payload the way a peer would, by frame type: 0 or the first
  * error.  Checks that what is borrowed lies inside the payload.
@@ -92,6 +95,9 @@ decode(uint8_t type, struct zc_rd *rd)
 	}								\
 } while (0)
 
+	/* The decoders take the negotiated bits from the caller. */
+	memset(&e, 0, sizeof(e));
+	e.feat = decode_feat;
 	switch (type) {
 	case ZC_MSG_HELLO:
 		if ((r = zc_proto_get_hello(rd, &h)) == 0)
@@ -125,6 +131,13 @@ decode(uint8_t type, struct zc_rd *rd)
 	case ZC_MSG_META:
 	case ZC_MSG_DELETE:
 		if ((r = zc_proto_get_entry(rd, type, &e)) == 0) {
+			INSIDE(e.path, e.path_len);
+			INSIDE(e.target, e.target_len);
+			INSIDE(e.segs, (size_t)e.nsegs * ZC_PROTO_SEG_LEN);
+		}
+		return (r);
+	case ZC_MSG_LINK:
+		if ((r = zc_proto_get_link(rd, &e)) == 0) {
 			INSIDE(e.path, e.path_len);
 			INSIDE(e.target, e.target_len);
 		}
@@ -420,6 +433,263 @@ test_entries(void **state)
 	e.meta.size++;
 	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_SYMLINK, &e), -EINVAL);
 	assert_int_equal(zc_buf_len(b), 0);
+	zc_buf_free(b);
+}
+
+/*
+ * SPARSE: a FILE payload (meta_file, size 12345) with the given map
+ * appended; decode it with and without the feature.
+ */
+static int
+sparse_decode(uint32_t nsegs, const uint64_t *pairs, size_t npairs,
+    uint64_t feat, struct zc_entry *d)
+{
+	struct zc_buf	*b = zc_buf_new(BIG);
+	struct zc_entry	 e;
+	struct zc_rd	 rd;
+	static uint8_t	 pl[BIG];
+	size_t		 n, i;
+	uint8_t		*p;
+	int		 r;
+
+	e = mkentry(9, &meta_file, "sp", NULL);
+	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_FILE, &e), 0);
+	one_frame(b, ZC_MSG_FILE, &rd);
+	memcpy(pl, rd.p, rd.left);
+	n = rd.left;
+	p = pl + n;
+	*p++ = nsegs >> 24;
+	*p++ = nsegs >> 16;
+	*p++ = nsegs >> 8;
+	*p++ = nsegs;
+	n += 4;
+	for (i = 0; i < npairs; i++) {
+		zc_proto_seg_set(pl + n, 0, pairs[2 * i], pairs[2 * i + 1]);
+		n += ZC_PROTO_SEG_LEN;
+	}
+	zc_rd_init(&rd, pl, n);
+	memset(d, 0, sizeof(*d));
+	d->feat = feat;
+	r = zc_proto_get_entry(&rd, ZC_MSG_FILE, d);
+	zc_buf_free(b);
+	return (r);
+}
+
+static void
+test_sparse(void **state)
+{
+	struct zc_buf	*b = zc_buf_new(BIG);
+	struct zc_entry	 e, d;
+	struct zc_rd	 rd;
+	uint8_t		 segs[3 * ZC_PROTO_SEG_LEN];
+	uint64_t	 off, len;
+	static const uint64_t good[] = { 0, 100, 4096, 8192, 12300, 45 };
+	static const uint64_t overlap[] = { 0, 100, 50, 10 };
+	static const uint64_t touch[] = { 0, 100, 100, 10 };
+	static const uint64_t unsorted[] = { 4096, 10, 0, 10 };
+	static const uint64_t empty[] = { 0, 0 };
+	static const uint64_t past[] = { 12000, 346 };
+	static const uint64_t wrap[] = { 100, UINT64_MAX - 50 };
+	static const uint64_t far[] = { UINT64_MAX, 1 };
+
+	/* Round trip: the map after the path, body = sum of lengths. */
+	zc_proto_seg_set(segs, 0, 0, 100);
+	zc_proto_seg_set(segs, 1, 4096, 8192);
+	zc_proto_seg_set(segs, 2, 12300, 45);
+	e = mkentry(1, &meta_file, "a/sparse", NULL);
+	e.feat = ZC_FEAT_SPARSE;
+	e.segs = segs;
+	e.nsegs = 3;
+	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_FILE, &e), 0);
+	assert_int_equal(zc_buf_len(b), 8 + 8 + 33 + 2 + 8 + 4 + 3 * 16);
+	one_frame(b, ZC_MSG_FILE, &rd);
+	memset(&d, 0, sizeof(d));
+	d.feat = ZC_FEAT_SPARSE;
+	assert_int_equal(zc_proto_get_entry(&rd, ZC_MSG_FILE, &d), 0);
+	assert_int_equal(d.nsegs, 3);
+	assert_true(d.feat == ZC_FEAT_SPARSE);
+	zc_proto_seg_get(d.segs, 1, &off, &len);
+	assert_true(off == 4096 && len == 8192);
+	assert_true(zc_proto_body_len(&d) == 100 + 8192 + 45);
+	d.feat = 0;
+	assert_true(zc_proto_body_len(&d) == meta_file.size);
+
+	/* An empty file: no segments. */
+	e.nsegs = 0;
+	e.segs = NULL;
+	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_FILE, &e), 0);
+	one_frame(b, ZC_MSG_FILE, &rd);
+	d.feat = ZC_FEAT_SPARSE;
+	assert_int_equal(zc_proto_get_entry(&rd, ZC_MSG_FILE, &d), 0);
+	assert_int_equal(d.nsegs, 0);
+	assert_true(zc_proto_body_len(&d) == 0);
+
+	/* The encoder refuses a bad map and writes nothing. */
+	zc_proto_seg_set(segs, 0, 0, 100);
+	zc_proto_seg_set(segs, 1, 50, 10);
+	e.segs = segs;
+	e.nsegs = 2;
+	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_FILE, &e), -EINVAL);
+	zc_proto_seg_set(segs, 1, 12345, 1);
+	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_FILE, &e), -EINVAL);
+	e.nsegs = zc_proto_segs_max(e.path_len) + 1;
+	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_FILE, &e), -EINVAL);
+	assert_int_equal(zc_buf_len(b), 0);
+	assert_true(zc_proto_segs_max(1) ==
+	    (ZC_PROTO_FRAME_MAX - (8 + 33 + 2 + 1 + 4)) / 16);
+
+	/* Decoder: a good map, then every way to break one. */
+	assert_int_equal(sparse_decode(3, good, 3, ZC_FEAT_SPARSE, &d), 0);
+	assert_int_equal(d.nsegs, 3);
+	/* Without the feature the map is trailing bytes. */
+	assert_int_equal(sparse_decode(3, good, 3, 0, &d), -EPROTO);
+	assert_true(d.feat == 0);
+	/* nsegs larger than what follows, truncated, trailing. */
+	assert_int_equal(sparse_decode(4, good, 3, ZC_FEAT_SPARSE, &d),
+	    -EPROTO);
+	assert_int_equal(sparse_decode(0xffffffffU, good, 3, ZC_FEAT_SPARSE,
+	    &d), -EPROTO);
+	assert_int_equal(sparse_decode(2, good, 3, ZC_FEAT_SPARSE, &d),
+	    -EPROTO);
+	assert_int_equal(sparse_decode(0, NULL, 0, ZC_FEAT_SPARSE,
+	    &d), 0);
+	assert_int_equal(sparse_decode(2, overlap, 2, ZC_FEAT_SPARSE, &d),
+	    -EPROTO);
+	assert_int_equal(sparse_decode(2, touch, 2, ZC_FEAT_SPARSE, &d),
+	    -EPROTO);
+	assert_int_equal(sparse_decode(2, unsorted, 2, ZC_FEAT_SPARSE, &d),
+	    -EPROTO);
+	assert_int_equal(sparse_decode(1, empty, 1, ZC_FEAT_SPARSE, &d),
+	    -EPROTO);
+	assert_int_equal(sparse_decode(1, past, 1, ZC_FEAT_SPARSE, &d),
+	    -EPROTO);
+	assert_int_equal(sparse_decode(1, wrap, 1, ZC_FEAT_SPARSE, &d),
+	    -EPROTO);
+	assert_int_equal(sparse_decode(1, far, 1, ZC_FEAT_SPARSE, &d),
+	    -EPROTO);
+	/* Only FILE carries a map. */
+	e = mkentry(2, &meta_dir, "d", NULL);
+	e.feat = ZC_FEAT_SPARSE;
+	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_DIR, &e), 0);
+	assert_int_equal(zc_buf_len(b), 8 + 8 + 33 + 2 + 1);
+	zc_buf_free(b);
+}
+
+/* HARDLINK: LINK round trip, manifest link_id, and what needs the bit. */
+static void
+test_hardlink(void **state)
+{
+	struct zc_buf			*b = zc_buf_new(BIG);
+	struct zc_manifest_frame	 mf;
+	struct zc_entry			 e, d;
+	struct zc_rd			 rd;
+	uint32_t			 count;
+
+	e = mkentry(7, &meta_file, "b/second", "a/first");
+	e.feat = ZC_FEAT_HARDLINK;
+	assert_int_equal(zc_proto_put_link(b, &e), 0);
+	assert_int_equal(zc_buf_len(b), 8 + 8 + 33 + 2 + 8 + 2 + 7);
+	one_frame(b, ZC_MSG_LINK, &rd);
+	memset(&d, 0, sizeof(d));
+	d.feat = ZC_FEAT_HARDLINK;
+	assert_int_equal(zc_proto_get_link(&rd, &d), 0);
+	assert_true(d.seq == 7);
+	assert_true(meta_eq(&d.meta, &meta_file));
+	assert_memory_equal(d.path, "b/second", 8);
+	assert_int_equal(d.target_len, 7);
+	assert_memory_equal(d.target, "a/first", 7);
+
+	/* Not negotiated: the encoder refuses, the decoder too. */
+	assert_int_equal(zc_proto_put_link(b, &e), 0);
+	one_frame(b, ZC_MSG_LINK, &rd);
+	d.feat = 0;
+	assert_int_equal(zc_proto_get_link(&rd, &d), -EPROTO);
+	e.feat = 0;
+	assert_int_equal(zc_proto_put_link(b, &e), -EINVAL);
+	/* Only a file; a target is required. */
+	e.feat = ZC_FEAT_HARDLINK;
+	e.meta = meta_dir;
+	assert_int_equal(zc_proto_put_link(b, &e), -EINVAL);
+	e = mkentry(8, &meta_file, "x", NULL);
+	e.feat = ZC_FEAT_HARDLINK;
+	assert_int_equal(zc_proto_put_link(b, &e), -EINVAL);
+	assert_int_equal(zc_buf_len(b), 0);
+
+	/* Manifest items carry link_id after the target. */
+	assert_int_equal(zc_proto_manifest_begin(b, &mf), 0);
+	e = mkentry(0, &meta_file, "f", NULL);
+	e.feat = ZC_FEAT_HARDLINK;
+	e.link_id = 0x1122334455667788ULL;
+	assert_int_equal(zc_proto_manifest_add(b, &mf, &e), 0);
+	e = mkentry(0, &meta_dir, "d", NULL);
+	e.feat = ZC_FEAT_HARDLINK;
+	e.link_id = 5;
+	assert_int_equal(zc_proto_manifest_add(b, &mf, &e), -EINVAL);
+	zc_proto_manifest_finish(b, &mf);
+	one_frame(b, ZC_MSG_MANIFEST, &rd);
+	assert_int_equal(rd.left, 4 + 33 + 2 + 1 + 2 + 8);
+	assert_int_equal(zc_proto_get_manifest_count(&rd, &count), 0);
+	assert_int_equal(count, 1);
+	memset(&d, 0, sizeof(d));
+	d.feat = ZC_FEAT_HARDLINK;
+	assert_int_equal(zc_proto_get_manifest_item(&rd, &d), 0);
+	assert_true(d.link_id == 0x1122334455667788ULL);
+	assert_int_equal(zc_proto_get_end(&rd), 0);
+	zc_buf_free(b);
+}
+
+/* SPECIAL: types 4..7 in META frames and manifest items, only with it. */
+static void
+test_special(void **state)
+{
+	struct zc_buf			*b = zc_buf_new(BIG);
+	struct zc_manifest_frame	 mf;
+	struct zc_entry			 e, d;
+	struct zc_rd			 rd;
+	struct zc_meta			 chr = meta_file;
+	uint32_t			 count;
+
+	chr.type = ZC_TYPE_CHR;
+	chr.size = (uint64_t)1 << 32 | 3;
+	e = mkentry(3, &chr, "dev/null", NULL);
+	e.feat = ZC_FEAT_SPECIAL;
+	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_META, &e), 0);
+	one_frame(b, ZC_MSG_META, &rd);
+	memset(&d, 0, sizeof(d));
+	d.feat = ZC_FEAT_SPECIAL;
+	assert_int_equal(zc_proto_get_entry(&rd, ZC_MSG_META, &d), 0);
+	assert_true(meta_eq(&d.meta, &chr));
+
+	/* Without the feature: refused both ways. */
+	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_META, &e), 0);
+	one_frame(b, ZC_MSG_META, &rd);
+	d.feat = 0;
+	assert_int_equal(zc_proto_get_entry(&rd, ZC_MSG_META, &d), -EPROTO);
+	e.feat = 0;
+	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_META, &e), -EINVAL);
+	/* A fifo or socket has no size; FILE frames are files; no type 8. */
+	e.feat = ZC_FEAT_SPECIAL;
+	e.meta.type = ZC_TYPE_FIFO;
+	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_META, &e), -EINVAL);
+	e.meta.size = 0;
+	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_FILE, &e), -EINVAL);
+	e.meta.type = ZC_TYPE_BLK + 1;
+	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_META, &e), -EINVAL);
+	assert_int_equal(zc_buf_len(b), 0);
+
+	/* Manifest items. */
+	assert_int_equal(zc_proto_manifest_begin(b, &mf), 0);
+	e = mkentry(0, &chr, "dev/null", NULL);
+	e.feat = ZC_FEAT_SPECIAL;
+	assert_int_equal(zc_proto_manifest_add(b, &mf, &e), 0);
+	zc_proto_manifest_finish(b, &mf);
+	one_frame(b, ZC_MSG_MANIFEST, &rd);
+	assert_int_equal(zc_proto_get_manifest_count(&rd, &count), 0);
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(zc_proto_get_manifest_item(&rd, &d), -EPROTO);
+	d.feat = ZC_FEAT_SPECIAL;
+	assert_int_equal(zc_proto_get_manifest_item(&rd, &d), 0);
+	assert_int_equal(d.meta.type, ZC_TYPE_CHR);
 	zc_buf_free(b);
 }
 
@@ -1103,6 +1373,9 @@ test_fuzz(void **state)
 	b = zc_buf_new(BIG);
 	for (i = 0; i < 200000; i++) {
 		zc_buf_reset(b);
+		/* Half the rounds as a peer that negotiated our features. */
+		decode_feat = (i & 2) ? ZC_FEAT_SPARSE | ZC_FEAT_HARDLINK |
+		    ZC_FEAT_SPECIAL : 0;
 		if (i % 2 == 0) {
 			/* Plausible header, random payload. */
 			n = rng_next(&seed) % 300;
@@ -1138,6 +1411,7 @@ test_fuzz(void **state)
 			again++;
 	}
 	assert_true(ok > 0 && proto > 0 && again > 0);
+	decode_feat = 0;
 	zc_buf_free(b);
 	zc_buf_free(samples);
 }
@@ -1151,6 +1425,9 @@ main(void)
 		cmocka_unit_test(test_push),
 		cmocka_unit_test(test_entries),
 		cmocka_unit_test(test_entry_einval),
+		cmocka_unit_test(test_sparse),
+		cmocka_unit_test(test_hardlink),
+		cmocka_unit_test(test_special),
 		cmocka_unit_test(test_small),
 		cmocka_unit_test(test_code_str),
 		cmocka_unit_test(test_file_end_verify),

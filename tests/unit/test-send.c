@@ -82,7 +82,7 @@ read_items(const struct item *items, size_t n, struct zc_manifest *m)
 
 	frame_of(b, items, n, &rd);
 	err[0] = '\0';
-	r = zc_send_manifest_read(m, &rd, err, sizeof err);
+	r = zc_send_manifest_read(m, 0, &rd, err, sizeof err);
 	if (r != 0)
 		assert_true(err[0] != '\0');
 	zc_buf_free(b);
@@ -162,7 +162,7 @@ test_read_truncated(void **state)
 		cut = rd;
 		cut.left = len;
 		m = zc_manifest_new();
-		assert_int_equal(zc_send_manifest_read(m, &cut, err,
+		assert_int_equal(zc_send_manifest_read(m, 0, &cut, err,
 		    sizeof err), -EPROTO);
 		zc_manifest_free(m);
 	}
@@ -185,7 +185,7 @@ test_read_trailing(void **state)
 	copy[rd.left] = 0;
 	rd.p = copy;
 	rd.left++;
-	assert_int_equal(zc_send_manifest_read(m, &rd, err, sizeof err),
+	assert_int_equal(zc_send_manifest_read(m, 0, &rd, err, sizeof err),
 	    -EPROTO);
 	assert_non_null(strstr(err, "trailing"));
 	free(copy);
@@ -211,7 +211,7 @@ test_read_garbage(void **state)
 		rd.p = junk;
 		rd.left = 1 + round % sizeof junk;
 		m = zc_manifest_new();
-		(void)zc_send_manifest_read(m, &rd, err, sizeof err);
+		(void)zc_send_manifest_read(m, 0, &rd, err, sizeof err);
 		zc_manifest_free(m);
 	}
 }
