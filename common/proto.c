@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "proto.h"
+#include "xattr.h"
 
 /* Sizes of fixed parts of payloads. */
 #define PROTO_HELLO_FIXED	(4 + 2 + 2 + 8 + 8 + 2)
@@ -342,6 +343,47 @@ zc_proto_put_manifest_end(struct zc_buf *out, uint64_t count)
 }
 
 /*
+ * XATTR: the attribute block that ends DIR, FILE, SYMLINK and META (no
+ * block in e: an empty one).  Checked here so a bad one never leaves.
+ */
+static int
+proto_xattrs_len(const struct zc_entry *e, size_t *len)
+{
+	if (e->xattrs == NULL || e->xattrs_len == 0) {
+		*len += ZC_XATTR_EMPTY_LEN;
+		return (0);
+	}
+	if (zc_xattr_check(e->xattrs, e->xattrs_len) != 0)
+		return (-EINVAL);
+	*len += e->xattrs_len;
+	return (0);
+}
+
+static void
+proto_wxattrs(uint8_t **pp, const struct zc_entry *e)
+{
+	if (e->xattrs == NULL || e->xattrs_len == 0) {
+		proto_w16(pp, 0);
+		return;
+	}
+	memcpy(*pp, e->xattrs, e->xattrs_len);
+	*pp += e->xattrs_len;
+}
+
+/* XATTR: the block is the rest of the payload. */
+static int
+proto_rxattrs(struct zc_rd *r, struct zc_entry *e)
+{
+	if (zc_xattr_check(r->p, r->left) != 0)
+		return (-EPROTO);
+	e->xattrs = r->p;
+	e->xattrs_len = r->left;
+	r->p += r->left;
+	r->left = 0;
+	return (0);
+}
+
+/*
  * DIR, FILE, SYMLINK and META: seq, META block, path (and target for
  * SYMLINK).  DELETE: seq, path.  seq counts from 1, so 0 is refused.
  */
@@ -374,6 +416,9 @@ zc_proto_put_entry(struct zc_buf *out, uint8_t type, const struct zc_entry *e)
 	len = 8 + ZC_PROTO_META_LEN + 2 + e->path_len;
 	if (type == ZC_MSG_SYMLINK)
 		len += 2 + e->target_len;
+	if ((e->feat & ZC_FEAT_XATTR) &&
+	    (r = proto_xattrs_len(e, &len)) != 0)
+		return (r);
 	if ((r = proto_begin(out, type, len, &p)) != 0)
 		return (r);
 	proto_w64(&p, e->seq);
@@ -381,6 +426,8 @@ zc_proto_put_entry(struct zc_buf *out, uint8_t type, const struct zc_entry *e)
 	proto_wstr(&p, e->path, e->path_len);
 	if (type == ZC_MSG_SYMLINK)
 		proto_wstr(&p, e->target, e->target_len);
+	if (e->feat & ZC_FEAT_XATTR)
+		proto_wxattrs(&p, e);
 	proto_end(out, len);
 	return (0);
 }
@@ -498,6 +545,8 @@ zc_proto_manifest_add(struct zc_buf *out, struct zc_manifest_frame *mf,
 	if (mf->count == UINT32_MAX)
 		return (-ENOSPC);
 	len = ZC_PROTO_META_LEN + 2 + e->path_len + 2 + e->target_len;
+	if (e->feat & ZC_FEAT_XATTR)
+		len += 8;
 	cur = out->len - mf->start - ZC_PROTO_HDR_LEN;
 	if (cur + len > ZC_PROTO_FRAME_MAX)
 		return (-ENOSPC);
@@ -509,6 +558,8 @@ zc_proto_manifest_add(struct zc_buf *out, struct zc_manifest_frame *mf,
 	proto_wmeta(&p, &e->meta);
 	proto_wstr(&p, e->path, e->path_len);
 	proto_wstr(&p, e->target, e->target_len);
+	if (e->feat & ZC_FEAT_XATTR)
+		proto_w64(&p, e->xattr_hash);
 	zc_buf_commit(out, len);
 	mf->count++;
 	return (0);
@@ -675,6 +726,8 @@ zc_proto_get_manifest_item(struct zc_rd *rd, struct zc_entry *e)
 	    zc_rd_str16(&r, &e->target, &e->target_len) != 0 ||
 	    !proto_names_ok(&e->meta, e->path_len, e->target_len, 1))
 		goto fail;
+	if ((feat & ZC_FEAT_XATTR) && zc_rd_u64(&r, &e->xattr_hash) != 0)
+		goto fail;
 	if (e->meta.type != ZC_TYPE_SYMLINK)
 		e->target = NULL;
 	*rd = r;
@@ -708,6 +761,9 @@ zc_proto_get_entry(struct zc_rd *rd, uint8_t type, struct zc_entry *e)
 		goto fail;
 	if (type == ZC_MSG_SYMLINK &&
 	    zc_rd_str16(&r, &e->target, &e->target_len) != 0)
+		goto fail;
+	if ((feat & ZC_FEAT_XATTR) && want != -1 &&
+	    proto_rxattrs(&r, e) != 0)
 		goto fail;
 	if (!proto_names_ok(&e->meta, e->path_len, e->target_len,
 	    type == ZC_MSG_SYMLINK) || zc_proto_get_end(&r) != 0)

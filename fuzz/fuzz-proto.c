@@ -91,6 +91,7 @@ fuzz_decode(struct zc_buf *out, uint8_t type, struct zc_rd *rd)
 	uint32_t			 u32, status, i;
 	int				 r;
 
+	memset(&e, 0, sizeof(e));	/* feat: none negotiated */
 	switch (type) {
 	case ZC_MSG_HELLO:
 		if ((r = zc_proto_get_hello(rd, &h)) == 0) {

@@ -870,6 +870,7 @@ rp_cmd_read_manifest(struct rawpeer *rp, struct rp_word *w, int nw)
 	char			 d[512], path[512];
 	int			 r;
 
+	memset(&e, 0, sizeof(e));	/* feat: none negotiated */
 	if (nw > 2 || (nw == 2 && rp_num(w[1].raw, &want) != 0))
 		return (rp_fail(rp, "usage: read-manifest [COUNT]"));
 	for (;;) {
