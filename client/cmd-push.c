@@ -56,6 +56,7 @@ push_usage(FILE *f)
 	    "hostname)\n"
 	    "      --insecure      allow plain TCP beyond loopback\n"
 	    "      --no-zero-copy  read/write bodies instead of sendfile\n"
+	    "      --no-xattrs     send no extended attributes or ACLs\n"
 	    "      --progress      show progress even when stdout is not a "
 	    "terminal\n",
 	    ZC_CONFIG_DEFAULT_FILE);
@@ -163,6 +164,7 @@ cmd_push_exec(int argc, char **argv)
 		{ "name", required_argument, NULL, 'N' },
 		{ "insecure", no_argument, NULL, 'I' },
 		{ "no-zero-copy", no_argument, NULL, 'Z' },
+		{ "no-xattrs", no_argument, NULL, 'X' },
 		{ "progress", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -209,6 +211,9 @@ cmd_push_exec(int argc, char **argv)
 			break;
 		case 'Z':
 			opts.no_zerocopy = 1;
+			break;
+		case 'X':
+			opts.no_xattrs = 1;
 			break;
 		case 'P':
 			p.progress = 1;

@@ -19,6 +19,7 @@ struct zc_mentry {
 	char		*path;		/* owned; relative, NUL-terminated */
 	char		*target;	/* owned; symlinks only, else NULL */
 	uint32_t	 parent;	/* index of the parent dir, or NONE */
+	uint64_t	 xattr_hash;	/* XATTR: zc_xattr_hash(), 0: none */
 	uint32_t	 flags;
 #define ZC_MENTRY_SEEN	0x1		/* matched by the other side */
 #define ZC_MENTRY_SEND	0x2		/* sender: send this entry */
@@ -33,6 +34,9 @@ struct zc_manifest {
 	size_t		  cap;
 	uint32_t	 *slots;	/* owned; open addressing, index + 1 */
 	size_t		  nslots;	/* power of two */
+	int		  walk_flags;	/* set before zc_manifest_walk */
+#define ZC_MANIFEST_XATTR	0x1	/* hash each entry's attributes */
+#define ZC_MANIFEST_XPRIV	0x2	/* trusted.* too (we are root) */
 };
 
 struct zc_manifest *zc_manifest_new(void);

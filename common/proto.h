@@ -43,7 +43,7 @@
 #define ZC_FEAT_IDMAP		0x10ULL
 #define ZC_FEAT_SPECIAL		0x20ULL
 #define ZC_FEAT_VERIFY		0x40ULL
-#define ZC_FEAT_KNOWN		0x1ULL	/* grows as each feature lands */
+#define ZC_FEAT_KNOWN		(0x1ULL | ZC_FEAT_XATTR) /* grows as each lands */
 
 /* The feature bits this node lists in its HELLO (OWNER only as root). */
 uint64_t	zc_proto_features(void);

@@ -24,6 +24,7 @@
 #include "proto.h"
 #include "recv.h"
 #include "send.h"
+#include "xattr.h"
 #include "xmalloc.h"
 
 enum recv_state {
@@ -50,6 +51,9 @@ struct zc_recv {
 	char			 addr[64];
 	uint64_t		 peer_features;
 	uint64_t		 feat;		/* negotiated: ours & the peer's */
+	int			 xattrs;	/* XATTR: keep the sender's */
+	int			 xattr_flags;	/* ZC_XATTR_PRIV when root */
+	int			 xattr_warned;	/* ENOTSUP said once */
 	int			 root_fd;	/* owned */
 	char			*root;		/* owned; the root's path */
 	int			 land_flags;
@@ -96,6 +100,7 @@ struct zc_recv {
 static int	recv_on_frame(struct zc_conn *, const struct zc_frame_hdr *,
 		    struct zc_rd *);
 static int	recv_on_body(struct zc_conn *, int);
+static void	recv_xattrs_on(struct zc_recv *);
 static int	recv_on_writable(struct zc_conn *);
 static void	recv_on_close(struct zc_conn *, int);
 static int	recv_on_idle(struct zc_conn *);
@@ -310,6 +315,8 @@ recv_on_push(struct zc_recv *r, struct zc_rd *rd)
 	r->land_flags = (t.fsync ? ZC_LAND_FSYNC : 0) |
 	    ((r->feat & ZC_FEAT_OWNER) ? ZC_LAND_CHOWN : 0);
 	r->man = zc_manifest_new();
+	if ((r->feat & ZC_FEAT_XATTR) && !t.no_xattrs)
+		recv_xattrs_on(r);
 	if ((error = zc_manifest_walk(r->man, r->root_fd, err,
 	    sizeof err)) != 0) {
 		zc_log_err("set=%s: scanning the root: %s", r->set, err);
@@ -342,6 +349,9 @@ recv_on_writable(struct zc_conn *c)
 
 	if (r->state != RECV_MANIFEST)
 		return (0);
+	/* zcsync pull: the items' encoding waits for the negotiated bits. */
+	if (r->client && !r->got_hello)
+		return (0);
 	while (zc_buf_len(c->out) < ZC_CONN_OUT_HIGH / 2 &&
 	    r->man_pos < r->man->n) {
 		if (!open) {
@@ -351,6 +361,8 @@ recv_on_writable(struct zc_conn *c)
 		}
 		e = &r->man->v[r->man_pos];
 		memset(&ent, 0, sizeof ent);
+		ent.feat = r->feat;
+		ent.xattr_hash = e->xattr_hash;
 		ent.meta = e->meta;
 		ent.path = e->path;
 		ent.path_len = strlen(e->path);
@@ -383,6 +395,40 @@ recv_on_writable(struct zc_conn *c)
 	return (0);
 }
 
+/* XATTR: keep the sender's attributes; the walk hashes ours. */
+static void
+recv_xattrs_on(struct zc_recv *r)
+{
+	r->xattrs = 1;
+	r->xattr_flags = geteuid() == 0 ? ZC_XATTR_PRIV : 0;
+	r->man->walk_flags |= ZC_MANIFEST_XATTR |
+	    (geteuid() == 0 ? ZC_MANIFEST_XPRIV : 0);
+}
+
+/* A file system without attributes is said once per session, not failed. */
+static int
+recv_xattr_err(struct zc_recv *r, int error)
+{
+	if (error != -ENOTSUP)
+		return (error);
+	if (!r->xattr_warned)
+		zc_log_warn("set=%s: the file system under %s keeps no "
+		    "extended attributes: they are not kept", r->set,
+		    r->root != NULL ? r->root : ".");
+	r->xattr_warned = 1;
+	return (0);
+}
+
+/* XATTR: rel's attributes become those of the entry's block. */
+static int
+recv_xattrs(struct zc_recv *r, const char *path, const struct zc_entry *ent)
+{
+	if (!r->xattrs || ent->xattrs == NULL)
+		return (0);
+	return (recv_xattr_err(r, zc_land_xattrs(r->root_fd, path,
+	    ent->meta.type, ent->xattrs, ent->xattrs_len, r->xattr_flags)));
+}
+
 static void
 recv_dir_later(struct zc_recv *r, const char *path, const struct zc_meta *m)
 {
@@ -405,6 +451,7 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 	char		 path[ZC_PATH_MAX + 1], target[ZC_PROTO_TARGET_MAX + 1];
 	int		 error;
 
+	ent.feat = r->feat;
 	if (zc_proto_get_entry(rd, type, &ent) != 0)
 		return (recv_refuse(r, ZC_E_PROTOCOL, "malformed entry"));
 	if (r->dry_run)
@@ -433,6 +480,8 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 	case ZC_MSG_DIR:
 		if ((error = zc_land_dir(r->root_fd, path, r->land_flags)) == 0)
 			recv_dir_later(r, path, &ent.meta);
+		if (error == 0)
+			error = recv_xattrs(r, path, &ent);
 		return (recv_ack(r, ent.seq, zc_land_code(error), recv_name(r, path,
 		    strlen(path)), error));
 	case ZC_MSG_FILE:
@@ -443,6 +492,9 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 		error = zc_land_file_begin(&r->file, r->root_fd, path,
 		    &ent.meta, &r->ldirs);
 		r->file_open = error == 0;
+		if (r->file_open && r->xattrs)
+			zc_land_file_xattrs(&r->file, ent.xattrs,
+			    ent.xattrs_len, r->xattr_flags);
 		if (error != 0) {
 			r->file_code = zc_land_code(error);
 			r->file_sink_err = error;
@@ -459,6 +511,8 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 		target[ent.target_len] = '\0';
 		error = zc_land_symlink(r->root_fd, path, target, &ent.meta,
 		    r->land_flags);
+		if (error == 0)
+			error = recv_xattrs(r, path, &ent);
 		return (recv_ack(r, ent.seq, zc_land_code(error), recv_name(r, path,
 		    strlen(path)), error));
 	case ZC_MSG_DELETE:
@@ -469,11 +523,14 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 	case ZC_MSG_META:
 		if (ent.meta.type == ZC_TYPE_DIR) {
 			recv_dir_later(r, path, &ent.meta);
-			return (recv_ack(r, ent.seq, ZC_OK, recv_name(r, path,
-		    strlen(path)), 0));
+			error = recv_xattrs(r, path, &ent);
+			return (recv_ack(r, ent.seq, zc_land_code(error),
+			    recv_name(r, path, strlen(path)), error));
 		}
 		error = zc_land_meta(r->root_fd, path, &ent.meta,
 		    r->land_flags);
+		if (error == 0)
+			error = recv_xattrs(r, path, &ent);
 		return (recv_ack(r, ent.seq, zc_land_code(error), recv_name(r, path,
 		    strlen(path)), error));
 	}
@@ -520,6 +577,8 @@ recv_on_file_end(struct zc_recv *r, struct zc_rd *rd)
 	error = zc_land_file_commit(&r->file, r->land_flags |
 	    ((r->land_flags & ZC_LAND_FSYNC) ? ZC_LAND_DEFER_DIRSYNC : 0));
 	code = zc_land_code(error);
+	if (code == ZC_OK && r->file.xattr_err != 0)
+		(void)recv_xattr_err(r, r->file.xattr_err);
 	if (code == ZC_OK) {
 		r->stats.files++;
 		r->stats.bytes += r->file.meta.size;
@@ -681,6 +740,7 @@ recv_on_pull(struct zc_recv *r, struct zc_rd *rd)
 	sopts.set = r->set;
 	sopts.flags = req.flags & ZC_PUSH_DELETE;
 	sopts.idle_ms = r->opts.idle_ms;
+	sopts.no_xattrs = t.no_xattrs;
 	r->conn->deadline = 0;
 	if ((error = zc_send_adopt(r->conn, r->root_fd, r->peer_features,
 	    &sopts, recv_pull_done, r, &r->pull, err, sizeof err)) != 0) {
@@ -711,7 +771,10 @@ recv_on_server_hello(struct zc_recv *r, struct zc_rd *rd)
 	r->feat = zc_proto_features() & h.features;
 	if (r->feat & ZC_FEAT_OWNER)
 		r->land_flags |= ZC_LAND_CHOWN;
+	if (!(r->feat & ZC_FEAT_XATTR))
+		r->xattrs = 0;
 	r->got_hello = 1;
+	zc_conn_want_write(r->conn);	/* our manifest waited for this */
 	return (0);
 }
 
@@ -952,6 +1015,9 @@ zc_recv_pull(uv_loop_t *loop, int sock, int dir_fd, const char *set,
 		return (error);
 	}
 	r->man = zc_manifest_new();
+	/* Hashed now, carried if the server's HELLO lists XATTR. */
+	if (zc_proto_features() & ZC_FEAT_XATTR)
+		recv_xattrs_on(r);
 	if ((error = zc_manifest_walk(r->man, r->root_fd, err, errlen)) != 0) {
 		close(sock);
 		zc_recv_free(r);

@@ -23,6 +23,7 @@
 #include "path.h"
 #include "proto.h"
 #include "send.h"
+#include "xattr.h"
 #include "xmalloc.h"
 
 enum send_state {
@@ -60,6 +61,7 @@ struct zc_send {
 	enum send_state		 state;
 	int			 owners;	/* both sides keep owners */
 	uint64_t		 feat;		/* negotiated: ours & the receiver's */
+	int			 xattrs;	/* XATTR: compare and send them */
 
 	struct zc_manifest	*src;		/* owned */
 	struct zc_manifest	*dst;		/* owned */
@@ -266,6 +268,11 @@ send_plan(struct zc_send *s)
 				e->flags |= ZC_MENTRY_META;
 			break;
 		}
+		/* XATTR: only the attributes differ: META (a DIR for a dir). */
+		if (s->xattrs && e->xattr_hash != d->xattr_hash &&
+		    !(e->flags & ZC_MENTRY_SEND))
+			e->flags |= e->meta.type == ZC_TYPE_DIR ?
+			    ZC_MENTRY_SEND : ZC_MENTRY_META;
 	}
 }
 
@@ -343,6 +350,52 @@ send_plan_report(struct zc_send *s)
 	}
 }
 
+/*
+ * Queue an entry frame; with XATTR negotiated it ends with the entry's
+ * attribute block, read from fd or (fd -1, and always for a symlink) from
+ * path beneath the source.  The set's xattrs off: an empty block.
+ */
+static int
+send_put_entry(struct zc_send *s, uint8_t msg, struct zc_entry *ent, int fd)
+{
+	const char	*leaf;
+	char		 path[ZC_PATH_MAX + 1];
+	uint8_t		*blk = NULL;
+	size_t		 len = 0;
+	int		 pfd, error = 0, xflags;
+
+	ent->feat = s->feat;
+	if (s->xattrs && msg != ZC_MSG_DELETE) {
+		xflags = geteuid() == 0 ? ZC_XATTR_PRIV : 0;
+		if (fd >= 0 && ent->meta.type != ZC_TYPE_SYMLINK)
+			error = zc_xattr_read(fd, -1, NULL, xflags, &blk, &len);
+		else if (ent->path_len >= sizeof path)
+			error = -ENAMETOOLONG;
+		else {
+			memcpy(path, ent->path, ent->path_len);
+			path[ent->path_len] = '\0';
+			pfd = zc_path_open_parent(s->src_fd, path, &leaf);
+			if (pfd >= 0) {
+				error = zc_xattr_read(-1, pfd, leaf, xflags,
+				    &blk, &len);
+				close(pfd);
+			} else
+				error = pfd;
+		}
+		if (error != 0)
+			zc_log_info("set=%s %.*s: extended attributes: %s",
+			    s->opts.set, (int)ent->path_len, ent->path,
+			    strerror(-error));
+	}
+	ent->xattrs = blk;
+	ent->xattrs_len = len;
+	error = zc_proto_put_entry(s->conn->out, msg, ent);
+	ent->xattrs = NULL;
+	ent->xattrs_len = 0;
+	free(blk);
+	return (error);
+}
+
 static int
 send_entry_frame(struct zc_send *s, uint8_t msg, const struct zc_mentry *e,
     const struct zc_meta *meta, uint64_t seq)
@@ -359,7 +412,7 @@ send_entry_frame(struct zc_send *s, uint8_t msg, const struct zc_mentry *e,
 		ent.target = e->target;
 		ent.target_len = strlen(e->target);
 	}
-	return (zc_proto_put_entry(s->conn->out, msg, &ent));
+	return (send_put_entry(s, msg, &ent, -1));
 }
 
 /* Did the file change since cur_st?  (size, mtime or ctime) */
@@ -463,7 +516,7 @@ send_file(struct zc_send *s, const char *path, uint32_t idx)
 	ent.meta = meta;
 	ent.path = path;
 	ent.path_len = strlen(path);
-	if ((error = zc_proto_put_entry(s->conn->out, ZC_MSG_FILE, &ent)) != 0)
+	if ((error = send_put_entry(s, ZC_MSG_FILE, &ent, fd)) != 0)
 		return (send_fail(s, error, "cannot queue FILE"));
 	send_flight_push(s, s->cur_seq, ZC_MSG_FILE, path, idx, meta.size);
 	if (meta.size > ZC_SEND_SMALL_MAX || s->opts.no_zerocopy) {
@@ -630,7 +683,7 @@ send_live_path(struct zc_send *s, const char *path, int attr_only)
 		break;
 	}
 	ent.seq = ++s->seq;
-	if ((error = zc_proto_put_entry(s->conn->out, msg, &ent)) != 0)
+	if ((error = send_put_entry(s, msg, &ent, -1)) != 0)
 		return (send_fail(s, error, "cannot queue an entry"));
 	send_flight_push(s, ent.seq, msg, path, ZC_MANIFEST_NONE, 0);
 	return (0);
@@ -657,7 +710,7 @@ send_live_dir(struct zc_send *s, const char *path)
 	ent.seq = ++s->seq;
 	ent.path = path;
 	ent.path_len = strlen(path);
-	if ((error = zc_proto_put_entry(s->conn->out, ZC_MSG_DIR, &ent)) != 0)
+	if ((error = send_put_entry(s, ZC_MSG_DIR, &ent, -1)) != 0)
 		return (send_fail(s, error, "cannot queue DIR"));
 	send_flight_push(s, ent.seq, ZC_MSG_DIR, path, ZC_MANIFEST_NONE, 0);
 	return (0);
@@ -868,8 +921,21 @@ send_on_hello(struct zc_send *s, struct zc_rd *rd)
 		    "lack (%#llx)", (unsigned long long)h.mandatory));
 	s->feat = zc_proto_features() & h.features;
 	s->owners = (s->feat & ZC_FEAT_OWNER) != 0;
+	s->xattrs = (s->feat & ZC_FEAT_XATTR) && !s->opts.no_xattrs;
 	s->state = SEND_MANIFEST;
 	return (0);
+}
+
+/*
+ * XATTR: the source walk hashes attributes unless the set says not to
+ * (HELLO has not told us yet whether the receiver keeps them).
+ */
+static void
+send_walk_flags(struct zc_send *s, struct zc_manifest *m)
+{
+	if (!s->opts.no_xattrs && (zc_proto_features() & ZC_FEAT_XATTR))
+		m->walk_flags |= ZC_MANIFEST_XATTR |
+		    (geteuid() == 0 ? ZC_MANIFEST_XPRIV : 0);
 }
 
 static int
@@ -884,6 +950,7 @@ send_on_manifest(struct zc_send *s, struct zc_rd *rd)
 	if (zc_proto_get_manifest_count(rd, &count) != 0)
 		return (send_fail(s, -EPROTO, "malformed MANIFEST"));
 	for (i = 0; i < count; i++) {
+		ent.feat = s->feat;
 		if (zc_proto_get_manifest_item(rd, &ent) != 0 ||
 		    zc_path_check(ent.path, ent.path_len, path,
 		    sizeof path) != 0)
@@ -904,6 +971,7 @@ send_on_manifest(struct zc_send *s, struct zc_rd *rd)
 		if (r < 0)
 			return (send_fail(s, -EPROTO, "bad MANIFEST item: %s",
 			    strerror(-r)));
+		s->dst->v[r].xattr_hash = ent.xattr_hash;
 		if (ent.meta.type == ZC_TYPE_SYMLINK &&
 		    s->dst->v[r].target == NULL)
 			s->dst->v[r].target = xstrdup("");
@@ -1148,6 +1216,7 @@ zc_send_start(uv_loop_t *loop, int sock, int src_fd,
 	s->cur_fd = -1;
 	s->src = zc_manifest_new();
 	s->dst = zc_manifest_new();
+	send_walk_flags(s, s->src);
 	if ((error = zc_manifest_walk(s->src, src_fd, err, errlen)) != 0)
 		goto fail;
 	if ((error = zc_conn_new(loop, sock, &send_ops, s, opts->idle_ms,
@@ -1213,12 +1282,14 @@ zc_send_adopt(struct zc_conn *c, int src_fd, uint64_t peer_features,
 	s->cur_fd = -1;
 	s->src = zc_manifest_new();
 	s->dst = zc_manifest_new();
+	send_walk_flags(s, s->src);
 	if ((error = zc_manifest_walk(s->src, src_fd, err, errlen)) != 0) {
 		zc_send_free(s);
 		return (error);
 	}
 	s->feat = zc_proto_features() & peer_features;
 	s->owners = (s->feat & ZC_FEAT_OWNER) != 0;
+	s->xattrs = (s->feat & ZC_FEAT_XATTR) && !s->opts.no_xattrs;
 	s->conn = c;
 	s->loop = c->poll.loop;
 	c->ops = &send_ops;

@@ -30,6 +30,7 @@ listen_auth(void *arg, const char *peer, const char *set,
 		return (ZC_E_DENIED);
 	t->root = s->path;
 	t->fsync = s->fsync;
+	t->no_xattrs = !s->xattrs;
 	return (ZC_OK);
 }
 
@@ -74,6 +75,7 @@ listen_pull_auth(void *arg, const char *peer, const char *set,
 	if (!zc_config_set_serves(s, peer))
 		return (ZC_E_DENIED);
 	t->root = s->path;
+	t->no_xattrs = !s->xattrs;
 	return (ZC_OK);
 }
 

@@ -191,6 +191,7 @@ link_session(struct zcd_link *l, int fd)
 	opts.set = l->mirror->name;
 	opts.flags = l->mirror->delete ? ZC_PUSH_DELETE : 0;
 	opts.no_zerocopy = l->mirror->zcd->no_zerocopy;
+	opts.no_xattrs = l->mirror->no_xattrs;
 	opts.idle_ms = 0;
 	opts.report = link_report;
 	opts.next = link_next;

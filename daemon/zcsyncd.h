@@ -83,6 +83,7 @@ struct zcd_mirror {
 	dev_t			 root_dev;
 	ino_t			 root_ino;
 	int			 delete;
+	int			 no_xattrs;	/* sets[].xattrs: false */
 	uint64_t		 delay_ms;
 	uint64_t		 settle_ms;
 	struct zcd_watch	*watch;		/* owned */
