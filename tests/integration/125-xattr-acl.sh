@@ -3,8 +3,8 @@
 # push carries user.* and trusted.* attributes, an access ACL and a
 # default ACL; getfattr and getfacl must read the same on both sides.  A
 # change of attributes alone travels as META (no body); an attribute the
-# source lost is removed; --no-xattrs sends none; live mirroring carries
-# a setfattr (IN_ATTRIB).
+# source lost is removed; --no-xattrs sends none; pull brings them; live
+# mirroring carries a setfattr (IN_ATTRIB).
 . "$(dirname "$0")/lib.sh"
 
 command -v setfattr >/dev/null && command -v getfattr >/dev/null ||
@@ -67,6 +67,7 @@ for want in user.color user.empty user.bin trusted.zc user.dir \
 done
 
 recv_config "$T/beta.yaml" "site:$dst" "bare:$dst2"
+echo "    serve_to: [alpha]" >>"$T/beta.yaml"	# bare: pull serves it
 start_daemon beta "$T/beta.yaml"
 
 push_ok "$src" "$(dest beta site)"
@@ -111,6 +112,16 @@ getfattr -h -n user.color "$dst2/tagged.txt" >/dev/null 2>&1 &&
     fail "--no-xattrs sent user.color"
 getfacl -n "$dst2/shared" | grep -q '^default:' &&
     fail "--no-xattrs sent a default ACL"
+
+# Pull: the attributes come back the other way, and again when only
+# they change on the server.
+pull_ok "$(dest beta bare)" "$T/pulled"
+setfattr -n user.color -v red "$dst2/tagged.txt"
+setfacl -m u:777:r "$dst2/shared/big.bin"
+pull_ok "$(dest beta bare)" "$T/pulled"
+attrs_equal "$dst2" "$T/pulled" "pull"
+[ "$(getfattr -h --only-values -n user.color "$T/pulled/tagged.txt")" = \
+    red ] || fail "pull: user.color did not arrive"
 
 # Live: a daemon mirrors the set; a setfattr alone must arrive.
 cat >"$T/alpha.yaml" <<EOF
