@@ -7,7 +7,7 @@ set -eu
 # own ASan and UBSan runtimes, for --enable-sanitizers, come with gcc.
 pkgs="build-essential autoconf automake pkg-config libuv1-dev libyaml-dev
 libcmocka-dev libssl-dev libsystemd-dev libxxhash-dev rsync iproute2
-procps psmisc attr clang libclang-rt-14-dev nftables strace python3 openssl
+procps psmisc attr acl clang libclang-rt-14-dev nftables strace python3 openssl
 curl systemd util-linux"
 missing=
 for p in $pkgs; do
