@@ -906,6 +906,21 @@ send_on_body_sent(struct zc_conn *c, int shrunk)
 	return (send_file_end(s, shrunk));
 }
 
+/*
+ * The features our HELLO lists: without the set's xattrs we do not offer
+ * XATTR, so the receiver leaves its attributes alone (a PULL server has
+ * sent its HELLO before it knew the set: there the blocks go empty).
+ */
+static uint64_t
+send_features(const struct zc_send *s)
+{
+	uint64_t	feat = zc_proto_features();
+
+	if (s->opts.no_xattrs)
+		feat &= ~ZC_FEAT_XATTR;
+	return (feat);
+}
+
 static int
 send_on_hello(struct zc_send *s, struct zc_rd *rd)
 {
@@ -919,7 +934,7 @@ send_on_hello(struct zc_send *s, struct zc_rd *rd)
 	if (h.mandatory & ~ZC_FEAT_KNOWN)
 		return (send_fail(s, -EPROTO, "receiver needs features we "
 		    "lack (%#llx)", (unsigned long long)h.mandatory));
-	s->feat = zc_proto_features() & h.features;
+	s->feat = send_features(s) & h.features;
 	s->owners = (s->feat & ZC_FEAT_OWNER) != 0;
 	s->xattrs = (s->feat & ZC_FEAT_XATTR) && !s->opts.no_xattrs;
 	s->state = SEND_MANIFEST;
@@ -1243,7 +1258,7 @@ zc_send_start(uv_loop_t *loop, int sock, int src_fd,
 		zc_conn_set_tls(s->conn, tls, send_on_secure);
 	}
 	if (zc_proto_put_hello(s->conn->out, opts->node_name,
-	    zc_proto_features(), 0) != 0 ||
+	    send_features(s), 0) != 0 ||
 	    zc_proto_put_push(s->conn->out, opts->set, opts->flags |
 	    (opts->next != NULL ? ZC_PUSH_LIVE : 0)) != 0) {
 		snprintf(err, errlen, "bad node or set name");

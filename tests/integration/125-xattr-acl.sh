@@ -112,6 +112,14 @@ getfattr -h -n user.color "$dst2/tagged.txt" >/dev/null 2>&1 &&
     fail "--no-xattrs sent user.color"
 getfacl -n "$dst2/shared" | grep -q '^default:' &&
     fail "--no-xattrs sent a default ACL"
+# ... and what the receiver has is left alone by a META.
+setfattr -n user.keep -v 1 "$dst2/tagged.txt"
+chmod 0640 "$src/tagged.txt"
+push_ok --no-xattrs "$src" "$(dest beta bare)"
+expect_summary sent 0 meta 1 failed 0
+[ "$(stat -c %a "$dst2/tagged.txt")" = 640 ] || fail "--no-xattrs: no META"
+[ "$(getfattr -h --only-values -n user.keep "$dst2/tagged.txt")" = 1 ] ||
+    fail "--no-xattrs removed the receiver's user.keep"
 
 # Pull: the attributes come back the other way, and again when only
 # they change on the server.
