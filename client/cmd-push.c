@@ -57,6 +57,8 @@ push_usage(FILE *f)
 	    "      --insecure      allow plain TCP beyond loopback\n"
 	    "      --no-zero-copy  read/write bodies instead of sendfile\n"
 	    "      --no-xattrs     send no extended attributes or ACLs\n"
+	    "      --numeric-ids   owners by number, not by user and group "
+	    "name\n"
 	    "      --progress      show progress even when stdout is not a "
 	    "terminal\n",
 	    ZC_CONFIG_DEFAULT_FILE);
@@ -165,6 +167,7 @@ cmd_push_exec(int argc, char **argv)
 		{ "insecure", no_argument, NULL, 'I' },
 		{ "no-zero-copy", no_argument, NULL, 'Z' },
 		{ "no-xattrs", no_argument, NULL, 'X' },
+		{ "numeric-ids", no_argument, NULL, 'U' },
 		{ "progress", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -214,6 +217,9 @@ cmd_push_exec(int argc, char **argv)
 			break;
 		case 'X':
 			opts.no_xattrs = 1;
+			break;
+		case 'U':
+			opts.numeric_ids = 1;
 			break;
 		case 'P':
 			p.progress = 1;

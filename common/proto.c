@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "owner.h"
 #include "proto.h"
 #include "xattr.h"
 
@@ -323,7 +324,7 @@ zc_proto_features(void)
 {
 	uint64_t	feat = ZC_FEAT_KNOWN & ~ZC_FEAT_OWNER;
 
-	if (geteuid() == 0)
+	if (zc_owner_can_chown())
 		feat |= ZC_FEAT_OWNER;
 	return (feat);
 }
@@ -882,6 +883,54 @@ zc_proto_get_rename(struct zc_rd *rd, struct zc_entry *e)
 	    e->target_len == 0 || e->target_len > ZC_PROTO_PATH_MAX ||
 	    zc_proto_get_end(&r) != 0) {
 		memset(e, 0, sizeof(*e));
+		return (-EPROTO);
+	}
+	*rd = r;
+	return (0);
+}
+
+/* IDMAP names: 1..255 bytes, no NUL (a C string for getpwnam_r). */
+static int
+proto_idmap_ok(const struct zc_idmap_msg *m)
+{
+	return ((m->kind == ZC_IDMAP_USER || m->kind == ZC_IDMAP_GROUP) &&
+	    m->name_len >= 1 && m->name_len <= ZC_IDMAP_NAME_MAX &&
+	    memchr(m->name, '\0', m->name_len) == NULL);
+}
+
+/* IDMAP: kind, id, name. */
+int
+zc_proto_put_idmap(struct zc_buf *out, const struct zc_idmap_msg *m)
+{
+	size_t	 len;
+	uint8_t	*p;
+	int	 r;
+
+	if (m->name == NULL || !proto_idmap_ok(m))
+		return (-EINVAL);
+	len = 1 + 4 + 2 + m->name_len;
+	if ((r = proto_begin(out, ZC_MSG_IDMAP, len, &p)) != 0)
+		return (r);
+	*p++ = m->kind;
+	proto_w32(&p, m->id);
+	proto_wstr(&p, m->name, m->name_len);
+	proto_end(out, len);
+	return (0);
+}
+
+/* IDMAP. */
+int
+zc_proto_get_idmap(struct zc_rd *rd, struct zc_idmap_msg *m)
+{
+	struct zc_rd	 r = *rd;
+
+	memset(m, 0, sizeof(*m));
+	if (zc_rd_u8(&r, &m->kind) != 0 ||
+	    zc_rd_u32(&r, &m->id) != 0 ||
+	    zc_rd_str16(&r, &m->name, &m->name_len) != 0 ||
+	    !proto_idmap_ok(m) ||
+	    zc_proto_get_end(&r) != 0) {
+		memset(m, 0, sizeof(*m));
 		return (-EPROTO);
 	}
 	*rd = r;

@@ -20,6 +20,7 @@
 #include "land.h"
 #include "log.h"
 #include "manifest.h"
+#include "owner.h"
 #include "path.h"
 #include "proto.h"
 #include "recv.h"
@@ -54,6 +55,10 @@ struct zc_recv {
 	int			 xattrs;	/* XATTR: keep the sender's */
 	int			 xattr_flags;	/* ZC_XATTR_PRIV when root */
 	int			 xattr_warned;	/* ENOTSUP said once */
+	int			 idmap;		/* IDMAP: owners by name */
+	struct zc_owner_map	*idmaps;	/* owned; IDMAP, both ways */
+	size_t			 idmap_pos;	/* manifest entries announced */
+	int			 chown_warned;	/* "owners not kept" said once */
 	int			 root_fd;	/* owned */
 	char			*root;		/* owned; the root's path */
 	int			 land_flags;
@@ -101,6 +106,8 @@ static int	recv_on_frame(struct zc_conn *, const struct zc_frame_hdr *,
 		    struct zc_rd *);
 static int	recv_on_body(struct zc_conn *, int);
 static void	recv_xattrs_on(struct zc_recv *);
+static void	recv_idmap_on(struct zc_recv *, int);
+static int	recv_idmap_announce(struct zc_recv *);
 static int	recv_on_writable(struct zc_conn *);
 static void	recv_on_close(struct zc_conn *, int);
 static int	recv_on_idle(struct zc_conn *);
@@ -313,7 +320,8 @@ recv_on_push(struct zc_recv *r, struct zc_rd *rd)
 		return (recv_refuse(r, ZC_E_IO, "set root unavailable"));
 	}
 	r->land_flags = (t.fsync ? ZC_LAND_FSYNC : 0) |
-	    ((r->feat & ZC_FEAT_OWNER) ? ZC_LAND_CHOWN : 0);
+	    (zc_owner_can_chown() ? ZC_LAND_CHOWN : 0);
+	recv_idmap_on(r, t.numeric_ids);
 	r->man = zc_manifest_new();
 	if ((r->feat & ZC_FEAT_XATTR) && !t.no_xattrs)
 		recv_xattrs_on(r);
@@ -352,6 +360,10 @@ recv_on_writable(struct zc_conn *c)
 	/* zcsync pull: the items' encoding waits for the negotiated bits. */
 	if (r->client && !r->got_hello)
 		return (0);
+	if (r->idmap && r->idmap_pos < r->man->n &&
+	    ((error = recv_idmap_announce(r)) != 0 ||
+	    r->idmap_pos < r->man->n))
+		return (error);
 	while (zc_buf_len(c->out) < ZC_CONN_OUT_HIGH / 2 &&
 	    r->man_pos < r->man->n) {
 		if (!open) {
@@ -393,6 +405,73 @@ recv_on_writable(struct zc_conn *c)
 		r->state = RECV_ENTRIES;
 	}
 	return (0);
+}
+
+/*
+ * IDMAP negotiated: learn the sender's names and send ours before the
+ * manifest, unless the set says numeric_ids.
+ */
+static void
+recv_idmap_on(struct zc_recv *r, int numeric_ids)
+{
+	r->idmap = (r->feat & ZC_FEAT_IDMAP) && !numeric_ids;
+	if (r->idmap && r->idmaps == NULL)
+		r->idmaps = zc_owner_map_new();
+}
+
+/*
+ * IDMAP frames for the owners in our manifest, before it: as many as the
+ * output buffer takes now (the caller comes back when it drains).
+ */
+static int
+recv_idmap_announce(struct zc_recv *r)
+{
+	struct zc_mentry	*e;
+	int			 error;
+
+	while (zc_buf_len(r->conn->out) < ZC_CONN_OUT_HIGH / 2 &&
+	    r->idmap_pos < r->man->n) {
+		e = &r->man->v[r->idmap_pos];
+		if ((error = zc_owner_announce(r->idmaps, r->conn->out,
+		    ZC_IDMAP_USER, e->meta.uid)) != 0 ||
+		    (error = zc_owner_announce(r->idmaps, r->conn->out,
+		    ZC_IDMAP_GROUP, e->meta.gid)) != 0)
+			return (error);
+		r->idmap_pos++;
+	}
+	return (0);
+}
+
+/* IDMAP from the sender: a name for one of its ids. */
+static int
+recv_on_idmap(struct zc_recv *r, struct zc_rd *rd)
+{
+	struct zc_idmap_msg	m;
+
+	if (!(r->feat & ZC_FEAT_IDMAP) || zc_proto_get_idmap(rd, &m) != 0)
+		return (recv_refuse(r, ZC_E_PROTOCOL, "bad IDMAP"));
+	if (r->idmap && zc_owner_learn(r->idmaps, &m) != 0)
+		return (recv_refuse(r, ZC_E_PROTOCOL, "too many IDMAPs"));
+	return (0);
+}
+
+/*
+ * The sender's owner in our ids (by name with IDMAP).  Owners are kept
+ * only when we may chown: otherwise say so once, when it matters.
+ */
+static void
+recv_owner(struct zc_recv *r, struct zc_meta *m)
+{
+	if (r->idmap) {
+		m->uid = zc_owner_local(r->idmaps, ZC_IDMAP_USER, m->uid);
+		m->gid = zc_owner_local(r->idmaps, ZC_IDMAP_GROUP, m->gid);
+	}
+	if ((r->land_flags & ZC_LAND_CHOWN) || r->chown_warned ||
+	    (m->uid == geteuid() && m->gid == getegid()))
+		return;
+	r->chown_warned = 1;
+	zc_log_warn("peer=%s set=%s: owners are not kept: this receiver runs "
+	    "neither as root nor with CAP_CHOWN", r->peer, r->set);
 }
 
 /* XATTR: keep the sender's attributes; the walk hashes ours. */
@@ -461,6 +540,8 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 		    "%llu", (unsigned long long)ent.seq,
 		    (unsigned long long)r->last_seq));
 	r->last_seq = ent.seq;
+	if (type != ZC_MSG_DELETE)
+		recv_owner(r, &ent.meta);
 	if (zc_path_check(ent.path, ent.path_len, path, sizeof path) != 0) {
 		/* Escaped now, NULs included: the name may be anything. */
 		recv_name(r, ent.path, ent.path_len);
@@ -741,6 +822,7 @@ recv_on_pull(struct zc_recv *r, struct zc_rd *rd)
 	sopts.flags = req.flags & ZC_PUSH_DELETE;
 	sopts.idle_ms = r->opts.idle_ms;
 	sopts.no_xattrs = t.no_xattrs;
+	sopts.numeric_ids = t.numeric_ids;
 	r->conn->deadline = 0;
 	if ((error = zc_send_adopt(r->conn, r->root_fd, r->peer_features,
 	    &sopts, recv_pull_done, r, &r->pull, err, sizeof err)) != 0) {
@@ -769,8 +851,9 @@ recv_on_server_hello(struct zc_recv *r, struct zc_rd *rd)
 	r->peer[h.name_len] = '\0';
 	r->peer_features = h.features;
 	r->feat = zc_proto_features() & h.features;
-	if (r->feat & ZC_FEAT_OWNER)
+	if (zc_owner_can_chown())
 		r->land_flags |= ZC_LAND_CHOWN;
+	recv_idmap_on(r, 0);
 	if (!(r->feat & ZC_FEAT_XATTR))
 		r->xattrs = 0;
 	r->got_hello = 1;
@@ -834,6 +917,8 @@ recv_on_frame(struct zc_conn *c, const struct zc_frame_hdr *hdr,
 			return (recv_on_sync(r, rd));
 		case ZC_MSG_RENAME:
 			return (recv_on_rename(r, rd));
+		case ZC_MSG_IDMAP:
+			return (recv_on_idmap(r, rd));
 		}
 		break;
 	case RECV_FILE_END:
@@ -1112,5 +1197,6 @@ zc_recv_free(struct zc_recv *r)
 	zc_send_free(r->pull);
 	zc_manifest_free(r->man);
 	zc_manifest_free(r->dirs);
+	zc_owner_map_free(r->idmaps);
 	free(r);
 }

@@ -25,6 +25,7 @@ struct zc_recv_target {
 	const char	*root;		/* absolute path of the set root */
 	int		 fsync;		/* fsync each file before rename */
 	int		 no_xattrs;	/* XATTR: neither keep nor send them */
+	int		 numeric_ids;	/* IDMAP: owners as numbers only */
 };
 
 /*

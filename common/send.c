@@ -20,6 +20,7 @@
 #include "log.h"
 #include "manifest.h"
 #include "meta.h"
+#include "owner.h"
 #include "path.h"
 #include "proto.h"
 #include "send.h"
@@ -62,6 +63,8 @@ struct zc_send {
 	int			 owners;	/* both sides keep owners */
 	uint64_t		 feat;		/* negotiated: ours & the receiver's */
 	int			 xattrs;	/* XATTR: compare and send them */
+	int			 idmap;		/* IDMAP: owners by name */
+	struct zc_owner_map	*idmaps;	/* owned; IDMAP, both ways */
 
 	struct zc_manifest	*src;		/* owned */
 	struct zc_manifest	*dst;		/* owned */
@@ -365,6 +368,12 @@ send_put_entry(struct zc_send *s, uint8_t msg, struct zc_entry *ent, int fd)
 	int		 pfd, error = 0, xflags;
 
 	ent->feat = s->feat;
+	if (s->idmap && msg != ZC_MSG_DELETE &&
+	    ((error = zc_owner_announce(s->idmaps, s->conn->out,
+	    ZC_IDMAP_USER, ent->meta.uid)) != 0 ||
+	    (error = zc_owner_announce(s->idmaps, s->conn->out,
+	    ZC_IDMAP_GROUP, ent->meta.gid)) != 0))
+		return (error);
 	if (s->xattrs && msg != ZC_MSG_DELETE) {
 		xflags = geteuid() == 0 ? ZC_XATTR_PRIV : 0;
 		if (fd >= 0 && ent->meta.type != ZC_TYPE_SYMLINK)
@@ -918,7 +927,21 @@ send_features(const struct zc_send *s)
 
 	if (s->opts.no_xattrs)
 		feat &= ~ZC_FEAT_XATTR;
+	if (s->opts.numeric_ids)
+		feat &= ~ZC_FEAT_IDMAP;
 	return (feat);
+}
+
+/*
+ * IDMAP negotiated: owners travel with names both ways, unless the set
+ * says numeric_ids (then we did not offer it).
+ */
+static void
+send_idmap_on(struct zc_send *s)
+{
+	s->idmap = (s->feat & ZC_FEAT_IDMAP) && !s->opts.numeric_ids;
+	if (s->idmap && s->idmaps == NULL)
+		s->idmaps = zc_owner_map_new();
 }
 
 static int
@@ -935,8 +958,9 @@ send_on_hello(struct zc_send *s, struct zc_rd *rd)
 		return (send_fail(s, -EPROTO, "receiver needs features we "
 		    "lack (%#llx)", (unsigned long long)h.mandatory));
 	s->feat = send_features(s) & h.features;
-	s->owners = (s->feat & ZC_FEAT_OWNER) != 0;
+	s->owners = (h.features & ZC_FEAT_OWNER) != 0;	/* it may chown */
 	s->xattrs = (s->feat & ZC_FEAT_XATTR) && !s->opts.no_xattrs;
+	send_idmap_on(s);
 	s->state = SEND_MANIFEST;
 	return (0);
 }
@@ -951,6 +975,19 @@ send_walk_flags(struct zc_send *s, struct zc_manifest *m)
 	if (!s->opts.no_xattrs && (zc_proto_features() & ZC_FEAT_XATTR))
 		m->walk_flags |= ZC_MANIFEST_XATTR |
 		    (geteuid() == 0 ? ZC_MANIFEST_XPRIV : 0);
+}
+
+/* IDMAP from the receiver (before its MANIFEST): its ids' names. */
+static int
+send_on_idmap(struct zc_send *s, struct zc_rd *rd)
+{
+	struct zc_idmap_msg	m;
+
+	if (!(s->feat & ZC_FEAT_IDMAP) || zc_proto_get_idmap(rd, &m) != 0)
+		return (send_fail(s, -EPROTO, "bad IDMAP"));
+	if (s->idmap && zc_owner_learn(s->idmaps, &m) != 0)
+		return (send_fail(s, -EPROTO, "too many IDMAPs"));
+	return (0);
 }
 
 static int
@@ -987,6 +1024,12 @@ send_on_manifest(struct zc_send *s, struct zc_rd *rd)
 			return (send_fail(s, -EPROTO, "bad MANIFEST item: %s",
 			    strerror(-r)));
 		s->dst->v[r].xattr_hash = ent.xattr_hash;
+		if (s->idmap) {
+			s->dst->v[r].meta.uid = zc_owner_local(s->idmaps,
+			    ZC_IDMAP_USER, ent.meta.uid);
+			s->dst->v[r].meta.gid = zc_owner_local(s->idmaps,
+			    ZC_IDMAP_GROUP, ent.meta.gid);
+		}
 		if (ent.meta.type == ZC_TYPE_SYMLINK &&
 		    s->dst->v[r].target == NULL)
 			s->dst->v[r].target = xstrdup("");
@@ -1145,6 +1188,8 @@ send_on_frame(struct zc_conn *c, const struct zc_frame_hdr *hdr,
 			return (send_on_manifest(s, rd));
 		if (hdr->type == ZC_MSG_MANIFEST_END)
 			return (send_on_manifest_end(s, rd));
+		if (hdr->type == ZC_MSG_IDMAP)
+			return (send_on_idmap(s, rd));
 		break;
 	case SEND_STREAM:
 	case SEND_DRAIN:
@@ -1302,9 +1347,10 @@ zc_send_adopt(struct zc_conn *c, int src_fd, uint64_t peer_features,
 		zc_send_free(s);
 		return (error);
 	}
-	s->feat = zc_proto_features() & peer_features;
-	s->owners = (s->feat & ZC_FEAT_OWNER) != 0;
+	s->feat = zc_proto_features() & peer_features;	/* our HELLO's */
+	s->owners = (peer_features & ZC_FEAT_OWNER) != 0;	/* it may chown */
 	s->xattrs = (s->feat & ZC_FEAT_XATTR) && !s->opts.no_xattrs;
+	send_idmap_on(s);
 	s->conn = c;
 	s->loop = c->poll.loop;
 	c->ops = &send_ops;
@@ -1353,6 +1399,7 @@ zc_send_free(struct zc_send *s)
 	free(s->tree_base);
 	zc_manifest_free(s->src);
 	zc_manifest_free(s->dst);
+	zc_owner_map_free(s->idmaps);
 	free(s->retry);
 	free(s->tries);
 	free(s->flight);

@@ -31,6 +31,7 @@ listen_auth(void *arg, const char *peer, const char *set,
 	t->root = s->path;
 	t->fsync = s->fsync;
 	t->no_xattrs = !s->xattrs;
+	t->numeric_ids = s->numeric_ids;
 	return (ZC_OK);
 }
 
@@ -76,6 +77,7 @@ listen_pull_auth(void *arg, const char *peer, const char *set,
 		return (ZC_E_DENIED);
 	t->root = s->path;
 	t->no_xattrs = !s->xattrs;
+	t->numeric_ids = s->numeric_ids;
 	return (ZC_OK);
 }
 

@@ -183,7 +183,8 @@ mirror_signature(const struct zc_config *cfg, const struct zc_config_set *cs)
 	xasprintf(&sig, "%s|%s|%d|%llu|%llu|%s", cs->name, cs->path, cs->delete,
 	    (unsigned long long)cs->delay_ms, (unsigned long long)cs->settle_ms,
 	    cfg->node.name);
-	xasprintf(&next, "%s|xattrs=%d", sig, cs->xattrs);
+	xasprintf(&next, "%s|xattrs=%d|numeric_ids=%d", sig, cs->xattrs,
+	    cs->numeric_ids);
 	free(sig);
 	sig = next;
 	for (i = 0; i < cs->npush_to; i++) {
@@ -213,6 +214,7 @@ mirror_start(struct zcd *zcd, const struct zc_config_set *cs, char *err,
 	m->path = xstrdup(cs->path);
 	m->delete = cs->delete;
 	m->no_xattrs = !cs->xattrs;
+	m->numeric_ids = cs->numeric_ids;
 	m->delay_ms = cs->delay_ms;
 	m->settle_ms = cs->settle_ms;
 	m->sig = mirror_signature(zcd->cfg, cs);

@@ -192,6 +192,7 @@ link_session(struct zcd_link *l, int fd)
 	opts.flags = l->mirror->delete ? ZC_PUSH_DELETE : 0;
 	opts.no_zerocopy = l->mirror->zcd->no_zerocopy;
 	opts.no_xattrs = l->mirror->no_xattrs;
+	opts.numeric_ids = l->mirror->numeric_ids;
 	opts.idle_ms = 0;
 	opts.report = link_report;
 	opts.next = link_next;

@@ -84,6 +84,7 @@ struct zcd_mirror {
 	ino_t			 root_ino;
 	int			 delete;
 	int			 no_xattrs;	/* sets[].xattrs: false */
+	int			 numeric_ids;	/* sets[].numeric_ids */
 	uint64_t		 delay_ms;
 	uint64_t		 settle_ms;
 	struct zcd_watch	*watch;		/* owned */

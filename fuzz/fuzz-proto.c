@@ -83,6 +83,7 @@ fuzz_decode(struct zc_buf *out, uint8_t type, struct zc_rd *rd)
 	struct zc_status		 st;
 	struct zc_push_req		 pr;
 	struct zc_entry			 e;
+	struct zc_idmap_msg		 im;
 	struct zc_summary		 s;
 	struct zc_manifest_frame	 mf;
 	char				 name[ZC_PROTO_NAME_MAX + 1];
@@ -199,6 +200,16 @@ fuzz_decode(struct zc_buf *out, uint8_t type, struct zc_rd *rd)
 			fuzz_same(out, zc_proto_put_rename(out, &e), type, lo,
 			    len);
 		}
+		break;
+	case ZC_MSG_IDMAP:
+		if ((r = zc_proto_get_idmap(rd, &im)) == 0) {
+			fuzz_inside(im.name, im.name_len, lo, hi, type);
+			fuzz_same(out, zc_proto_put_idmap(out, &im), type, lo,
+			    len);
+		}
+		break;
+	case ZC_MSG_LINK:
+		r = -EPROTO;	/* no decoder on this branch */
 		break;
 	default:
 		fuzz_fail("get_frame returned an unknown type", type);

@@ -82,6 +82,7 @@ decode(uint8_t type, struct zc_rd *rd)
 	struct zc_push_req	 pr;
 	struct zc_entry		 e;
 	struct zc_summary	 s;
+	struct zc_idmap_msg	 im;
 	uint64_t		 u64;
 	uint32_t		 u32, i;
 	int			 r;
@@ -145,6 +146,12 @@ decode(uint8_t type, struct zc_rd *rd)
 			INSIDE(e.target, e.target_len);
 		}
 		return (r);
+	case ZC_MSG_IDMAP:
+		if ((r = zc_proto_get_idmap(rd, &im)) == 0)
+			INSIDE(im.name, im.name_len);
+		return (r);
+	case ZC_MSG_LINK:
+		return (-EPROTO);	/* no decoder on this branch */
 	}
 	fail_msg("unexpected type %u", type);
 	return (-1);
@@ -1160,6 +1167,62 @@ test_xattr_block(void **state)
 	zc_buf_free(b);
 }
 
+/* IDMAP: kind, id, name (1..255 bytes, no NUL). */
+static void
+test_idmap(void **state)
+{
+	struct zc_buf		*b = zc_buf_new(BIG);
+	struct zc_rd		 rd;
+	struct zc_idmap_msg	 m, d;
+	static char		 longname[ZC_IDMAP_NAME_MAX + 2];
+	static const uint8_t	 badkind[] = { 3, 0, 0, 0, 1, 0, 1, 'a' };
+	static const uint8_t	 nul[] = { 1, 0, 0, 0, 1, 0, 2, 'a', 0 };
+	static const uint8_t	 empty[] = { 2, 0, 0, 0, 1, 0, 0 };
+	static const uint8_t	 trailing[] = { 1, 0, 0, 0, 1, 0, 1, 'a', 0 };
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.kind = ZC_IDMAP_GROUP;
+	m.id = 0xfffffffe;
+	m.name = "staff";
+	m.name_len = 5;
+	assert_int_equal(zc_proto_put_idmap(b, &m), 0);
+	assert_int_equal(zc_buf_len(b), 8 + 1 + 4 + 2 + 5);
+	one_frame(b, ZC_MSG_IDMAP, &rd);
+	assert_int_equal(zc_proto_get_idmap(&rd, &d), 0);
+	assert_int_equal(d.kind, ZC_IDMAP_GROUP);
+	assert_true(d.id == 0xfffffffe);
+	assert_int_equal(d.name_len, 5);
+	assert_memory_equal(d.name, "staff", 5);
+
+	m.kind = 0;
+	assert_int_equal(zc_proto_put_idmap(b, &m), -EINVAL);
+	m.kind = ZC_IDMAP_USER;
+	m.name_len = 0;
+	assert_int_equal(zc_proto_put_idmap(b, &m), -EINVAL);
+	memset(longname, 'x', sizeof(longname) - 1);
+	m.name = longname;
+	m.name_len = ZC_IDMAP_NAME_MAX + 1;
+	assert_int_equal(zc_proto_put_idmap(b, &m), -EINVAL);
+	m.name_len = ZC_IDMAP_NAME_MAX;
+	assert_int_equal(zc_proto_put_idmap(b, &m), 0);
+	one_frame(b, ZC_MSG_IDMAP, &rd);
+	assert_int_equal(zc_proto_get_idmap(&rd, &d), 0);
+
+	zc_rd_init(&rd, badkind, sizeof(badkind));
+	assert_int_equal(zc_proto_get_idmap(&rd, &d), -EPROTO);
+	zc_rd_init(&rd, nul, sizeof(nul));
+	assert_int_equal(zc_proto_get_idmap(&rd, &d), -EPROTO);
+	zc_rd_init(&rd, empty, sizeof(empty));
+	assert_int_equal(zc_proto_get_idmap(&rd, &d), -EPROTO);
+	zc_rd_init(&rd, trailing, sizeof(trailing));
+	assert_int_equal(zc_proto_get_idmap(&rd, &d), -EPROTO);
+	zc_rd_init(&rd, trailing, 4);
+	assert_int_equal(zc_proto_get_idmap(&rd, &d), -EPROTO);
+	assert_int_equal(rd.left, 4);
+	zc_buf_free(b);
+}
+
 int
 main(void)
 {
@@ -1179,6 +1242,7 @@ main(void)
 		cmocka_unit_test(test_decode_ranges),
 		cmocka_unit_test(test_fuzz),
 		cmocka_unit_test(test_xattr_block),
+		cmocka_unit_test(test_idmap),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
