@@ -1,0 +1,230 @@
+/*
+ * test-xattr.c: attribute blocks read from files, directories and
+ * symlinks (sorted, filtered, canonical), applied to another entry (set
+ * what is listed, remove the rest), and refused when malformed.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/xattr.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "xattr.h"
+
+struct dir {
+	char	 base[64];
+	int	 fd;
+};
+
+static int
+dir_setup(void **state)
+{
+	struct dir	*d;
+
+	d = calloc(1, sizeof(*d));
+	assert_non_null(d);
+	strcpy(d->base, "/tmp/zc-test-xattr.XXXXXX");
+	assert_non_null(mkdtemp(d->base));
+	d->fd = open(d->base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(d->fd >= 0);
+	*state = d;
+	return (0);
+}
+
+static int
+dir_teardown(void **state)
+{
+	struct dir	*d = *state;
+	char		 cmd[128];
+
+	close(d->fd);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->base);
+	assert_int_equal(system(cmd), 0);
+	free(d);
+	return (0);
+}
+
+static int
+mkfile(struct dir *d, const char *name)
+{
+	int	fd;
+
+	fd = openat(d->fd, name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	return (fd);
+}
+
+/* The file system under /tmp must keep user.* attributes, else skip. */
+static int
+have_user_xattrs(int fd)
+{
+	if (fsetxattr(fd, "user.zc-probe", "", 0, 0) == -1) {
+		assert_true(errno == ENOTSUP);
+		return (0);
+	}
+	assert_int_equal(fremovexattr(fd, "user.zc-probe"), 0);
+	return (1);
+}
+
+static void
+test_read_sorted(void **state)
+{
+	struct dir	*d = *state;
+	static const uint8_t want[] = {
+		0, 2,
+		6, 'u', 's', 'e', 'r', '.', 'a', 0, 0, 0, 2, 'h', 'i',
+		6, 'u', 's', 'e', 'r', '.', 'b', 0, 0, 0, 0,
+	};
+	uint8_t		*blk;
+	size_t		 len;
+	int		 fd;
+
+	fd = mkfile(d, "f");
+	if (!have_user_xattrs(fd)) {
+		close(fd);
+		skip();
+	}
+	/* None: an empty block, hash 0. */
+	assert_int_equal(zc_xattr_read(fd, -1, NULL, 0, &blk, &len), 0);
+	assert_int_equal(len, ZC_XATTR_EMPTY_LEN);
+	assert_true(zc_xattr_hash(blk, len) == 0);
+	free(blk);
+
+	/* Set out of order; read back sorted, the same bytes every time. */
+	assert_int_equal(fsetxattr(fd, "user.b", "", 0, 0), 0);
+	assert_int_equal(fsetxattr(fd, "user.a", "hi", 2, 0), 0);
+	assert_int_equal(zc_xattr_read(fd, -1, NULL, 0, &blk, &len), 0);
+	assert_int_equal(len, sizeof(want));
+	assert_memory_equal(blk, want, sizeof(want));
+	assert_int_equal(zc_xattr_check(blk, len), 0);
+	assert_true(zc_xattr_hash(blk, len) != 0);
+	free(blk);
+
+	/* By name in a directory, not followed: the same block. */
+	assert_int_equal(zc_xattr_read(-1, d->fd, "f", 0, &blk, &len), 0);
+	assert_memory_equal(blk, want, sizeof(want));
+	free(blk);
+	assert_int_equal(zc_xattr_read(-1, d->fd, "a/b", 0, &blk, &len),
+	    -EINVAL);
+	assert_null(blk);
+	close(fd);
+}
+
+static void
+test_trusted_as_root(void **state)
+{
+	struct dir	*d = *state;
+	uint8_t		*blk;
+	size_t		 len;
+	int		 fd;
+
+	if (geteuid() != 0)
+		skip();
+	fd = mkfile(d, "t");
+	if (fsetxattr(fd, "trusted.zc", "x", 1, 0) == -1) {
+		close(fd);
+		skip();
+	}
+	assert_int_equal(zc_xattr_read(fd, -1, NULL, 0, &blk, &len), 0);
+	assert_int_equal(len, ZC_XATTR_EMPTY_LEN);
+	free(blk);
+	assert_int_equal(zc_xattr_read(fd, -1, NULL, ZC_XATTR_PRIV, &blk,
+	    &len), 0);
+	assert_int_equal(len, 2 + 1 + 10 + 4 + 1);
+	free(blk);
+	close(fd);
+}
+
+static void
+test_apply(void **state)
+{
+	struct dir	*d = *state;
+	uint8_t		*blk, *got;
+	size_t		 len, glen;
+	char		 v[8];
+	int		 src, dst;
+
+	src = mkfile(d, "src");
+	if (!have_user_xattrs(src)) {
+		close(src);
+		skip();
+	}
+	dst = mkfile(d, "dst");
+	assert_int_equal(fsetxattr(src, "user.keep", "1", 1, 0), 0);
+	assert_int_equal(fsetxattr(src, "user.new", "22", 2, 0), 0);
+	assert_int_equal(fsetxattr(dst, "user.keep", "old", 3, 0), 0);
+	assert_int_equal(fsetxattr(dst, "user.extra", "x", 1, 0), 0);
+	assert_int_equal(zc_xattr_read(src, -1, NULL, 0, &blk, &len), 0);
+
+	assert_int_equal(zc_xattr_apply(dst, -1, NULL, blk, len, 0), 0);
+	assert_int_equal(zc_xattr_read(dst, -1, NULL, 0, &got, &glen), 0);
+	assert_int_equal(glen, len);
+	assert_memory_equal(got, blk, len);
+	free(got);
+	assert_int_equal(fgetxattr(dst, "user.keep", v, sizeof(v)), 1);
+	assert_int_equal(fgetxattr(dst, "user.extra", v, sizeof(v)), -1);
+	assert_int_equal(errno, ENODATA);
+
+	/* An empty block clears them; a malformed one changes nothing. */
+	assert_int_equal(zc_xattr_apply(dst, -1, NULL,
+	    (const uint8_t *)"\0\0", 2, 0), 0);
+	assert_int_equal(flistxattr(dst, NULL, 0), 0);
+	assert_int_equal(zc_xattr_apply(dst, -1, NULL, blk, len - 1, 0),
+	    -EINVAL);
+	assert_int_equal(flistxattr(dst, NULL, 0), 0);
+
+	/* A symlink: no user.* on Linux, so that part is skipped, no error. */
+	assert_int_equal(symlinkat("src", d->fd, "ln"), 0);
+	assert_int_equal(zc_xattr_apply(-1, d->fd, "ln", blk, len, 0), 0);
+	assert_int_equal(zc_xattr_read(-1, d->fd, "ln", 0, &got, &glen), 0);
+	assert_int_equal(glen, ZC_XATTR_EMPTY_LEN);
+	free(got);
+	/* ... and the file it points at was not touched. */
+	assert_int_equal(fgetxattr(src, "user.new", v, sizeof(v)), 2);
+
+	free(blk);
+	close(src);
+	close(dst);
+}
+
+static void
+test_names(void **state)
+{
+	(void)state;
+	assert_true(zc_xattr_name_ok("user.x", 6));
+	assert_true(zc_xattr_name_ok("security.selinux", 16));
+	assert_true(zc_xattr_name_ok("trusted.a", 9));
+	assert_true(zc_xattr_name_ok("system.posix_acl_access", 23));
+	assert_false(zc_xattr_name_ok("system.posix_acl_accessX", 24));
+	assert_false(zc_xattr_name_ok("system.nfs4_acl", 15));
+	assert_false(zc_xattr_name_ok("user", 4));
+	assert_false(zc_xattr_name_ok("user.a\0b", 8));
+	assert_false(zc_xattr_name_ok("", 0));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_read_sorted, dir_setup,
+		    dir_teardown),
+		cmocka_unit_test_setup_teardown(test_trusted_as_root,
+		    dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_apply, dir_setup,
+		    dir_teardown),
+		cmocka_unit_test(test_names),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
