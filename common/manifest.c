@@ -202,7 +202,8 @@ manifest_xattr_hash(struct manifest_walk *w, int dfd, const char *leaf,
 		    strerror(-error));
 		return;
 	}
-	w->m->v[idx].xattr_hash = zc_xattr_hash(blk, len);
+	w->m->v[idx].xattr_hash = (w->m->walk_flags & ZC_MANIFEST_XNAMES) ?
+	    zc_xattr_hash_named(blk, len) : zc_xattr_hash(blk, len);
 	free(blk);
 }
 

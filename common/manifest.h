@@ -37,6 +37,7 @@ struct zc_manifest {
 	int		  walk_flags;	/* set before zc_manifest_walk */
 #define ZC_MANIFEST_XATTR	0x1	/* hash each entry's attributes */
 #define ZC_MANIFEST_XPRIV	0x2	/* trusted.* too (we are root) */
+#define ZC_MANIFEST_XNAMES	0x4	/* ACL ids hashed as names (IDMAP) */
 };
 
 struct zc_manifest *zc_manifest_new(void);

@@ -180,6 +180,18 @@ owner_lookup(uint8_t kind, const char *name, uint32_t *id, char **out)
 	return (-r);
 }
 
+/* The name of our id; see owner.h. */
+char *
+zc_owner_name(uint8_t kind, uint32_t id)
+{
+	char	*name;
+
+	if ((kind != ZC_IDMAP_USER && kind != ZC_IDMAP_GROUP) ||
+	    owner_lookup(kind, NULL, &id, &name) != 0)
+		return (NULL);
+	return (name);
+}
+
 /* Send the name of id once per connection; see owner.h. */
 int
 zc_owner_announce(struct zc_owner_map *m, struct zc_buf *out, uint8_t kind,

@@ -42,6 +42,12 @@ int	zc_owner_announce(struct zc_owner_map *, struct zc_buf *out,
  */
 int	zc_owner_learn(struct zc_owner_map *, const struct zc_idmap_msg *);
 
+/*
+ * The name of our uid or gid (kind): a string the caller frees, or NULL
+ * when it has none.
+ */
+char	*zc_owner_name(uint8_t kind, uint32_t id);
+
 /* Our id for the peer's id: by name if it sent one we have, else itself. */
 uint32_t zc_owner_local(const struct zc_owner_map *, uint8_t kind,
 	    uint32_t id);

@@ -482,6 +482,44 @@ recv_xattrs_on(struct zc_recv *r)
 	r->xattr_flags = geteuid() == 0 ? ZC_XATTR_PRIV : 0;
 	r->man->walk_flags |= ZC_MANIFEST_XATTR |
 	    (geteuid() == 0 ? ZC_MANIFEST_XPRIV : 0);
+	/* ACL ids as names where owners go by name (a client: if offered). */
+	if (r->client ? (zc_proto_features() & ZC_FEAT_IDMAP) != 0 : r->idmap)
+		r->man->walk_flags |= ZC_MANIFEST_XNAMES;
+}
+
+static uint32_t
+recv_acl_map(void *arg, uint8_t kind, uint32_t id)
+{
+	struct zc_recv	*r = arg;
+
+	return (zc_owner_local(r->idmaps, kind, id));
+}
+
+static int
+recv_acl_any(void *arg, uint8_t kind, uint32_t id)
+{
+	(void)arg;
+	(void)kind;
+	(void)id;
+	return (1);
+}
+
+/*
+ * IDMAP: a copy of the entry's block with the sender's ACL ids made ours
+ * (owned), or NULL when it needs none.
+ */
+static uint8_t *
+recv_xattrs_mapped(struct zc_recv *r, const struct zc_entry *ent)
+{
+	uint8_t	*copy;
+
+	if (!r->idmap || ent->xattrs == NULL || zc_xattr_acl_ids(ent->xattrs,
+	    ent->xattrs_len, recv_acl_any, NULL) == 0)
+		return (NULL);
+	copy = xmalloc(ent->xattrs_len);
+	memcpy(copy, ent->xattrs, ent->xattrs_len);
+	zc_xattr_acl_map(copy, ent->xattrs_len, recv_acl_map, r);
+	return (copy);
 }
 
 /* A file system without attributes is said once per session, not failed. */
@@ -502,10 +540,17 @@ recv_xattr_err(struct zc_recv *r, int error)
 static int
 recv_xattrs(struct zc_recv *r, const char *path, const struct zc_entry *ent)
 {
+	uint8_t	*mapped;
+	int	 error;
+
 	if (!r->xattrs || ent->xattrs == NULL)
 		return (0);
-	return (recv_xattr_err(r, zc_land_xattrs(r->root_fd, path,
-	    ent->meta.type, ent->xattrs, ent->xattrs_len, r->xattr_flags)));
+	mapped = recv_xattrs_mapped(r, ent);
+	error = zc_land_xattrs(r->root_fd, path, ent->meta.type,
+	    mapped != NULL ? mapped : ent->xattrs, ent->xattrs_len,
+	    r->xattr_flags);
+	free(mapped);
+	return (recv_xattr_err(r, error));
 }
 
 static void
@@ -528,6 +573,7 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 {
 	struct zc_entry	 ent;
 	char		 path[ZC_PATH_MAX + 1], target[ZC_PROTO_TARGET_MAX + 1];
+	uint8_t		*mapped;
 	int		 error;
 
 	ent.feat = r->feat;
@@ -573,9 +619,12 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 		error = zc_land_file_begin(&r->file, r->root_fd, path,
 		    &ent.meta, &r->ldirs);
 		r->file_open = error == 0;
-		if (r->file_open && r->xattrs)
-			zc_land_file_xattrs(&r->file, ent.xattrs,
-			    ent.xattrs_len, r->xattr_flags);
+		if (r->file_open && r->xattrs) {
+			mapped = recv_xattrs_mapped(r, &ent);
+			zc_land_file_xattrs(&r->file, mapped != NULL ? mapped :
+			    ent.xattrs, ent.xattrs_len, r->xattr_flags);
+			free(mapped);
+		}
 		if (error != 0) {
 			r->file_code = zc_land_code(error);
 			r->file_sink_err = error;

@@ -353,6 +353,14 @@ send_plan_report(struct zc_send *s)
 	}
 }
 
+static int
+send_acl_announce(void *arg, uint8_t kind, uint32_t id)
+{
+	struct zc_send	*s = arg;
+
+	return (zc_owner_announce(s->idmaps, s->conn->out, kind, id));
+}
+
 /*
  * Queue an entry frame; with XATTR negotiated it ends with the entry's
  * attribute block, read from fd or (fd -1, and always for a symlink) from
@@ -395,6 +403,12 @@ send_put_entry(struct zc_send *s, uint8_t msg, struct zc_entry *ent, int fd)
 			zc_log_info("set=%s %.*s: extended attributes: %s",
 			    s->opts.set, (int)ent->path_len, ent->path,
 			    strerror(-error));
+		/* IDMAP: the names of the users and groups its ACLs name. */
+		if (s->idmap && blk != NULL && (error = zc_xattr_acl_ids(blk,
+		    len, send_acl_announce, s)) != 0) {
+			free(blk);
+			return (error);
+		}
 	}
 	ent->xattrs = blk;
 	ent->xattrs_len = len;
@@ -975,6 +989,9 @@ send_walk_flags(struct zc_send *s, struct zc_manifest *m)
 	if (!s->opts.no_xattrs && (zc_proto_features() & ZC_FEAT_XATTR))
 		m->walk_flags |= ZC_MANIFEST_XATTR |
 		    (geteuid() == 0 ? ZC_MANIFEST_XPRIV : 0);
+	/* ACL ids as names, as a receiver that maps owners by name hashes. */
+	if (!s->opts.numeric_ids && (zc_proto_features() & ZC_FEAT_IDMAP))
+		m->walk_flags |= ZC_MANIFEST_XNAMES;
 }
 
 /* IDMAP from the receiver (before its MANIFEST): its ids' names. */

@@ -26,6 +26,8 @@
 #include <xxhash.h>
 
 #include "log.h"
+#include "owner.h"
+#include "proto.h"
 #include "xattr.h"
 #include "xmalloc.h"
 
@@ -203,6 +205,271 @@ zc_xattr_hash(const uint8_t *blk, size_t len)
 	if (blk == NULL || len <= ZC_XATTR_EMPTY_LEN)
 		return (0);
 	h = XXH3_64bits(blk, len);
+	return (h == 0 ? 1 : h);
+}
+
+/*
+ * POSIX ACL values, <linux/posix_acl_xattr.h>: le32 a_version (2), then
+ * per entry le16 e_tag, le16 e_perm, le32 e_id.  Only ACL_USER and
+ * ACL_GROUP entries carry an id that means anything.
+ */
+#define XATTR_ACL_VERSION	2
+#define XATTR_ACL_HDR		4
+#define XATTR_ACL_ENTRY		8
+#define XATTR_ACL_USER		0x02
+#define XATTR_ACL_GROUP		0x08
+
+static int
+xattr_is_acl(const char *name, size_t nlen)
+{
+	return (xattr_exact(name, nlen, "system.posix_acl_access") ||
+	    xattr_exact(name, nlen, "system.posix_acl_default"));
+}
+
+static uint32_t
+xattr_le(const uint8_t *p, int n)
+{
+	uint32_t	v = 0;
+
+	while (n-- > 0)
+		v = v << 8 | p[n];
+	return (v);
+}
+
+/* A value in the ACL format?  Others are left alone. */
+static int
+xattr_acl_ok(const uint8_t *v, size_t vlen)
+{
+	return (vlen >= XATTR_ACL_HDR &&
+	    (vlen - XATTR_ACL_HDR) % XATTR_ACL_ENTRY == 0 &&
+	    xattr_le(v, 4) == XATTR_ACL_VERSION);
+}
+
+/* The IDMAP kind of an entry's tag, or 0 for one without an id. */
+static uint8_t
+xattr_acl_kind(const uint8_t *e)
+{
+	switch (xattr_le(e, 2)) {
+	case XATTR_ACL_USER:
+		return (ZC_IDMAP_USER);
+	case XATTR_ACL_GROUP:
+		return (ZC_IDMAP_GROUP);
+	}
+	return (0);
+}
+
+struct xattr_acl_walk {
+	zc_xattr_id_cb	 fn;
+	void		*arg;
+};
+
+static int
+xattr_acl_ids_one(void *arg, const char *name, size_t nlen, const uint8_t *v,
+    size_t vlen)
+{
+	struct xattr_acl_walk	*w = arg;
+	size_t			 off;
+	uint8_t			 kind;
+	int			 r;
+
+	if (!xattr_is_acl(name, nlen) || !xattr_acl_ok(v, vlen))
+		return (0);
+	for (off = XATTR_ACL_HDR; off < vlen; off += XATTR_ACL_ENTRY) {
+		if ((kind = xattr_acl_kind(v + off)) != 0 &&
+		    (r = w->fn(w->arg, kind, xattr_le(v + off + 4, 4))) != 0)
+			return (r);
+	}
+	return (0);
+}
+
+/* The ids of the named entries of blk's ACLs; see xattr.h. */
+int
+zc_xattr_acl_ids(const uint8_t *blk, size_t len, zc_xattr_id_cb fn,
+    void *arg)
+{
+	struct xattr_acl_walk	w = { fn, arg };
+	int			r;
+
+	r = xattr_walk(blk, len, xattr_acl_ids_one, &w);
+	return (r == -EPROTO ? 0 : r);
+}
+
+static int
+xattr_acl_entry_cmp(const void *a, const void *b)
+{
+	const uint8_t	*x = a, *y = b;
+	uint32_t	 tx = xattr_le(x, 2), ty = xattr_le(y, 2);
+	uint32_t	 ix = xattr_le(x + 4, 4), iy = xattr_le(y + 4, 4);
+
+	if (tx != ty)
+		return (tx < ty ? -1 : 1);
+	return (ix < iy ? -1 : ix > iy);
+}
+
+struct xattr_acl_remap {
+	uint8_t		*blk;		/* the writable copy */
+	const uint8_t	*base;		/* the same, as xattr_walk sees it */
+	zc_xattr_map_cb	 map;
+	void		*arg;
+};
+
+static int
+xattr_acl_map_one(void *arg, const char *name, size_t nlen, const uint8_t *v,
+    size_t vlen)
+{
+	struct xattr_acl_remap	*m = arg;
+	uint8_t			*w, kind;
+	uint32_t		 id;
+	size_t			 off;
+
+	if (!xattr_is_acl(name, nlen) || !xattr_acl_ok(v, vlen))
+		return (0);
+	w = m->blk + (v - m->base);
+	for (off = XATTR_ACL_HDR; off < vlen; off += XATTR_ACL_ENTRY) {
+		if ((kind = xattr_acl_kind(w + off)) == 0)
+			continue;
+		id = m->map(m->arg, kind, xattr_le(w + off + 4, 4));
+		w[off + 4] = (uint8_t)id;
+		w[off + 5] = (uint8_t)(id >> 8);
+		w[off + 6] = (uint8_t)(id >> 16);
+		w[off + 7] = (uint8_t)(id >> 24);
+	}
+	/* The kernel wants each tag's entries by ascending id. */
+	if (vlen > XATTR_ACL_HDR + XATTR_ACL_ENTRY)
+		qsort(w + XATTR_ACL_HDR, (vlen - XATTR_ACL_HDR) /
+		    XATTR_ACL_ENTRY, XATTR_ACL_ENTRY, xattr_acl_entry_cmp);
+	return (0);
+}
+
+/* Map the named ACL entries' ids in place; see xattr.h. */
+void
+zc_xattr_acl_map(uint8_t *blk, size_t len, zc_xattr_map_cb map, void *arg)
+{
+	struct xattr_acl_remap	m = { blk, blk, map, arg };
+
+	(void)xattr_walk(blk, len, xattr_acl_map_one, &m);
+}
+
+static int
+xattr_has_named(void *arg, uint8_t kind, uint32_t id)
+{
+	(void)arg;
+	(void)kind;
+	(void)id;
+	return (1);
+}
+
+/* A growing byte string for the named hash. */
+struct xattr_str {
+	uint8_t	*p;
+	size_t	 len, cap;
+};
+
+static void
+xattr_str_add(struct xattr_str *s, const void *p, size_t n)
+{
+	if (s->len + n > s->cap) {
+		s->cap = (s->len + n) * 2 + 64;
+		s->p = xrealloc(s->p, s->cap);
+	}
+	if (n != 0)
+		memcpy(s->p + s->len, p, n);
+	s->len += n;
+}
+
+static int
+xattr_repr_cmp(const void *a, const void *b)
+{
+	const struct xattr_str	*x = a, *y = b;
+	int			 c;
+
+	c = memcmp(x->p, y->p, x->len < y->len ? x->len : y->len);
+	if (c != 0)
+		return (c);
+	return (x->len < y->len ? -1 : x->len > y->len);
+}
+
+static int
+xattr_named_one(void *arg, const char *name, size_t nlen, const uint8_t *v,
+    size_t vlen)
+{
+	struct xattr_str	*out = arg, *rep;
+	uint8_t			 b[8], kind, n8;
+	char			*who;
+	size_t			 i, n, off;
+	uint32_t		 id;
+
+	n8 = (uint8_t)nlen;
+	xattr_str_add(out, &n8, 1);
+	xattr_str_add(out, name, nlen);
+	if (!xattr_is_acl(name, nlen) || !xattr_acl_ok(v, vlen)) {
+		b[0] = 'V';
+		b[1] = (uint8_t)(vlen >> 24);
+		b[2] = (uint8_t)(vlen >> 16);
+		b[3] = (uint8_t)(vlen >> 8);
+		b[4] = (uint8_t)vlen;
+		xattr_str_add(out, b, 5);
+		xattr_str_add(out, v, vlen);
+		return (0);
+	}
+	/*
+	 * Each entry as tag (big-endian, so they sort by tag), perm, then
+	 * its id as a name where we have one; sorted, since the ids' order
+	 * is not the names'.
+	 */
+	n = (vlen - XATTR_ACL_HDR) / XATTR_ACL_ENTRY;
+	rep = xcalloc(n, sizeof *rep);
+	for (i = 0; i < n; i++) {
+		off = XATTR_ACL_HDR + i * XATTR_ACL_ENTRY;
+		b[0] = v[off + 1];
+		b[1] = v[off];
+		b[2] = v[off + 3];
+		b[3] = v[off + 2];
+		xattr_str_add(&rep[i], b, 4);
+		id = xattr_le(v + off + 4, 4);
+		who = NULL;
+		if ((kind = xattr_acl_kind(v + off)) != 0 &&
+		    (who = zc_owner_name(kind, id)) != NULL) {
+			xattr_str_add(&rep[i], "n", 1);
+			xattr_str_add(&rep[i], who, strlen(who) + 1);
+		} else {
+			b[4] = '#';
+			b[5] = (uint8_t)(id >> 24);
+			xattr_str_add(&rep[i], b + 4, 2);
+			b[0] = (uint8_t)(id >> 16);
+			b[1] = (uint8_t)(id >> 8);
+			b[2] = (uint8_t)id;
+			xattr_str_add(&rep[i], b, 3);
+		}
+		free(who);
+	}
+	if (n > 1)
+		qsort(rep, n, sizeof *rep, xattr_repr_cmp);
+	xattr_str_add(out, "A", 1);
+	for (i = 0; i < n; i++) {
+		b[0] = (uint8_t)(rep[i].len >> 8);
+		b[1] = (uint8_t)rep[i].len;
+		xattr_str_add(out, b, 2);
+		xattr_str_add(out, rep[i].p, rep[i].len);
+		free(rep[i].p);
+	}
+	free(rep);
+	return (0);
+}
+
+/* The hash with ACL ids as names; see xattr.h. */
+uint64_t
+zc_xattr_hash_named(const uint8_t *blk, size_t len)
+{
+	struct xattr_str	s;
+	uint64_t		h;
+
+	if (zc_xattr_acl_ids(blk, len, xattr_has_named, NULL) == 0)
+		return (zc_xattr_hash(blk, len));
+	memset(&s, 0, sizeof s);
+	(void)xattr_walk(blk, len, xattr_named_one, &s);
+	h = XXH3_64bits(s.p, s.len);
+	free(s.p);
 	return (h == 0 ? 1 : h);
 }
 

@@ -41,6 +41,22 @@ int	zc_xattr_check(const uint8_t *blk, size_t len);
 uint64_t zc_xattr_hash(const uint8_t *blk, size_t len);
 
 /*
+ * POSIX ACLs name users and groups by number (ACL_USER and ACL_GROUP
+ * entries).  With IDMAP those numbers travel by name as owners do:
+ * zc_xattr_acl_ids() lists them (the sender announces their names),
+ * zc_xattr_acl_map() turns the sender's into ours in a writable copy of a
+ * checked block, keeping the kernel's order, and zc_xattr_hash_named()
+ * hashes a block with them as names, so that two nodes whose names agree
+ * agree on the hash.  kind is ZC_IDMAP_USER or ZC_IDMAP_GROUP.
+ */
+typedef int	 (*zc_xattr_id_cb)(void *arg, uint8_t kind, uint32_t id);
+typedef uint32_t (*zc_xattr_map_cb)(void *arg, uint8_t kind, uint32_t id);
+int	zc_xattr_acl_ids(const uint8_t *blk, size_t len, zc_xattr_id_cb,
+	    void *arg);
+void	zc_xattr_acl_map(uint8_t *blk, size_t len, zc_xattr_map_cb, void *arg);
+uint64_t zc_xattr_hash_named(const uint8_t *blk, size_t len);
+
+/*
  * Read the attributes of an open file or directory (fd), or, with fd -1,
  * of the entry leaf in dirfd without following it (a symlink).  With
  * ZC_XATTR_PRIV trusted.* is read too.  *blk (owned by the caller, never

@@ -5,12 +5,14 @@
 # a file of zcalice:zcteam (40001:40002 on the sender) must land as
 # 50001:50002; an id with no name, or a name the receiver lacks, keeps its
 # number; a second push sends nothing (owners compared by name both
-# ways); --numeric-ids and a receiving set's numeric_ids keep numbers; a
-# receiver without CAP_CHOWN keeps its own owner and warns once; live
-# mirroring maps a chown too.
+# ways), ACL entries as well; --numeric-ids and a receiving set's
+# numeric_ids keep numbers; a receiver without CAP_CHOWN keeps its own
+# owner and warns once; live mirroring maps a chown too.
 . "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" = 0 ] || skip "needs root (chown, mount namespaces)"
+command -v setfacl >/dev/null && command -v getfacl >/dev/null ||
+    skip "no setfacl/getfacl (package acl)"
 unshare -m --propagation private true 2>/dev/null ||
     skip "cannot make a mount namespace (unshare -m)"
 
@@ -58,6 +60,8 @@ chown 40001:40002 "$src/alice" "$src/d"
 chown 40003:40003 "$src/anon"		# no name anywhere
 chown 40004:40002 "$src/bob"		# zcbob: the sender's only
 chown -h 40001:40002 "$src/d/later"
+# ACL entries name users and groups by number too: mapped the same way.
+setfacl -m u:40001:rw,u:40003:r,g:40002:r "$src/anon"
 
 cat >"$T/beta.yaml" <<EOF
 node:
@@ -96,6 +100,11 @@ owner_is "$dst/d" 50001:50002
 owner_is "$dst/d/later" 50001:50002
 owner_is "$dst/anon" 40003:40003
 owner_is "$dst/bob" 40004:50002
+getfacl -n "$dst/anon" >"$T/acl.dst"
+for e in user:50001:rw- user:40003:r-- group:50002:r--; do
+	grep -qx -e "$e" "$T/acl.dst" ||
+	    fail "the ACL of anon lacks $e: $(tr '\n' ' ' <"$T/acl.dst")"
+done
 
 # Compared by name both ways: nothing to do.
 push_via "${WRAP_A[@]}" -- "$src" "$(dest beta site)"
@@ -114,6 +123,8 @@ push_via "${WRAP_A[@]}" -- --numeric-ids "$src" "$(dest beta num)"
 expect_summary sent 4 failed 0
 owner_is "$num/alice" 40001:40002
 owner_is "$num/bob" 40004:40002
+getfacl -n "$num/anon" | grep -qx -e user:40001:rw- ||
+    fail "--numeric-ids: the ACL's user entry was mapped"
 # ... and compared as numbers: a changed owner goes as a number.
 chown 40005 "$src/alice"
 push_via "${WRAP_A[@]}" -- --numeric-ids "$src" "$(dest beta num)"

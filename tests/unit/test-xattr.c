@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "proto.h"
 #include "xattr.h"
 
 struct dir {
@@ -213,6 +214,78 @@ test_names(void **state)
 	assert_false(zc_xattr_name_ok("", 0));
 }
 
+static uint32_t
+map_acl(void *arg, uint8_t kind, uint32_t id)
+{
+	(void)arg;
+	if (kind == ZC_IDMAP_USER && id == 500)
+		return (900);
+	if (kind == ZC_IDMAP_USER && id == 300)
+		return (100);
+	return (id + (kind == ZC_IDMAP_GROUP ? 1 : 0));
+}
+
+static int
+count_ids(void *arg, uint8_t kind, uint32_t id)
+{
+	(void)kind;
+	(void)id;
+	(*(int *)arg)++;
+	return (0);
+}
+
+/* ACL ids: listed, mapped in place (kernel order kept), hashed as names. */
+static void
+test_acl_ids(void **state)
+{
+	uint8_t	blk[] = {
+		0, 2,
+		23, 's','y','s','t','e','m','.','p','o','s','i','x','_',
+		'a','c','l','_','a','c','c','e','s','s',
+		0, 0, 0, 4 + 6 * 8,
+		2, 0, 0, 0,
+		0x01, 0, 6, 0, 0xff, 0xff, 0xff, 0xff,		/* USER_OBJ */
+		0x02, 0, 4, 0, 0xf4, 0x01, 0, 0,		/* USER 500 */
+		0x02, 0, 6, 0, 0x2c, 0x01, 0, 0,		/* USER 300 */
+		0x04, 0, 4, 0, 0xff, 0xff, 0xff, 0xff,		/* GROUP_OBJ */
+		0x08, 0, 4, 0, 0, 0, 0, 0,			/* GROUP 0 */
+		0x20, 0, 0, 0, 0xff, 0xff, 0xff, 0xff,		/* OTHER */
+		6, 'u','s','e','r','.','x', 0, 0, 0, 0,
+	};
+	static const uint8_t plain[] = {
+		0, 1, 6, 'u','s','e','r','.','a', 0, 0, 0, 1, 'x',
+	};
+	const size_t	v = 2 + 1 + 23 + 4;	/* the ACL value */
+	int		n = 0;
+
+	(void)state;
+	assert_int_equal(zc_xattr_check(blk, sizeof(blk)), 0);
+	assert_int_equal(zc_xattr_acl_ids(blk, sizeof(blk), count_ids, &n), 0);
+	assert_int_equal(n, 3);
+	/* gid 0 has a name here: the named hash is not the plain one. */
+	assert_true(zc_xattr_hash_named(blk, sizeof(blk)) != 0);
+	assert_true(zc_xattr_hash_named(blk, sizeof(blk)) !=
+	    zc_xattr_hash(blk, sizeof(blk)));
+
+	zc_xattr_acl_map(blk, sizeof(blk), map_acl, NULL);
+	assert_int_equal(zc_xattr_check(blk, sizeof(blk)), 0);
+	/* USER 300 -> 100 (perm 6) now comes before USER 500 -> 900. */
+	assert_int_equal(blk[v + 4 + 8], 0x02);
+	assert_int_equal(blk[v + 4 + 8 + 2], 6);
+	assert_int_equal(blk[v + 4 + 8 + 4], 100);
+	assert_int_equal(blk[v + 4 + 8 + 5], 0);
+	assert_int_equal(blk[v + 4 + 16 + 4], 900 & 0xff);
+	assert_int_equal(blk[v + 4 + 16 + 5], 900 >> 8);
+	/* GROUP 0 -> 1; USER_OBJ and OTHER untouched. */
+	assert_int_equal(blk[v + 4 + 32 + 4], 1);
+	assert_int_equal(blk[v + 4 + 4], 0xff);
+	assert_int_equal(blk[v + 4 + 40 + 4], 0xff);
+
+	/* No ACL: the named hash is the plain one. */
+	assert_true(zc_xattr_hash_named(plain, sizeof(plain)) ==
+	    zc_xattr_hash(plain, sizeof(plain)));
+}
+
 int
 main(void)
 {
@@ -224,6 +297,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_apply, dir_setup,
 		    dir_teardown),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_acl_ids),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
