@@ -3,7 +3,8 @@
 # push carries user.* and trusted.* attributes, an access ACL and a
 # default ACL; getfattr and getfacl must read the same on both sides.  A
 # change of attributes alone travels as META (no body); an attribute the
-# source lost is removed; --no-xattrs sends none; pull brings them; live
+# source lost is removed; --no-xattrs sends none; a receiver on a file
+# system without attributes warns and goes on; pull brings them; live
 # mirroring carries a setfattr (IN_ATTRIB).
 . "$(dirname "$0")/lib.sh"
 
@@ -120,6 +121,35 @@ expect_summary sent 0 meta 1 failed 0
 [ "$(stat -c %a "$dst2/tagged.txt")" = 640 ] || fail "--no-xattrs: no META"
 [ "$(getfattr -h --only-values -n user.keep "$dst2/tagged.txt")" = 1 ] ||
     fail "--no-xattrs removed the receiver's user.keep"
+
+# A receiving file system without extended attributes (ramfs, mounted in
+# the receiver's own mount namespace): the files land, one warning.
+if unshare -m --propagation private true 2>/dev/null; then
+	mkdir -p "$T/ram"
+	cat >"$T/gamma.yaml" <<EOF
+node:
+  name: gamma
+  listen: "127.0.0.1:0"
+peers:
+  - name: alpha
+sets:
+  - name: ram
+    path: $T/ram
+    accept_from: [alpha]
+EOF
+	start_daemon_via gamma "$T/gamma.yaml" unshare -m \
+	    --propagation private sh -c \
+	    'mount -t ramfs none "$1" && shift && exec "$@"' sh "$T/ram" --
+	push_ok "$src" "$(dest gamma ram)"
+	expect_summary sent 5 failed 0
+	cmp -s "$src/tagged.txt" "/proc/${DAEMON_PID[gamma]}/root$T/ram/tagged.txt" ||
+	    fail "ramfs: tagged.txt did not land"
+	[ "$(log_count gamma 'keeps no extended attributes')" = 1 ] ||
+	    fail "gamma did not warn once (per session) about ramfs"
+	stop_via gamma
+else
+	log "no mount namespace: the ENOTSUP case is not run"
+fi
 
 # Pull: the attributes come back the other way, and again when only
 # they change on the server.
