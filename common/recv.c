@@ -374,7 +374,7 @@ recv_on_writable(struct zc_conn *c)
 		e = &r->man->v[r->man_pos];
 		memset(&ent, 0, sizeof ent);
 		ent.feat = r->feat;
-		ent.xattr_hash = e->xattr_hash;
+		ent.xattr_hash = r->xattrs ? e->xattr_hash : ZC_XATTR_UNKEPT;
 		ent.meta = e->meta;
 		ent.path = e->path;
 		ent.path_len = strlen(e->path);

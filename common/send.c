@@ -273,6 +273,7 @@ send_plan(struct zc_send *s)
 		}
 		/* XATTR: only the attributes differ: META (a DIR for a dir). */
 		if (s->xattrs && e->xattr_hash != d->xattr_hash &&
+		    d->xattr_hash != ZC_XATTR_UNKEPT &&
 		    !(e->flags & ZC_MENTRY_SEND))
 			e->flags |= e->meta.type == ZC_TYPE_DIR ?
 			    ZC_MENTRY_SEND : ZC_MENTRY_META;

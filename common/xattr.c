@@ -205,6 +205,8 @@ zc_xattr_hash(const uint8_t *blk, size_t len)
 	if (blk == NULL || len <= ZC_XATTR_EMPTY_LEN)
 		return (0);
 	h = XXH3_64bits(blk, len);
+	if (h == ZC_XATTR_UNKEPT)
+		h--;
 	return (h == 0 ? 1 : h);
 }
 
@@ -470,6 +472,8 @@ zc_xattr_hash_named(const uint8_t *blk, size_t len)
 	(void)xattr_walk(blk, len, xattr_named_one, &s);
 	h = XXH3_64bits(s.p, s.len);
 	free(s.p);
+	if (h == ZC_XATTR_UNKEPT)
+		h--;
 	return (h == 0 ? 1 : h);
 }
 

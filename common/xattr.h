@@ -37,7 +37,12 @@ int	zc_xattr_name_ok(const char *name, size_t len);
  */
 int	zc_xattr_check(const uint8_t *blk, size_t len);
 
-/* The manifest's xattr_hash of a block: XXH3-64, 0 for no attributes. */
+/*
+ * The manifest's xattr_hash of a block: XXH3-64, 0 for no attributes;
+ * ZC_XATTR_UNKEPT from a receiver whose set keeps none (the sender then
+ * does not compare).  A real hash never takes either value.
+ */
+#define ZC_XATTR_UNKEPT		UINT64_MAX
 uint64_t zc_xattr_hash(const uint8_t *blk, size_t len);
 
 /*

@@ -69,6 +69,13 @@ done
 
 recv_config "$T/beta.yaml" "site:$dst" "bare:$dst2"
 echo "    serve_to: [alpha]" >>"$T/beta.yaml"	# bare: pull serves it
+mkdir -p "$T/noattr"
+cat >>"$T/beta.yaml" <<EOF
+  - name: noattr
+    path: $T/noattr
+    accept_from: [alpha]
+    xattrs: false
+EOF
 start_daemon beta "$T/beta.yaml"
 
 push_ok "$src" "$(dest beta site)"
@@ -121,6 +128,15 @@ expect_summary sent 0 meta 1 failed 0
 [ "$(stat -c %a "$dst2/tagged.txt")" = 640 ] || fail "--no-xattrs: no META"
 [ "$(getfattr -h --only-values -n user.keep "$dst2/tagged.txt")" = 1 ] ||
     fail "--no-xattrs removed the receiver's user.keep"
+
+# A receiving set with xattrs: false keeps none, and a second push does
+# not send them again for nothing.
+push_ok "$src" "$(dest beta noattr)"
+expect_summary sent 5 failed 0
+getfattr -h -n user.color "$T/noattr/tagged.txt" >/dev/null 2>&1 &&
+    fail "xattrs: false on the receiver kept user.color"
+push_ok "$src" "$(dest beta noattr)"
+expect_summary sent 0 meta 0 dirs 0 failed 0
 
 # A receiving file system without extended attributes (ramfs, mounted in
 # the receiver's own mount namespace): the files land, one warning.
