@@ -60,7 +60,7 @@ struct zc_send {
 	zc_send_done_cb		 done_cb;
 	void			*done_arg;
 	enum send_state		 state;
-	int			 owners;	/* both sides keep owners */
+	int			 owners;	/* the receiver keeps owners */
 	uint64_t		 feat;		/* negotiated: ours & the receiver's */
 	int			 xattrs;	/* XATTR: compare and send them */
 	int			 idmap;		/* IDMAP: owners by name */
@@ -371,7 +371,7 @@ static int
 send_put_entry(struct zc_send *s, uint8_t msg, struct zc_entry *ent, int fd)
 {
 	const char	*leaf;
-	char		 path[ZC_PATH_MAX + 1];
+	char		 path[ZC_PATH_MAX + 1], name[1024];
 	uint8_t		*blk = NULL;
 	size_t		 len = 0;
 	int		 pfd, error = 0, xflags;
@@ -401,9 +401,9 @@ send_put_entry(struct zc_send *s, uint8_t msg, struct zc_entry *ent, int fd)
 				error = pfd;
 		}
 		if (error != 0)
-			zc_log_info("set=%s %.*s: extended attributes: %s",
-			    s->opts.set, (int)ent->path_len, ent->path,
-			    strerror(-error));
+			zc_log_info("set=%s %s: extended attributes: %s",
+			    s->opts.set, zc_log_namen(ent->path, ent->path_len,
+			    name, sizeof name), strerror(-error));
 		/* IDMAP: the names of the users and groups its ACLs name. */
 		if (s->idmap && blk != NULL && (error = zc_xattr_acl_ids(blk,
 		    len, send_acl_announce, s)) != 0) {
