@@ -45,7 +45,10 @@ pull_usage(FILE *f)
 	    "      --name NAME     our node name (default: config, else "
 	    "hostname)\n"
 	    "      --insecure      allow plain TCP beyond loopback\n"
-	    "      --no-zero-copy  read/write bodies instead of splice\n",
+	    "      --no-zero-copy  read/write bodies instead of splice\n"
+	    "      --no-xattrs     keep no extended attributes or ACLs\n"
+	    "      --numeric-ids   owners by number, not by user and group "
+	    "name\n",
 	    ZC_CONFIG_DEFAULT_FILE);
 }
 
@@ -85,6 +88,8 @@ cmd_pull_exec(int argc, char **argv)
 		{ "name", required_argument, NULL, 'N' },
 		{ "insecure", no_argument, NULL, 'I' },
 		{ "no-zero-copy", no_argument, NULL, 'Z' },
+		{ "no-xattrs", no_argument, NULL, 'X' },
+		{ "numeric-ids", no_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -127,6 +132,12 @@ cmd_pull_exec(int argc, char **argv)
 			break;
 		case 'Z':
 			opts.no_zerocopy = 1;
+			break;
+		case 'X':
+			opts.no_xattrs = 1;
+			break;
+		case 'U':
+			opts.numeric_ids = 1;
 			break;
 		case 'h':
 			pull_usage(stdout);

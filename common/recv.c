@@ -106,6 +106,7 @@ static int	recv_on_frame(struct zc_conn *, const struct zc_frame_hdr *,
 		    struct zc_rd *);
 static int	recv_on_body(struct zc_conn *, int);
 static void	recv_xattrs_on(struct zc_recv *);
+static uint64_t	recv_client_features(const struct zc_recv *);
 static void	recv_idmap_on(struct zc_recv *, int);
 static int	recv_idmap_announce(struct zc_recv *);
 static int	recv_on_writable(struct zc_conn *);
@@ -474,6 +475,22 @@ recv_owner(struct zc_recv *r, struct zc_meta *m)
 	    "neither as root nor with CAP_CHOWN", r->peer, r->set);
 }
 
+/*
+ * zcsync pull: the features our HELLO lists; --no-xattrs and
+ * --numeric-ids leave theirs out, so nothing of them is negotiated.
+ */
+static uint64_t
+recv_client_features(const struct zc_recv *r)
+{
+	uint64_t	feat = zc_proto_features();
+
+	if (r->opts.no_xattrs)
+		feat &= ~ZC_FEAT_XATTR;
+	if (r->opts.numeric_ids)
+		feat &= ~ZC_FEAT_IDMAP;
+	return (feat);
+}
+
 /* XATTR: keep the sender's attributes; the walk hashes ours. */
 static void
 recv_xattrs_on(struct zc_recv *r)
@@ -483,7 +500,8 @@ recv_xattrs_on(struct zc_recv *r)
 	r->man->walk_flags |= ZC_MANIFEST_XATTR |
 	    (geteuid() == 0 ? ZC_MANIFEST_XPRIV : 0);
 	/* ACL ids as names where owners go by name (a client: if offered). */
-	if (r->client ? (zc_proto_features() & ZC_FEAT_IDMAP) != 0 : r->idmap)
+	if (r->client ? (recv_client_features(r) & ZC_FEAT_IDMAP) != 0 :
+	    r->idmap)
 		r->man->walk_flags |= ZC_MANIFEST_XNAMES;
 }
 
@@ -899,7 +917,7 @@ recv_on_server_hello(struct zc_recv *r, struct zc_rd *rd)
 	memcpy(r->peer, h.name, h.name_len);
 	r->peer[h.name_len] = '\0';
 	r->peer_features = h.features;
-	r->feat = zc_proto_features() & h.features;
+	r->feat = recv_client_features(r) & h.features;
 	if (zc_owner_can_chown())
 		r->land_flags |= ZC_LAND_CHOWN;
 	recv_idmap_on(r, 0);
@@ -1150,7 +1168,7 @@ zc_recv_pull(uv_loop_t *loop, int sock, int dir_fd, const char *set,
 	}
 	r->man = zc_manifest_new();
 	/* Hashed now, carried if the server's HELLO lists XATTR. */
-	if (zc_proto_features() & ZC_FEAT_XATTR)
+	if (recv_client_features(r) & ZC_FEAT_XATTR)
 		recv_xattrs_on(r);
 	if ((error = zc_manifest_walk(r->man, r->root_fd, err, errlen)) != 0) {
 		close(sock);
@@ -1177,7 +1195,7 @@ zc_recv_pull(uv_loop_t *loop, int sock, int dir_fd, const char *set,
 		zc_conn_set_tls(r->conn, tls, NULL);
 	}
 	if (zc_proto_put_hello(r->conn->out, opts->node_name,
-	    zc_proto_features(), 0) != 0 ||
+	    recv_client_features(r), 0) != 0 ||
 	    zc_proto_put_pull(r->conn->out, set, flags) != 0) {
 		snprintf(r->refusal, sizeof r->refusal, "bad node or set name");
 		zc_conn_close(r->conn, -EINVAL);

@@ -53,6 +53,8 @@ struct zc_recv_opts {
 	size_t			 npins;
 	uint64_t		 idle_ms;
 	int			 no_zerocopy;	/* read/write instead of splice */
+	int			 no_xattrs;	/* pull: keep no attributes */
+	int			 numeric_ids;	/* pull: owners as numbers only */
 	zc_recv_auth_cb		 auth;
 	struct zc_tls_ctx	*tls;		/* borrowed; NULL: plain TCP */
 	zc_recv_peer_cb		 peer_by_pin;	/* with tls */

@@ -176,6 +176,10 @@ pull_ok "$(dest beta bare)" "$T/pulled"
 attrs_equal "$dst2" "$T/pulled" "pull"
 [ "$(getfattr -h --only-values -n user.color "$T/pulled/tagged.txt")" = \
     red ] || fail "pull: user.color did not arrive"
+pull_ok --no-xattrs "$(dest beta bare)" "$T/pulled-bare"
+[ -f "$T/pulled-bare/tagged.txt" ] || fail "pull --no-xattrs: no files"
+getfattr -h -n user.color "$T/pulled-bare/tagged.txt" >/dev/null 2>&1 &&
+    fail "pull --no-xattrs kept user.color"
 
 # Live: a daemon mirrors the set; a setfattr alone must arrive.
 cat >"$T/alpha.yaml" <<EOF

@@ -73,6 +73,7 @@ sets:
   - name: site
     path: $dst
     accept_from: [alpha]
+    serve_to: [alpha]
   - name: num
     path: $num
     accept_from: [alpha]
@@ -131,6 +132,25 @@ push_via "${WRAP_A[@]}" -- --numeric-ids "$src" "$(dest beta num)"
 expect_summary sent 0 meta 1 failed 0
 owner_is "$num/alice" 40005:40002
 chown 40001 "$src/alice"
+
+# Pull, the other way: beta's 50001 is zcalice, 40001 in alpha's view.
+pull_a()
+{
+	PULL_RC=0
+	timeout -k 5 "$PUSH_TIMEOUT" "${WRAP_A[@]}" "$ZCSYNC" pull \
+	    --name "$CLIENT_NAME" "$@" >"$T/pull.out" 2>"$T/pull.err" \
+	    </dev/null || PULL_RC=$?
+	log "zcsync pull $* -> exit $PULL_RC"
+	sed -e 's/^/#   err: /' "$T/pull.err"
+	[ "$PULL_RC" = 0 ] || fail "pull $* exited $PULL_RC"
+}
+pull_a "$(dest beta site)" "$T/pulled"
+owner_is "$T/pulled/alice" 40001:40002
+owner_is "$T/pulled/anon" 40005:40003
+getfacl -n "$T/pulled/anon" | grep -qx -e user:40001:rw- ||
+    fail "pull: the ACL's user entry was not mapped back"
+pull_a --numeric-ids "$(dest beta site)" "$T/pulled-num"
+owner_is "$T/pulled-num/alice" 50001:50002
 
 # The receiving set's numeric_ids: the same, whatever the sender says.
 push_via "${WRAP_A[@]}" -- "$src" "$(dest beta rnum)"
