@@ -147,6 +147,34 @@ test_trusted_as_root(void **state)
 	close(fd);
 }
 
+/* security.* and trusted.* are set (and removed) only with PRIV. */
+static void
+test_apply_priv(void **state)
+{
+	struct dir	*d = *state;
+	static const uint8_t blk[] = {
+		0, 1, 9, 't','r','u','s','t','e','d','.','a', 0, 0, 0, 1, 'x',
+	};
+	char		 v[8];
+	int		 fd;
+
+	if (geteuid() != 0)
+		skip();
+	fd = mkfile(d, "p");
+	if (fsetxattr(fd, "trusted.old", "1", 1, 0) == -1) {
+		close(fd);
+		skip();
+	}
+	assert_int_equal(zc_xattr_apply(fd, -1, NULL, blk, sizeof(blk), 0), 0);
+	assert_int_equal(fgetxattr(fd, "trusted.a", v, sizeof(v)), -1);
+	assert_int_equal(fgetxattr(fd, "trusted.old", v, sizeof(v)), 1);
+	assert_int_equal(zc_xattr_apply(fd, -1, NULL, blk, sizeof(blk),
+	    ZC_XATTR_PRIV), 0);
+	assert_int_equal(fgetxattr(fd, "trusted.a", v, sizeof(v)), 1);
+	assert_int_equal(fgetxattr(fd, "trusted.old", v, sizeof(v)), -1);
+	close(fd);
+}
+
 static void
 test_apply(void **state)
 {
@@ -295,6 +323,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_trusted_as_root,
 		    dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_apply, dir_setup,
+		    dir_teardown),
+		cmocka_unit_test_setup_teardown(test_apply_priv, dir_setup,
 		    dir_teardown),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_acl_ids),
