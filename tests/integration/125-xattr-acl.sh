@@ -32,6 +32,14 @@ setfattr -n user.color -v blue "$src/tagged.txt"
 setfattr -n user.empty "$src/tagged.txt"
 setfattr -n user.bin -v 0x00ff00ff "$src/tagged.txt"
 setfattr -n trusted.zc -v secret "$src/tagged.txt"
+# security.* on a file and on a symlink itself (no LSM claims these names).
+sec=
+if setfattr -n security.zctest -v file "$src/tagged.txt" 2>/dev/null &&
+    setfattr -h -n security.zctest -v link "$src/link" 2>/dev/null; then
+	sec=security.zctest
+else
+	log "security.zctest cannot be set here: not checked"
+fi
 setfattr -n user.dir -v yes "$src/shared"
 setfacl -m u:12345:rw,g:23456:r "$src/acl.txt"
 setfacl -d -m u:12345:rwx,g::rx,o::- "$src/shared"
@@ -61,7 +69,7 @@ attrs_equal()
 
 # The comparison must see what we set, or it proves nothing.
 attrs "$src" >"$T/attrs.src"
-for want in user.color user.empty user.bin trusted.zc user.dir \
+for want in user.color user.empty user.bin trusted.zc user.dir $sec \
     system.posix_acl_access system.posix_acl_default 'user:12345:rw-' \
     'default:user:12345:rwx'; do
 	grep -q -e "$want" "$T/attrs.src" || hard_error "source lacks $want"
@@ -86,6 +94,10 @@ attrs_equal "$src" "$dst" "first push"
     fail "user.color did not arrive"
 getfacl -n "$dst/shared" | grep -q '^default:user:12345:rwx' ||
     fail "the default ACL did not arrive"
+if [ -n "$sec" ]; then
+	[ "$(getfattr -h --only-values -n security.zctest "$dst/link")" = \
+	    link ] || fail "the symlink's own security.zctest did not arrive"
+fi
 no_temp_files "$dst"
 
 # Nothing changed: nothing is sent.
