@@ -54,11 +54,11 @@ struct zc_recv {
 	uint64_t		 feat;		/* negotiated: ours & the peer's */
 	int			 xattrs;	/* XATTR: keep the sender's */
 	int			 xattr_flags;	/* ZC_XATTR_PRIV when root */
-	int			 xattr_warned;	/* ENOTSUP said once */
+	unsigned		*warned;	/* ZC_RECV_WARN_*: said once */
+	unsigned		 warned_own;	/* ... when the set has none */
 	int			 idmap;		/* IDMAP: owners by name */
 	struct zc_owner_map	*idmaps;	/* owned; IDMAP, both ways */
 	size_t			 idmap_pos;	/* manifest entries announced */
-	int			 chown_warned;	/* "owners not kept" said once */
 	int			 root_fd;	/* owned */
 	char			*root;		/* owned; the root's path */
 	int			 land_flags;
@@ -322,6 +322,8 @@ recv_on_push(struct zc_recv *r, struct zc_rd *rd)
 	}
 	r->land_flags = (t.fsync ? ZC_LAND_FSYNC : 0) |
 	    (zc_owner_can_chown() ? ZC_LAND_CHOWN : 0);
+	if (t.warned != NULL)
+		r->warned = t.warned;
 	recv_idmap_on(r, t.numeric_ids);
 	r->man = zc_manifest_new();
 	if ((r->feat & ZC_FEAT_XATTR) && !t.no_xattrs)
@@ -467,10 +469,11 @@ recv_owner(struct zc_recv *r, struct zc_meta *m)
 		m->uid = zc_owner_local(r->idmaps, ZC_IDMAP_USER, m->uid);
 		m->gid = zc_owner_local(r->idmaps, ZC_IDMAP_GROUP, m->gid);
 	}
-	if ((r->land_flags & ZC_LAND_CHOWN) || r->chown_warned ||
+	if ((r->land_flags & ZC_LAND_CHOWN) ||
+	    (*r->warned & ZC_RECV_WARN_CHOWN) ||
 	    (m->uid == geteuid() && m->gid == getegid()))
 		return;
-	r->chown_warned = 1;
+	*r->warned |= ZC_RECV_WARN_CHOWN;
 	zc_log_warn("peer=%s set=%s: owners are not kept: this receiver runs "
 	    "neither as root nor with CAP_CHOWN", r->peer, r->set);
 }
@@ -540,17 +543,17 @@ recv_xattrs_mapped(struct zc_recv *r, const struct zc_entry *ent)
 	return (copy);
 }
 
-/* A file system without attributes is said once per session, not failed. */
+/* A file system without attributes is said once per set, not failed. */
 static int
 recv_xattr_err(struct zc_recv *r, int error)
 {
 	if (error != -ENOTSUP)
 		return (error);
-	if (!r->xattr_warned)
+	if (!(*r->warned & ZC_RECV_WARN_XATTR))
 		zc_log_warn("set=%s: the file system under %s keeps no "
 		    "extended attributes: they are not kept", r->set,
 		    r->root != NULL ? r->root : ".");
-	r->xattr_warned = 1;
+	*r->warned |= ZC_RECV_WARN_XATTR;
 	return (0);
 }
 
@@ -1083,6 +1086,7 @@ zc_recv_start(uv_loop_t *loop, int sock, const char *addr,
 	r->done_arg = arg;
 	r->root_fd = -1;
 	r->dsync_fd = -1;
+	r->warned = &r->warned_own;
 	zc_land_dirs_init(&r->ldirs);
 	snprintf(r->addr, sizeof r->addr, "%s", addr);
 	if ((error = zc_conn_new(loop, sock, &recv_ops, r, opts->idle_ms,
@@ -1154,6 +1158,7 @@ zc_recv_pull(uv_loop_t *loop, int sock, int dir_fd, const char *set,
 	r->done_arg = arg;
 	r->client = 1;
 	r->dsync_fd = -1;
+	r->warned = &r->warned_own;
 	zc_land_dirs_init(&r->ldirs);
 	r->land_flags = fsync ? ZC_LAND_FSYNC : 0;
 	snprintf(r->set, sizeof r->set, "%s", set);

@@ -26,6 +26,9 @@ struct zc_recv_target {
 	int		 fsync;		/* fsync each file before rename */
 	int		 no_xattrs;	/* XATTR: neither keep nor send them */
 	int		 numeric_ids;	/* IDMAP: owners as numbers only */
+	unsigned	*warned;	/* borrowed; NULL: per session */
+#define ZC_RECV_WARN_XATTR	0x1	/* "keeps no extended attributes" */
+#define ZC_RECV_WARN_CHOWN	0x2	/* "owners are not kept" */
 };
 
 /*

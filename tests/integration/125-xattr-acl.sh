@@ -172,8 +172,9 @@ EOF
 	expect_summary sent 5 failed 0
 	cmp -s "$src/tagged.txt" "/proc/${DAEMON_PID[gamma]}/root$T/ram/tagged.txt" ||
 	    fail "ramfs: tagged.txt did not land"
+	push_ok "$src" "$(dest gamma ram)"
 	[ "$(log_count gamma 'keeps no extended attributes')" = 1 ] ||
-	    fail "gamma did not warn once (per session) about ramfs"
+	    fail "gamma did not warn once (per set) about ramfs"
 	stop_via gamma
 else
 	log "no mount namespace: the ENOTSUP case is not run"
