@@ -494,12 +494,13 @@ xattr_names(const struct xattr_at *a, char **listp, size_t *lenp)
 	*listp = NULL;
 	*lenp = 0;
 	for (tries = 0; tries < XATTR_RETRIES; tries++) {
-		if ((n = xattr_list(a, NULL, 0)) < 0)
-			return (errno == ENOTSUP ? 0 : -errno);
-		if (n == 0)
-			return (0);
-		if (n > XATTR_LIST_CAP)
-			return (-E2BIG);
+		if ((n = xattr_list(a, NULL, 0)) <= 0 || n > XATTR_LIST_CAP) {
+			/* None, none here (ENOTSUP), or more than there can be. */
+			n = n > XATTR_LIST_CAP ? -E2BIG : n == 0 ? 0 :
+			    errno == ENOTSUP ? 0 : -errno;
+			free(list);
+			return ((int)n);
+		}
 		list = xrealloc(list, (size_t)n);
 		if ((n = xattr_list(a, list, (size_t)n)) >= 0) {
 			*listp = list;
@@ -524,10 +525,14 @@ xattr_value(const struct xattr_at *a, const char *name, uint8_t **vp)
 
 	*vp = NULL;
 	for (tries = 0; tries < XATTR_RETRIES; tries++) {
-		if ((n = xattr_get(a, name, NULL, 0)) < 0)
-			return (errno == ENODATA ? 0 : -errno);
-		if (n > ZC_XATTR_VALUE_MAX)
-			return (-E2BIG);
+		if ((n = xattr_get(a, name, NULL, 0)) < 0 ||
+		    n > ZC_XATTR_VALUE_MAX) {
+			/* Gone meanwhile (ENODATA): not an error. */
+			n = n > ZC_XATTR_VALUE_MAX ? -E2BIG :
+			    errno == ENODATA ? 0 : -errno;
+			free(v);
+			return (n);
+		}
 		v = xrealloc(v, n == 0 ? 1 : (size_t)n);
 		if ((n = xattr_get(a, name, v, (size_t)n)) >= 0) {
 			*vp = v;
