@@ -45,7 +45,10 @@ pull_usage(FILE *f)
 	    "      --insecure      allow plain TCP beyond loopback\n"
 	    "      --no-zero-copy  read/write bodies instead of splice\n"
 	    "      --verify        check each file's XXH3-128 before the "
-	    "rename\n",
+	    "rename\n"
+	    "      --no-xattrs     keep no extended attributes or ACLs\n"
+	    "      --numeric-ids   owners by number, not by user and group "
+	    "name\n",
 	    ZC_CONFIG_DEFAULT_FILE);
 }
 
@@ -81,6 +84,8 @@ cmd_pull_exec(int argc, char **argv)
 		{ "backup-dir", required_argument, NULL, 'B' },
 		{ "backup-keep", required_argument, NULL, 'K' },
 		{ "verify", no_argument, NULL, 'V' },
+		{ "no-xattrs", no_argument, NULL, 'X' },
+		{ "numeric-ids", no_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct pull			 p;
@@ -125,6 +130,12 @@ cmd_pull_exec(int argc, char **argv)
 			break;
 		case 'V':
 			o.flags |= ZC_PUSH_VERIFY;
+			break;
+		case 'X':
+			opts.no_xattrs = 1;
+			break;
+		case 'U':
+			opts.numeric_ids = 1;
 			break;
 		case 'h':
 			pull_usage(stdout);

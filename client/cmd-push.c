@@ -53,6 +53,9 @@ push_usage(FILE *f)
 	    "      --insecure      allow plain TCP beyond loopback\n"
 	    "      --no-zero-copy  read/write bodies instead of sendfile\n"
 	    "      --specials      send fifos, sockets and device nodes too\n"
+	    "      --no-xattrs     send no extended attributes or ACLs\n"
+	    "      --numeric-ids   owners by number, not by user and group "
+	    "name\n"
 	    "      --progress      show progress even when stdout is not a "
 	    "terminal\n"
 	    "      --bwlimit RATE  send at most RATE bytes per second (K, M, "
@@ -132,6 +135,8 @@ cmd_push_exec(int argc, char **argv)
 {
 	static const struct option own[] = {
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "no-xattrs", no_argument, NULL, 'X' },
+		{ "numeric-ids", no_argument, NULL, 'U' },
 		{ "progress", no_argument, NULL, 'P' },
 		{ "max-delete", required_argument, NULL, 'M' },
 		{ "bwlimit", required_argument, NULL, 'B' },
@@ -159,6 +164,12 @@ cmd_push_exec(int argc, char **argv)
 		switch (ch) {
 		case 'v':
 			p.verbose = 1;
+			break;
+		case 'X':
+			opts.no_xattrs = 1;
+			break;
+		case 'U':
+			opts.numeric_ids = 1;
 			break;
 		case 'P':
 			p.progress = 1;

@@ -14,6 +14,8 @@
 #include "land.h"
 #include "log.h"
 #include "meta.h"
+#include "xattr.h"
+#include "xmalloc.h"
 #include "path.h"
 #include "sparse.h"
 
@@ -158,6 +160,8 @@ fail:
 void
 zc_land_file_abort(struct zc_land_file *lf)
 {
+	free(lf->xattrs);
+	lf->xattrs = NULL;
 	if (lf->fd != -1)
 		close(lf->fd);
 	if (lf->tmp[0] != '\0' && lf->dir_fd != -1)
@@ -200,6 +204,16 @@ zc_land_file_commit(struct zc_land_file *lf, int flags)
 	if ((error = zc_meta_apply_fd(lf->fd, &lf->meta,
 	    (flags & ZC_LAND_CHOWN) ? ZC_META_CHOWN : 0)) != 0)
 		goto fail;
+	if (lf->xattrs != NULL) {
+		error = zc_xattr_apply(lf->fd, -1, NULL, lf->xattrs,
+		    lf->xattrs_len, lf->xattr_flags);
+		if (error == -ENOTSUP)
+			lf->xattr_err = error;
+		else if (error != 0)
+			goto fail;
+		free(lf->xattrs);
+		lf->xattrs = NULL;
+	}
 	/*
 	 * fsyncgate: after a failed fsync the dirty pages may be gone and a
 	 * second fsync "succeeds"; never retry, discard and resend.
@@ -612,4 +626,39 @@ zc_land_code(int error)
 	default:
 		return (ZC_E_IO);
 	}
+}
+
+void
+zc_land_file_xattrs(struct zc_land_file *lf, const uint8_t *blk, size_t len,
+    int xflags)
+{
+	free(lf->xattrs);
+	lf->xattrs = xmalloc(len == 0 ? 1 : len);
+	if (len != 0)
+		memcpy(lf->xattrs, blk, len);
+	lf->xattrs_len = len;
+	lf->xattr_flags = xflags;
+	lf->xattr_err = 0;
+}
+
+int
+zc_land_xattrs(int root_fd, const char *rel, uint8_t type, const uint8_t *blk,
+    size_t len, int xflags)
+{
+	const char	*leaf;
+	int		 fd, error;
+
+	if (type == ZC_TYPE_SYMLINK) {
+		if ((fd = zc_path_open_parent(root_fd, rel, &leaf)) < 0)
+			return (fd);
+		error = zc_xattr_apply(-1, fd, leaf, blk, len, xflags);
+	} else {
+		fd = zc_path_openat(root_fd, rel, O_RDONLY | O_NOFOLLOW |
+		    (type == ZC_TYPE_DIR ? O_DIRECTORY : 0), 0);
+		if (fd < 0)
+			return (fd);
+		error = zc_xattr_apply(fd, -1, NULL, blk, len, xflags);
+	}
+	close(fd);
+	return (error);
 }

@@ -58,6 +58,10 @@ struct zc_land_file {
 	char		 tmp[32];	/* named temp (fallback), or "" */
 	struct zc_meta	 meta;
 	const struct zc_backup *backup;	/* borrowed; NULL: keep nothing */
+	uint8_t		*xattrs;	/* owned; XATTR block, NULL: none */
+	size_t		 xattrs_len;
+	int		 xattr_flags;	/* ZC_XATTR_PRIV */
+	int		 xattr_err;	/* after commit: -ENOTSUP, to warn */
 };
 
 /*
@@ -83,6 +87,19 @@ int	zc_land_file_begin_segs(struct zc_land_file *, int root_fd,
 int	zc_land_file_commit(struct zc_land_file *, int flags);
 /* Drop the temporary file; safe to call twice or after commit. */
 void	zc_land_file_abort(struct zc_land_file *);
+/*
+ * XATTR: give the file in progress the attributes of blk (checked; it is
+ * copied), set on the held fd at commit, before the rename.  A file system
+ * without attributes does not fail the commit: lf->xattr_err says so.
+ */
+void	zc_land_file_xattrs(struct zc_land_file *, const uint8_t *blk,
+	    size_t len, int xflags);
+/*
+ * XATTR: make the attributes of rel (of type, not followed) those of blk:
+ * 0, -ENOTSUP (the file system keeps none) or -errno.
+ */
+int	zc_land_xattrs(int root_fd, const char *rel, uint8_t type,
+	    const uint8_t *blk, size_t len, int xflags);
 
 /*
  * mkdir beneath root if missing (mode 0700 until its metadata lands); with

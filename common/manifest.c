@@ -18,6 +18,7 @@
 #include "meta.h"
 #include "path.h"
 #include "special.h"
+#include "xattr.h"
 #include "xmalloc.h"
 
 struct zc_manifest *
@@ -185,6 +186,32 @@ struct manifest_walk {
 	int			 flags;		/* ZC_MANIFEST_* */
 };
 
+/*
+ * XATTR: the hash of an entry's attributes (leaf in dfd, not followed).
+ * One listxattr for an entry without any.  A failure to read them is
+ * logged and hashes as none: the entry itself is still carried.
+ */
+static void
+manifest_xattr_hash(struct manifest_walk *w, int dfd, const char *leaf,
+    int idx)
+{
+	uint8_t	*blk;
+	size_t	 len;
+	int	 error;
+
+	error = zc_xattr_read(-1, dfd, leaf,
+	    (w->m->walk_flags & ZC_MANIFEST_XPRIV) ? ZC_XATTR_PRIV : 0,
+	    &blk, &len);
+	if (error != 0) {
+		zc_log_info("%s: extended attributes: %s", w->path,
+		    strerror(-error));
+		return;
+	}
+	w->m->v[idx].xattr_hash = (w->m->walk_flags & ZC_MANIFEST_XNAMES) ?
+	    zc_xattr_hash_named(blk, len) : zc_xattr_hash(blk, len);
+	free(blk);
+}
+
 static int
 manifest_walk_dir(struct manifest_walk *w, int dfd, size_t plen,
     uint32_t parent, int depth)
@@ -263,6 +290,8 @@ manifest_walk_dir(struct manifest_walk *w, int dfd, size_t plen,
 			w->m->v[idx].link_dev = (uint32_t)(st.st_dev ^
 			    ((uint64_t)st.st_dev >> 32));
 		}
+		if (w->m->walk_flags & ZC_MANIFEST_XATTR)
+			manifest_xattr_hash(w, dfd, names[i], idx);
 		if (meta.type != ZC_TYPE_DIR)
 			continue;
 		cfd = openat(dfd, names[i], O_RDONLY | O_DIRECTORY |

@@ -22,6 +22,7 @@ struct zc_mentry {
 	uint64_t	 link_id;	/* HARDLINK: st_ino of a file whose
 					   nlink > 1, else 0 */
 	uint32_t	 link_dev;	/* its st_dev, folded to 32 bits */
+	uint64_t	 xattr_hash;	/* XATTR: zc_xattr_hash(), 0: none */
 	uint32_t	 flags;
 #define ZC_MENTRY_SEEN	0x1		/* matched by the other side */
 #define ZC_MENTRY_SEND	0x2		/* sender: send this entry */
@@ -39,6 +40,10 @@ struct zc_manifest {
 	size_t		  nslots;	/* power of two */
 	uint64_t	  skipped_specials; /* the walk left these out */
 	int		  skipped_kinds;    /* ZC_SPECIAL_KIND_* of them */
+	int		  walk_flags;	/* set before zc_manifest_walk */
+#define ZC_MANIFEST_XATTR	0x1	/* hash each entry's attributes */
+#define ZC_MANIFEST_XPRIV	0x2	/* trusted.* too (we are root) */
+#define ZC_MANIFEST_XNAMES	0x4	/* ACL ids hashed as names (IDMAP) */
 };
 
 struct zc_manifest *zc_manifest_new(void);

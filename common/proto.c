@@ -12,7 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "owner.h"
 #include "proto.h"
+#include "xattr.h"
 
 /* Sizes of fixed parts of payloads. */
 #define PROTO_HELLO_FIXED	(4 + 2 + 2 + 8 + 8 + 2)
@@ -405,7 +407,7 @@ zc_proto_features(void)
 {
 	uint64_t	feat = ZC_FEAT_KNOWN & ~ZC_FEAT_OWNER;
 
-	if (geteuid() == 0)
+	if (zc_owner_can_chown())
 		feat |= ZC_FEAT_OWNER;
 	return (feat);
 }
@@ -421,6 +423,47 @@ zc_proto_put_manifest_end(struct zc_buf *out, uint64_t count)
 		return (r);
 	proto_w64(&p, count);
 	proto_end(out, 8);
+	return (0);
+}
+
+/*
+ * XATTR: the attribute block that ends DIR, FILE, SYMLINK and META (no
+ * block in e: an empty one).  Checked here so a bad one never leaves.
+ */
+static int
+proto_xattrs_len(const struct zc_entry *e, size_t *len)
+{
+	if (e->xattrs == NULL || e->xattrs_len == 0) {
+		*len += ZC_XATTR_EMPTY_LEN;
+		return (0);
+	}
+	if (zc_xattr_check(e->xattrs, e->xattrs_len) != 0)
+		return (-EINVAL);
+	*len += e->xattrs_len;
+	return (0);
+}
+
+static void
+proto_wxattrs(uint8_t **pp, const struct zc_entry *e)
+{
+	if (e->xattrs == NULL || e->xattrs_len == 0) {
+		proto_w16(pp, 0);
+		return;
+	}
+	memcpy(*pp, e->xattrs, e->xattrs_len);
+	*pp += e->xattrs_len;
+}
+
+/* XATTR: the block is the rest of the payload. */
+static int
+proto_rxattrs(struct zc_rd *r, struct zc_entry *e)
+{
+	if (zc_xattr_check(r->p, r->left) != 0)
+		return (-EPROTO);
+	e->xattrs = r->p;
+	e->xattrs_len = r->left;
+	r->p += r->left;
+	r->left = 0;
 	return (0);
 }
 
@@ -465,6 +508,9 @@ zc_proto_put_entry(struct zc_buf *out, uint8_t type, const struct zc_entry *e)
 			return (-EINVAL);
 		len += 4 + (size_t)e->nsegs * ZC_PROTO_SEG_LEN;
 	}
+	if ((e->feat & ZC_FEAT_XATTR) &&
+	    (r = proto_xattrs_len(e, &len)) != 0)
+		return (r);
 	if ((r = proto_begin(out, type, len, &p)) != 0)
 		return (r);
 	proto_w64(&p, e->seq);
@@ -480,6 +526,8 @@ zc_proto_put_entry(struct zc_buf *out, uint8_t type, const struct zc_entry *e)
 			    (size_t)e->nsegs * ZC_PROTO_SEG_LEN);
 		p += (size_t)e->nsegs * ZC_PROTO_SEG_LEN;
 	}
+	if (e->feat & ZC_FEAT_XATTR)
+		proto_wxattrs(&p, e);
 	proto_end(out, len);
 	return (0);
 }
@@ -626,6 +674,8 @@ zc_proto_manifest_add(struct zc_buf *out, struct zc_manifest_frame *mf,
 			return (-EINVAL);
 		len += 8;
 	}
+	if (e->feat & ZC_FEAT_XATTR)
+		len += 8;
 	cur = out->len - mf->start - ZC_PROTO_HDR_LEN;
 	if (cur + len > ZC_PROTO_FRAME_MAX)
 		return (-ENOSPC);
@@ -639,6 +689,8 @@ zc_proto_manifest_add(struct zc_buf *out, struct zc_manifest_frame *mf,
 	proto_wstr(&p, e->target, e->target_len);
 	if (e->feat & ZC_FEAT_HARDLINK)
 		proto_w64(&p, e->link_id);
+	if (e->feat & ZC_FEAT_XATTR)
+		proto_w64(&p, e->xattr_hash);
 	zc_buf_commit(out, len);
 	mf->count++;
 	return (0);
@@ -811,6 +863,8 @@ zc_proto_get_manifest_item(struct zc_rd *rd, struct zc_entry *e)
 	    (zc_rd_u64(&r, &e->link_id) != 0 ||
 	    (e->link_id != 0 && e->meta.type != ZC_TYPE_FILE)))
 		goto fail;
+	if ((feat & ZC_FEAT_XATTR) && zc_rd_u64(&r, &e->xattr_hash) != 0)
+		goto fail;
 	if (e->meta.type != ZC_TYPE_SYMLINK)
 		e->target = NULL;
 	*rd = r;
@@ -866,6 +920,9 @@ zc_proto_get_entry(struct zc_rd *rd, uint8_t type, struct zc_entry *e)
 		goto fail;
 	if (type == ZC_MSG_FILE && (feat & ZC_FEAT_SPARSE) &&
 	    proto_rsegs(&r, e) != 0)
+		goto fail;
+	if ((feat & ZC_FEAT_XATTR) && want != -1 &&
+	    proto_rxattrs(&r, e) != 0)
 		goto fail;
 	if (!proto_names_ok(&e->meta, e->path_len, e->target_len,
 	    type == ZC_MSG_SYMLINK) || zc_proto_get_end(&r) != 0)
@@ -1040,6 +1097,35 @@ zc_proto_put_link(struct zc_buf *out, const struct zc_entry *e)
 	return (0);
 }
 
+/* IDMAP names: 1..255 bytes, no NUL (a C string for getpwnam_r). */
+static int
+proto_idmap_ok(const struct zc_idmap_msg *m)
+{
+	return ((m->kind == ZC_IDMAP_USER || m->kind == ZC_IDMAP_GROUP) &&
+	    m->name_len >= 1 && m->name_len <= ZC_IDMAP_NAME_MAX &&
+	    memchr(m->name, '\0', m->name_len) == NULL);
+}
+
+/* IDMAP: kind, id, name. */
+int
+zc_proto_put_idmap(struct zc_buf *out, const struct zc_idmap_msg *m)
+{
+	size_t	 len;
+	uint8_t	*p;
+	int	 r;
+
+	if (m->name == NULL || !proto_idmap_ok(m))
+		return (-EINVAL);
+	len = 1 + 4 + 2 + m->name_len;
+	if ((r = proto_begin(out, ZC_MSG_IDMAP, len, &p)) != 0)
+		return (r);
+	*p++ = m->kind;
+	proto_w32(&p, m->id);
+	proto_wstr(&p, m->name, m->name_len);
+	proto_end(out, len);
+	return (0);
+}
+
 /* LINK: path = the new name, target = the file already sent. */
 int
 zc_proto_get_link(struct zc_rd *rd, struct zc_entry *e)
@@ -1060,6 +1146,25 @@ zc_proto_get_link(struct zc_rd *rd, struct zc_entry *e)
 	    zc_proto_get_end(&r) != 0) {
 		memset(e, 0, sizeof(*e));
 		e->feat = feat;
+		return (-EPROTO);
+	}
+	*rd = r;
+	return (0);
+}
+
+/* IDMAP. */
+int
+zc_proto_get_idmap(struct zc_rd *rd, struct zc_idmap_msg *m)
+{
+	struct zc_rd	 r = *rd;
+
+	memset(m, 0, sizeof(*m));
+	if (zc_rd_u8(&r, &m->kind) != 0 ||
+	    zc_rd_u32(&r, &m->id) != 0 ||
+	    zc_rd_str16(&r, &m->name, &m->name_len) != 0 ||
+	    !proto_idmap_ok(m) ||
+	    zc_proto_get_end(&r) != 0) {
+		memset(m, 0, sizeof(*m));
 		return (-EPROTO);
 	}
 	*rd = r;

@@ -43,12 +43,15 @@
 #define ZC_FEAT_IDMAP		0x10ULL
 #define ZC_FEAT_SPECIAL		0x20ULL
 #define ZC_FEAT_VERIFY		0x40ULL
-/* Grows as each feature lands. */
-#define ZC_FEAT_KNOWN		(ZC_FEAT_OWNER | ZC_FEAT_VERIFY | \
-				 ZC_FEAT_SPARSE | ZC_FEAT_HARDLINK | \
-				 ZC_FEAT_SPECIAL)
+/* Every feature this implementation has. */
+#define ZC_FEAT_KNOWN		(ZC_FEAT_OWNER | ZC_FEAT_XATTR | \
+				 ZC_FEAT_HARDLINK | ZC_FEAT_SPARSE | \
+				 ZC_FEAT_IDMAP | ZC_FEAT_SPECIAL | ZC_FEAT_VERIFY)
 
-/* The feature bits this node lists in its HELLO (OWNER only as root). */
+/*
+ * The feature bits this node lists in its HELLO (OWNER only when it may
+ * chown: root or CAP_CHOWN).
+ */
 uint64_t	zc_proto_features(void);
 
 enum zc_msg {
@@ -73,7 +76,7 @@ enum zc_msg {
 	ZC_MSG_IDMAP = 19,	/* IDMAP: the name of a uid or gid */
 	/* 20 and up: reserved for later versions. */
 };
-#define ZC_MSG_LAST	ZC_MSG_LINK
+#define ZC_MSG_LAST	ZC_MSG_IDMAP
 
 /* Status and error codes, in ERROR, ACK and FILE_END. */
 enum zc_code {
@@ -237,6 +240,19 @@ int	zc_proto_put_sync(struct zc_buf *, uint64_t seq);
 int	zc_proto_put_link(struct zc_buf *, const struct zc_entry *e);
 /* RENAME: e->path is the old name, e->target the new one. */
 int	zc_proto_put_rename(struct zc_buf *, const struct zc_entry *e);
+
+/* IDMAP: the name of a uid (kind USER) or gid (GROUP). */
+#define ZC_IDMAP_USER		1
+#define ZC_IDMAP_GROUP		2
+#define ZC_IDMAP_NAME_MAX	255
+struct zc_idmap_msg {
+	uint8_t		 kind;		/* ZC_IDMAP_USER or ZC_IDMAP_GROUP */
+	uint32_t	 id;
+	const char	*name;		/* borrowed; not NUL-terminated */
+	size_t		 name_len;	/* 1..ZC_IDMAP_NAME_MAX, no NUL */
+};
+int	zc_proto_put_idmap(struct zc_buf *, const struct zc_idmap_msg *);
+int	zc_proto_get_idmap(struct zc_rd *, struct zc_idmap_msg *);
 
 /*
  * MANIFEST frames are built incrementally: begin reserves the header and

@@ -22,12 +22,14 @@
 #include "land.h"
 #include "log.h"
 #include "manifest.h"
+#include "owner.h"
 #include "path.h"
 #include "proto.h"
 #include "recv.h"
 #include "send.h"
-#include "verify.h"
 #include "special.h"
+#include "verify.h"
+#include "xattr.h"
 #include "xmalloc.h"
 
 enum recv_state {
@@ -56,6 +58,13 @@ struct zc_recv {
 	char			 addr[64];
 	uint64_t		 peer_features;
 	uint64_t		 feat;		/* negotiated: ours & the peer's */
+	int			 xattrs;	/* XATTR: keep the sender's */
+	int			 xattr_flags;	/* ZC_XATTR_PRIV when root */
+	unsigned		*warned;	/* ZC_RECV_WARN_*: said once */
+	unsigned		 warned_own;	/* ... when the set has none */
+	int			 idmap;		/* IDMAP: owners by name */
+	struct zc_owner_map	*idmaps;	/* owned; IDMAP, both ways */
+	size_t			 idmap_pos;	/* manifest entries announced */
 	int			 root_fd;	/* owned */
 	char			*root;		/* owned; the root's path */
 	int			 land_flags;
@@ -114,6 +123,10 @@ struct zc_recv {
 static int	recv_on_frame(struct zc_conn *, const struct zc_frame_hdr *,
 		    struct zc_rd *);
 static int	recv_on_body(struct zc_conn *, int);
+static void	recv_xattrs_on(struct zc_recv *);
+static uint64_t	recv_client_features(const struct zc_recv *);
+static void	recv_idmap_on(struct zc_recv *, int);
+static int	recv_idmap_announce(struct zc_recv *);
 static int	recv_on_writable(struct zc_conn *);
 static void	recv_on_close(struct zc_conn *, int);
 static int	recv_on_idle(struct zc_conn *);
@@ -377,9 +390,14 @@ recv_on_push(struct zc_recv *r, struct zc_rd *rd)
 		return (recv_refuse(r, ZC_E_IO, "set root unavailable"));
 	}
 	r->land_flags = (t.fsync ? ZC_LAND_FSYNC : 0) |
-	    ((r->feat & ZC_FEAT_OWNER) ? ZC_LAND_CHOWN : 0);
+	    (zc_owner_can_chown() ? ZC_LAND_CHOWN : 0);
 	r->safe_links = t.safe_links;
+	if (t.warned != NULL)
+		r->warned = t.warned;
+	recv_idmap_on(r, t.numeric_ids);
 	r->man = zc_manifest_new();
+	if ((r->feat & ZC_FEAT_XATTR) && !t.no_xattrs)
+		recv_xattrs_on(r);
 	/* SPECIAL: our fifos, sockets and devices are listed too. */
 	if ((error = zc_manifest_walk_flags(r->man, r->root_fd,
 	    (r->feat & ZC_FEAT_SPECIAL) ? ZC_MANIFEST_SPECIALS : 0, err,
@@ -436,6 +454,13 @@ recv_on_writable(struct zc_conn *c)
 
 	if (r->state != RECV_MANIFEST)
 		return (0);
+	/* zcsync pull: the items' encoding waits for the negotiated bits. */
+	if (r->client && !r->got_hello)
+		return (0);
+	if (r->idmap && r->idmap_pos < r->man->n &&
+	    ((error = recv_idmap_announce(r)) != 0 ||
+	    r->idmap_pos < r->man->n))
+		return (error);
 	while (zc_buf_len(c->out) < ZC_CONN_OUT_HIGH / 2 &&
 	    r->man_pos < r->man->n) {
 		if (!open) {
@@ -446,11 +471,12 @@ recv_on_writable(struct zc_conn *c)
 		e = &r->man->v[r->man_pos];
 		memset(&ent, 0, sizeof ent);
 		/*
-		 * A pull client sends its manifest before it knows the
-		 * server's features: no link_id then (PROTOCOL.md 12.2).
+		 * A pull client's manifest carries no link_id (PROTOCOL.md
+		 * 12.2): the server reads it so.
 		 */
 		ent.feat = r->client ? r->feat & ~ZC_FEAT_HARDLINK : r->feat;
 		ent.link_id = e->link_id;
+		ent.xattr_hash = r->xattrs ? e->xattr_hash : ZC_XATTR_UNKEPT;
 		ent.meta = e->meta;
 		ent.path = e->path;
 		ent.path_len = strlen(e->path);
@@ -483,6 +509,170 @@ recv_on_writable(struct zc_conn *c)
 		r->state = RECV_ENTRIES;
 	}
 	return (0);
+}
+
+/*
+ * IDMAP negotiated: learn the sender's names and send ours before the
+ * manifest, unless the set says numeric_ids.
+ */
+static void
+recv_idmap_on(struct zc_recv *r, int numeric_ids)
+{
+	r->idmap = (r->feat & ZC_FEAT_IDMAP) && !numeric_ids;
+	if (r->idmap && r->idmaps == NULL)
+		r->idmaps = zc_owner_map_new();
+}
+
+/*
+ * IDMAP frames for the owners in our manifest, before it: as many as the
+ * output buffer takes now (the caller comes back when it drains).
+ */
+static int
+recv_idmap_announce(struct zc_recv *r)
+{
+	struct zc_mentry	*e;
+	int			 error;
+
+	while (zc_buf_len(r->conn->out) < ZC_CONN_OUT_HIGH / 2 &&
+	    r->idmap_pos < r->man->n) {
+		e = &r->man->v[r->idmap_pos];
+		if ((error = zc_owner_announce(r->idmaps, r->conn->out,
+		    ZC_IDMAP_USER, e->meta.uid)) != 0 ||
+		    (error = zc_owner_announce(r->idmaps, r->conn->out,
+		    ZC_IDMAP_GROUP, e->meta.gid)) != 0)
+			return (error);
+		r->idmap_pos++;
+	}
+	return (0);
+}
+
+/* IDMAP from the sender: a name for one of its ids. */
+static int
+recv_on_idmap(struct zc_recv *r, struct zc_rd *rd)
+{
+	struct zc_idmap_msg	m;
+
+	if (!(r->feat & ZC_FEAT_IDMAP) || zc_proto_get_idmap(rd, &m) != 0)
+		return (recv_refuse(r, ZC_E_PROTOCOL, "bad IDMAP"));
+	if (r->idmap && zc_owner_learn(r->idmaps, &m) != 0)
+		return (recv_refuse(r, ZC_E_PROTOCOL, "too many IDMAPs"));
+	return (0);
+}
+
+/*
+ * The sender's owner in our ids (by name with IDMAP).  Owners are kept
+ * only when we may chown: otherwise say so once, when it matters.
+ */
+static void
+recv_owner(struct zc_recv *r, struct zc_meta *m)
+{
+	if (r->idmap) {
+		m->uid = zc_owner_local(r->idmaps, ZC_IDMAP_USER, m->uid);
+		m->gid = zc_owner_local(r->idmaps, ZC_IDMAP_GROUP, m->gid);
+	}
+	if ((r->land_flags & ZC_LAND_CHOWN) ||
+	    (*r->warned & ZC_RECV_WARN_CHOWN) ||
+	    (m->uid == geteuid() && m->gid == getegid()))
+		return;
+	*r->warned |= ZC_RECV_WARN_CHOWN;
+	zc_log_warn("peer=%s set=%s: owners are not kept: this receiver runs "
+	    "neither as root nor with CAP_CHOWN", r->peer, r->set);
+}
+
+/*
+ * zcsync pull: the features our HELLO lists; --no-xattrs and
+ * --numeric-ids leave theirs out, so nothing of them is negotiated.
+ */
+static uint64_t
+recv_client_features(const struct zc_recv *r)
+{
+	uint64_t	feat = zc_proto_features();
+
+	if (r->opts.no_xattrs)
+		feat &= ~ZC_FEAT_XATTR;
+	if (r->opts.numeric_ids)
+		feat &= ~ZC_FEAT_IDMAP;
+	return (feat);
+}
+
+/* XATTR: keep the sender's attributes; the walk hashes ours. */
+static void
+recv_xattrs_on(struct zc_recv *r)
+{
+	r->xattrs = 1;
+	r->xattr_flags = geteuid() == 0 ? ZC_XATTR_PRIV : 0;
+	r->man->walk_flags |= ZC_MANIFEST_XATTR |
+	    (geteuid() == 0 ? ZC_MANIFEST_XPRIV : 0);
+	/* ACL ids as names where owners go by name (a client: if offered). */
+	if (r->client ? (recv_client_features(r) & ZC_FEAT_IDMAP) != 0 :
+	    r->idmap)
+		r->man->walk_flags |= ZC_MANIFEST_XNAMES;
+}
+
+static uint32_t
+recv_acl_map(void *arg, uint8_t kind, uint32_t id)
+{
+	struct zc_recv	*r = arg;
+
+	return (zc_owner_local(r->idmaps, kind, id));
+}
+
+static int
+recv_acl_any(void *arg, uint8_t kind, uint32_t id)
+{
+	(void)arg;
+	(void)kind;
+	(void)id;
+	return (1);
+}
+
+/*
+ * IDMAP: a copy of the entry's block with the sender's ACL ids made ours
+ * (owned), or NULL when it needs none.
+ */
+static uint8_t *
+recv_xattrs_mapped(struct zc_recv *r, const struct zc_entry *ent)
+{
+	uint8_t	*copy;
+
+	if (!r->idmap || ent->xattrs == NULL || zc_xattr_acl_ids(ent->xattrs,
+	    ent->xattrs_len, recv_acl_any, NULL) == 0)
+		return (NULL);
+	copy = xmalloc(ent->xattrs_len);
+	memcpy(copy, ent->xattrs, ent->xattrs_len);
+	zc_xattr_acl_map(copy, ent->xattrs_len, recv_acl_map, r);
+	return (copy);
+}
+
+/* A file system without attributes is said once per set, not failed. */
+static int
+recv_xattr_err(struct zc_recv *r, int error)
+{
+	if (error != -ENOTSUP)
+		return (error);
+	if (!(*r->warned & ZC_RECV_WARN_XATTR))
+		zc_log_warn("set=%s: the file system under %s keeps no "
+		    "extended attributes: they are not kept", r->set,
+		    r->root != NULL ? r->root : ".");
+	*r->warned |= ZC_RECV_WARN_XATTR;
+	return (0);
+}
+
+/* XATTR: rel's attributes become those of the entry's block. */
+static int
+recv_xattrs(struct zc_recv *r, const char *path, const struct zc_entry *ent)
+{
+	uint8_t	*mapped;
+	int	 error;
+
+	if (!r->xattrs || ent->xattrs == NULL)
+		return (0);
+	mapped = recv_xattrs_mapped(r, ent);
+	error = zc_land_xattrs(r->root_fd, path, ent->meta.type,
+	    mapped != NULL ? mapped : ent->xattrs, ent->xattrs_len,
+	    r->xattr_flags);
+	free(mapped);
+	return (recv_xattr_err(r, error));
 }
 
 static void
@@ -574,6 +764,7 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 {
 	struct zc_entry	 ent;
 	char		 path[ZC_PATH_MAX + 1], target[ZC_PROTO_TARGET_MAX + 1];
+	uint8_t		*mapped;
 	int		 error;
 
 	ent.feat = r->feat;
@@ -586,6 +777,8 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 		    "%llu", (unsigned long long)ent.seq,
 		    (unsigned long long)r->last_seq));
 	r->last_seq = ent.seq;
+	if (type != ZC_MSG_DELETE)
+		recv_owner(r, &ent.meta);
 	if (zc_path_check(ent.path, ent.path_len, path, sizeof path) != 0) {
 		/* Escaped now, NULs included: the name may be anything. */
 		recv_name(r, ent.path, ent.path_len);
@@ -621,6 +814,8 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 	case ZC_MSG_DIR:
 		if ((error = zc_land_dir(r->root_fd, path, r->land_flags)) == 0)
 			recv_dir_later(r, path, &ent.meta);
+		if (error == 0)
+			error = recv_xattrs(r, path, &ent);
 		return (recv_ack(r, ent.seq, zc_land_code(error), recv_name(r, path,
 		    strlen(path)), error));
 	case ZC_MSG_FILE:
@@ -638,6 +833,12 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 		r->file_open = error == 0;
 		if (r->file_open && zc_backup_on(&r->backup))
 			r->file.backup = &r->backup;
+		if (r->file_open && r->xattrs) {
+			mapped = recv_xattrs_mapped(r, &ent);
+			zc_land_file_xattrs(&r->file, mapped != NULL ? mapped :
+			    ent.xattrs, ent.xattrs_len, r->xattr_flags);
+			free(mapped);
+		}
 		if (error != 0) {
 			r->file_code = zc_land_code(error);
 			r->file_sink_err = error;
@@ -669,6 +870,8 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 		if (error == 0)
 			error = zc_land_symlink(r->root_fd, path, target,
 			    &ent.meta, r->land_flags);
+		if (error == 0)
+			error = recv_xattrs(r, path, &ent);
 		return (recv_ack(r, ent.seq, zc_land_code(error), recv_name(r, path,
 		    strlen(path)), error));
 	case ZC_MSG_DELETE:
@@ -684,11 +887,14 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 			return (recv_special(r, path, &ent));
 		if (ent.meta.type == ZC_TYPE_DIR) {
 			recv_dir_later(r, path, &ent.meta);
-			return (recv_ack(r, ent.seq, ZC_OK, recv_name(r, path,
-		    strlen(path)), 0));
+			error = recv_xattrs(r, path, &ent);
+			return (recv_ack(r, ent.seq, zc_land_code(error),
+			    recv_name(r, path, strlen(path)), error));
 		}
 		error = zc_land_meta(r->root_fd, path, &ent.meta,
 		    r->land_flags);
+		if (error == 0)
+			error = recv_xattrs(r, path, &ent);
 		return (recv_ack(r, ent.seq, zc_land_code(error), recv_name(r, path,
 		    strlen(path)), error));
 	}
@@ -784,6 +990,8 @@ recv_on_file_end(struct zc_recv *r, struct zc_rd *rd)
 	error = zc_land_file_commit(&r->file, r->land_flags |
 	    ((r->land_flags & ZC_LAND_FSYNC) ? ZC_LAND_DEFER_DIRSYNC : 0));
 	code = zc_land_code(error);
+	if (code == ZC_OK && r->file.xattr_err != 0)
+		(void)recv_xattr_err(r, r->file.xattr_err);
 	if (code == ZC_OK) {
 		r->stats.files++;
 		r->stats.bytes += r->file_body;
@@ -1000,6 +1208,8 @@ recv_on_pull(struct zc_recv *r, struct zc_rd *rd)
 	sopts.idle_ms = r->opts.idle_ms;
 	sopts.rate = t.rate;
 	sopts.specials = t.specials;
+	sopts.no_xattrs = t.no_xattrs;
+	sopts.numeric_ids = t.numeric_ids;
 	r->conn->deadline = 0;
 	if ((error = recv_pull_adopt(r, &t, &sopts, err, sizeof err)) != 0) {
 		zc_log_err("set=%s: scanning the root: %s", r->set, err);
@@ -1085,15 +1295,19 @@ recv_on_server_hello(struct zc_recv *r, struct zc_rd *rd)
 	memcpy(r->peer, h.name, h.name_len);
 	r->peer[h.name_len] = '\0';
 	r->peer_features = h.features;
-	r->feat = zc_proto_features() & h.features;
-	if (r->feat & ZC_FEAT_OWNER)
+	r->feat = recv_client_features(r) & h.features;
+	if (zc_owner_can_chown())
 		r->land_flags |= ZC_LAND_CHOWN;
 	if (r->hash != NULL && !(r->feat & ZC_FEAT_VERIFY)) {
 		snprintf(r->refusal, sizeof r->refusal, "the server cannot "
 		    "verify (no VERIFY feature)");
 		return (-EPROTO);
 	}
+	recv_idmap_on(r, 0);
+	if (!(r->feat & ZC_FEAT_XATTR))
+		r->xattrs = 0;
 	r->got_hello = 1;
+	zc_conn_want_write(r->conn);	/* our manifest waited for this */
 	return (0);
 }
 
@@ -1155,6 +1369,8 @@ recv_on_frame(struct zc_conn *c, const struct zc_frame_hdr *hdr,
 			return (recv_on_rename(r, rd));
 		case ZC_MSG_LINK:
 			return (recv_on_link(r, rd));
+		case ZC_MSG_IDMAP:
+			return (recv_on_idmap(r, rd));
 		}
 		break;
 	case RECV_FILE_END:
@@ -1262,6 +1478,7 @@ zc_recv_start(uv_loop_t *loop, int sock, const char *addr,
 	r->done_arg = arg;
 	r->root_fd = -1;
 	r->dsync_fd = -1;
+	r->warned = &r->warned_own;
 	zc_land_dirs_init(&r->ldirs);
 	snprintf(r->addr, sizeof r->addr, "%s", addr);
 	if ((error = zc_conn_new(loop, sock, &recv_ops, r, opts->idle_ms,
@@ -1333,6 +1550,7 @@ zc_recv_pull(uv_loop_t *loop, int sock, int dir_fd, const char *set,
 	r->done_arg = arg;
 	r->client = 1;
 	r->dsync_fd = -1;
+	r->warned = &r->warned_own;
 	zc_land_dirs_init(&r->ldirs);
 	r->land_flags = fsync ? ZC_LAND_FSYNC : 0;
 	snprintf(r->set, sizeof r->set, "%s", set);
@@ -1354,6 +1572,9 @@ zc_recv_pull(uv_loop_t *loop, int sock, int dir_fd, const char *set,
 	}
 	if (flags & ZC_PUSH_VERIFY)
 		r->hash = zc_verify_new();
+	/* Hashed now, carried if the server's HELLO lists XATTR. */
+	if (recv_client_features(r) & ZC_FEAT_XATTR)
+		recv_xattrs_on(r);
 	if (r->root_fd != -1 &&
 	    (error = zc_manifest_walk(r->man, r->root_fd, err, errlen)) != 0)
 		goto fail;
@@ -1380,7 +1601,7 @@ zc_recv_pull(uv_loop_t *loop, int sock, int dir_fd, const char *set,
 		zc_conn_set_tls(r->conn, tls, NULL);
 	}
 	if (zc_proto_put_hello(r->conn->out, opts->node_name,
-	    zc_proto_features(), 0) != 0 ||
+	    recv_client_features(r), 0) != 0 ||
 	    zc_proto_put_pull(r->conn->out, set, flags) != 0) {
 		snprintf(r->refusal, sizeof r->refusal, "bad node or set name");
 		zc_conn_close(r->conn, -EINVAL);
@@ -1476,5 +1697,6 @@ zc_recv_free(struct zc_recv *r)
 	zc_manifest_free(r->dirs);
 	zc_verify_free(r->hash);
 	free(r->file_segs);
+	zc_owner_map_free(r->idmaps);
 	free(r);
 }

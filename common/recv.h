@@ -38,6 +38,11 @@ struct zc_recv_target {
 	uint64_t	 backup_keep;	/* generations kept per path */
 	struct zc_rate	*rate;		/* borrowed; pull: bwlimit, or NULL */
 	int		 specials;	/* pull: send fifos, sockets, devices */
+	int		 no_xattrs;	/* XATTR: neither keep nor send them */
+	int		 numeric_ids;	/* IDMAP: owners as numbers only */
+	unsigned	*warned;	/* borrowed; NULL: per session */
+#define ZC_RECV_WARN_XATTR	0x1	/* "keeps no extended attributes" */
+#define ZC_RECV_WARN_CHOWN	0x2	/* "owners are not kept" */
 };
 
 /*
@@ -66,6 +71,8 @@ struct zc_recv_opts {
 	size_t			 npins;
 	uint64_t		 idle_ms;
 	int			 no_zerocopy;	/* read/write instead of splice */
+	int			 no_xattrs;	/* pull: keep no attributes */
+	int			 numeric_ids;	/* pull: owners as numbers only */
 	zc_recv_auth_cb		 auth;
 	struct zc_tls_ctx	*tls;		/* borrowed; NULL: plain TCP */
 	zc_recv_peer_cb		 peer_by_pin;	/* with tls */

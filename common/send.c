@@ -23,12 +23,14 @@
 #include "log.h"
 #include "manifest.h"
 #include "meta.h"
+#include "owner.h"
 #include "path.h"
 #include "proto.h"
 #include "send.h"
 #include "sparse.h"
 #include "special.h"
 #include "verify.h"
+#include "xattr.h"
 #include "xmalloc.h"
 
 enum send_state {
@@ -67,10 +69,13 @@ struct zc_send {
 	zc_send_done_cb		 done_cb;
 	void			*done_arg;
 	enum send_state		 state;
-	int			 owners;	/* both sides keep owners */
+	int			 owners;	/* the receiver keeps owners */
 	int			 serving;	/* adopted: serving a pull */
 	uint64_t		 feat;		/* negotiated: ours & the receiver's */
 	uint64_t		 man_feat;	/* shapes its MANIFEST items */
+	int			 xattrs;	/* XATTR: compare and send them */
+	int			 idmap;		/* IDMAP: owners by name */
+	struct zc_owner_map	*idmaps;	/* owned; IDMAP, both ways */
 	uint32_t		*link_first;	/* owned; HARDLINK: src index of
 						   each entry's group's first */
 	uint64_t		 special_unsent; /* SPECIAL not negotiated */
@@ -368,6 +373,12 @@ send_plan(struct zc_send *s)
 				e->flags |= ZC_MENTRY_META;
 			break;
 		}
+		/* XATTR: only the attributes differ: META (a DIR for a dir). */
+		if (s->xattrs && e->xattr_hash != d->xattr_hash &&
+		    d->xattr_hash != ZC_XATTR_UNKEPT &&
+		    !(e->flags & ZC_MENTRY_SEND))
+			e->flags |= e->meta.type == ZC_TYPE_DIR ?
+			    ZC_MENTRY_SEND : ZC_MENTRY_META;
 	}
 }
 
@@ -610,6 +621,72 @@ send_plan_report(struct zc_send *s)
 }
 
 static int
+send_acl_announce(void *arg, uint8_t kind, uint32_t id)
+{
+	struct zc_send	*s = arg;
+
+	return (zc_owner_announce(s->idmaps, s->conn->out, kind, id));
+}
+
+/*
+ * Queue an entry frame; with XATTR negotiated it ends with the entry's
+ * attribute block, read from fd or (fd -1, and always for a symlink) from
+ * path beneath the source.  The set's xattrs off: an empty block.
+ */
+static int
+send_put_entry(struct zc_send *s, uint8_t msg, struct zc_entry *ent, int fd)
+{
+	const char	*leaf;
+	char		 path[ZC_PATH_MAX + 1], name[1024];
+	uint8_t		*blk = NULL;
+	size_t		 len = 0;
+	int		 pfd, error = 0, xflags;
+
+	ent->feat = s->feat;
+	if (s->idmap && msg != ZC_MSG_DELETE &&
+	    ((error = zc_owner_announce(s->idmaps, s->conn->out,
+	    ZC_IDMAP_USER, ent->meta.uid)) != 0 ||
+	    (error = zc_owner_announce(s->idmaps, s->conn->out,
+	    ZC_IDMAP_GROUP, ent->meta.gid)) != 0))
+		return (error);
+	if (s->xattrs && msg != ZC_MSG_DELETE) {
+		xflags = geteuid() == 0 ? ZC_XATTR_PRIV : 0;
+		if (fd >= 0 && ent->meta.type != ZC_TYPE_SYMLINK)
+			error = zc_xattr_read(fd, -1, NULL, xflags, &blk, &len);
+		else if (ent->path_len >= sizeof path)
+			error = -ENAMETOOLONG;
+		else {
+			memcpy(path, ent->path, ent->path_len);
+			path[ent->path_len] = '\0';
+			pfd = zc_path_open_parent(s->src_fd, path, &leaf);
+			if (pfd >= 0) {
+				error = zc_xattr_read(-1, pfd, leaf, xflags,
+				    &blk, &len);
+				close(pfd);
+			} else
+				error = pfd;
+		}
+		if (error != 0)
+			zc_log_info("set=%s %s: extended attributes: %s",
+			    s->opts.set, zc_log_namen(ent->path, ent->path_len,
+			    name, sizeof name), strerror(-error));
+		/* IDMAP: the names of the users and groups its ACLs name. */
+		if (s->idmap && blk != NULL && (error = zc_xattr_acl_ids(blk,
+		    len, send_acl_announce, s)) != 0) {
+			free(blk);
+			return (error);
+		}
+	}
+	ent->xattrs = blk;
+	ent->xattrs_len = len;
+	error = zc_proto_put_entry(s->conn->out, msg, ent);
+	ent->xattrs = NULL;
+	ent->xattrs_len = 0;
+	free(blk);
+	return (error);
+}
+
+static int
 send_entry_frame(struct zc_send *s, uint8_t msg, const struct zc_mentry *e,
     const struct zc_meta *meta, uint64_t seq)
 {
@@ -626,7 +703,7 @@ send_entry_frame(struct zc_send *s, uint8_t msg, const struct zc_mentry *e,
 		ent.target = e->target;
 		ent.target_len = strlen(e->target);
 	}
-	return (zc_proto_put_entry(s->conn->out, msg, &ent));
+	return (send_put_entry(s, msg, &ent, -1));
 }
 
 /* Did the file change since cur_st?  (size, mtime or ctime) */
@@ -810,7 +887,7 @@ send_file(struct zc_send *s, const char *path, uint32_t idx)
 	ent.path_len = strlen(path);
 	ent.segs = s->cur_segs;
 	ent.nsegs = s->cur_nsegs;
-	if ((error = zc_proto_put_entry(s->conn->out, ZC_MSG_FILE, &ent)) != 0)
+	if ((error = send_put_entry(s, ZC_MSG_FILE, &ent, fd)) != 0)
 		return (send_fail(s, error, "cannot queue FILE"));
 	body = zc_proto_body_len(&ent);
 	send_flight_push(s, s->cur_seq, ZC_MSG_FILE, path, idx, body);
@@ -1207,7 +1284,7 @@ send_live_path(struct zc_send *s, const char *path, int attr_only)
 		break;
 	}
 	ent.seq = ++s->seq;
-	if ((error = zc_proto_put_entry(s->conn->out, msg, &ent)) != 0)
+	if ((error = send_put_entry(s, msg, &ent, -1)) != 0)
 		return (send_fail(s, error, "cannot queue an entry"));
 	send_flight_push(s, ent.seq, msg, path, ZC_MANIFEST_NONE, 0);
 	return (0);
@@ -1234,7 +1311,7 @@ send_live_dir(struct zc_send *s, const char *path)
 	ent.seq = ++s->seq;
 	ent.path = path;
 	ent.path_len = strlen(path);
-	if ((error = zc_proto_put_entry(s->conn->out, ZC_MSG_DIR, &ent)) != 0)
+	if ((error = send_put_entry(s, ZC_MSG_DIR, &ent, -1)) != 0)
 		return (send_fail(s, error, "cannot queue DIR"));
 	send_flight_push(s, ent.seq, ZC_MSG_DIR, path, ZC_MANIFEST_NONE, 0);
 	return (0);
@@ -1452,6 +1529,35 @@ send_on_body_sent(struct zc_conn *c, int shrunk)
 	return (send_file_end(s, shrunk));
 }
 
+/*
+ * The features our HELLO lists: without the set's xattrs we do not offer
+ * XATTR, so the receiver leaves its attributes alone (a PULL server has
+ * sent its HELLO before it knew the set: there the blocks go empty).
+ */
+static uint64_t
+send_features(const struct zc_send *s)
+{
+	uint64_t	feat = zc_proto_features();
+
+	if (s->opts.no_xattrs)
+		feat &= ~ZC_FEAT_XATTR;
+	if (s->opts.numeric_ids)
+		feat &= ~ZC_FEAT_IDMAP;
+	return (feat);
+}
+
+/*
+ * IDMAP negotiated: owners travel with names both ways, unless the set
+ * says numeric_ids (then we did not offer it).
+ */
+static void
+send_idmap_on(struct zc_send *s)
+{
+	s->idmap = (s->feat & ZC_FEAT_IDMAP) && !s->opts.numeric_ids;
+	if (s->idmap && s->idmaps == NULL)
+		s->idmaps = zc_owner_map_new();
+}
+
 static int
 send_on_hello(struct zc_send *s, struct zc_rd *rd)
 {
@@ -1465,13 +1571,43 @@ send_on_hello(struct zc_send *s, struct zc_rd *rd)
 	if (h.mandatory & ~ZC_FEAT_KNOWN)
 		return (send_fail(s, -EPROTO, "receiver needs features we "
 		    "lack (%#llx)", (unsigned long long)h.mandatory));
-	s->feat = zc_proto_features() & h.features;
+	s->feat = send_features(s) & h.features;
 	s->man_feat = s->feat;
-	s->owners = (s->feat & ZC_FEAT_OWNER) != 0;
+	s->owners = (h.features & ZC_FEAT_OWNER) != 0;	/* it may chown */
+	s->xattrs = (s->feat & ZC_FEAT_XATTR) && !s->opts.no_xattrs;
+	send_idmap_on(s);
 	if (s->hash != NULL && !(s->feat & ZC_FEAT_VERIFY))
 		return (send_fail(s, -EPROTO, "the receiver cannot verify (no "
 		    "VERIFY feature)"));
 	s->state = SEND_MANIFEST;
+	return (0);
+}
+
+/*
+ * XATTR: the source walk hashes attributes unless the set says not to
+ * (HELLO has not told us yet whether the receiver keeps them).
+ */
+static void
+send_walk_flags(struct zc_send *s, struct zc_manifest *m)
+{
+	if (!s->opts.no_xattrs && (zc_proto_features() & ZC_FEAT_XATTR))
+		m->walk_flags |= ZC_MANIFEST_XATTR |
+		    (geteuid() == 0 ? ZC_MANIFEST_XPRIV : 0);
+	/* ACL ids as names, as a receiver that maps owners by name hashes. */
+	if (!s->opts.numeric_ids && (zc_proto_features() & ZC_FEAT_IDMAP))
+		m->walk_flags |= ZC_MANIFEST_XNAMES;
+}
+
+/* IDMAP from the receiver (before its MANIFEST): its ids' names. */
+static int
+send_on_idmap(struct zc_send *s, struct zc_rd *rd)
+{
+	struct zc_idmap_msg	m;
+
+	if (!(s->feat & ZC_FEAT_IDMAP) || zc_proto_get_idmap(rd, &m) != 0)
+		return (send_fail(s, -EPROTO, "bad IDMAP"));
+	if (s->idmap && zc_owner_learn(s->idmaps, &m) != 0)
+		return (send_fail(s, -EPROTO, "too many IDMAPs"));
 	return (0);
 }
 
@@ -1524,6 +1660,7 @@ zc_send_manifest_read(struct zc_manifest *m, uint64_t feat, struct zc_rd *rd,
 		if (ent.meta.type == ZC_TYPE_SYMLINK && m->v[r].target == NULL)
 			m->v[r].target = xstrdup("");
 		m->v[r].link_id = ent.link_id;
+		m->v[r].xattr_hash = ent.xattr_hash;
 	}
 	if (zc_proto_get_end(rd) != 0) {
 		snprintf(err, errlen, "trailing bytes in MANIFEST");
@@ -1555,9 +1692,18 @@ send_on_manifest(struct zc_send *s, struct zc_rd *rd)
 {
 	char	err[128];
 
+	size_t	i, first = s->dst->n;
+
 	if (zc_send_manifest_read(s->dst, s->man_feat, rd, err,
 	    sizeof err) != 0)
 		return (send_fail(s, -EPROTO, "%s", err));
+	/* IDMAP: the receiver's owners, in our ids by their names. */
+	for (i = first; s->idmap && i < s->dst->n; i++) {
+		s->dst->v[i].meta.uid = zc_owner_local(s->idmaps,
+		    ZC_IDMAP_USER, s->dst->v[i].meta.uid);
+		s->dst->v[i].meta.gid = zc_owner_local(s->idmaps,
+		    ZC_IDMAP_GROUP, s->dst->v[i].meta.gid);
+	}
 	return (0);
 }
 
@@ -1850,6 +1996,8 @@ send_on_frame(struct zc_conn *c, const struct zc_frame_hdr *hdr,
 			return (send_on_manifest(s, rd));
 		if (hdr->type == ZC_MSG_MANIFEST_END)
 			return (send_on_manifest_end(s, rd));
+		if (hdr->type == ZC_MSG_IDMAP)
+			return (send_on_idmap(s, rd));
 		break;
 	case SEND_STREAM:
 	case SEND_DRAIN:
@@ -1962,6 +2110,7 @@ zc_send_start(uv_loop_t *loop, int sock, int src_fd,
 	s->dst = zc_manifest_new();
 	if (opts->filter != NULL)
 		s->filter = zc_filter_copy(opts->filter);
+	send_walk_flags(s, s->src);
 	if ((error = send_walk(s, s->src, src_fd, "",
 	    opts->specials ? ZC_MANIFEST_SPECIALS : 0, err, errlen)) != 0)
 		goto fail;
@@ -1992,7 +2141,7 @@ zc_send_start(uv_loop_t *loop, int sock, int src_fd,
 		zc_conn_set_tls(s->conn, tls, send_on_secure);
 	}
 	if (zc_proto_put_hello(s->conn->out, opts->node_name,
-	    zc_proto_features(), 0) != 0 ||
+	    send_features(s), 0) != 0 ||
 	    zc_proto_put_push(s->conn->out, opts->set, opts->flags |
 	    (opts->next != NULL ? ZC_PUSH_LIVE : 0)) != 0) {
 		snprintf(err, errlen, "bad node or set name");
@@ -2035,16 +2184,19 @@ zc_send_adopt(struct zc_conn *c, int src_fd, uint64_t peer_features,
 	s->dst = zc_manifest_new();
 	if (opts->filter != NULL)
 		s->filter = zc_filter_copy(opts->filter);
+	send_walk_flags(s, s->src);
 	if ((error = send_walk(s, s->src, src_fd, "",
 	    opts->specials ? ZC_MANIFEST_SPECIALS : 0, err, errlen)) != 0) {
 		zc_send_free(s);
 		return (error);
 	}
 	send_skip_backup(s);
-	s->feat = zc_proto_features() & peer_features;
+	s->feat = zc_proto_features() & peer_features;	/* our HELLO's */
 	/* The client sent its manifest before our HELLO: no link_id. */
 	s->man_feat = s->feat & ~ZC_FEAT_HARDLINK;
-	s->owners = (s->feat & ZC_FEAT_OWNER) != 0;
+	s->owners = (peer_features & ZC_FEAT_OWNER) != 0;	/* it may chown */
+	s->xattrs = (s->feat & ZC_FEAT_XATTR) && !s->opts.no_xattrs;
+	send_idmap_on(s);
 	s->serving = 1;
 	s->conn = c;
 	s->loop = c->poll.loop;
@@ -2123,6 +2275,7 @@ zc_send_free(struct zc_send *s)
 	zc_manifest_free(s->src);
 	zc_manifest_free(s->dst);
 	zc_filter_free(s->filter);
+	zc_owner_map_free(s->idmaps);
 	free(s->retry);
 	free(s->tries);
 	free(s->flight);

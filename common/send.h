@@ -69,6 +69,8 @@ struct zc_send_opts {
 	int			 no_zerocopy;	/* read/write instead of sendfile */
 	int			 specials;	/* SPECIAL: send fifos, sockets,
 						   devices (sets[].specials) */
+	int			 no_xattrs;	/* XATTR: send none (set option) */
+	int			 numeric_ids;	/* IDMAP: owners as numbers only */
 	uint64_t		 idle_ms;	/* connection idle limit */
 	zc_send_report_cb	 report;	/* may be NULL */
 	zc_send_next_cb		 next;		/* live mode when not NULL */

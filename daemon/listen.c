@@ -18,6 +18,35 @@
 #include "xmalloc.h"
 #include "zcsyncd.h"
 
+/* The once-per-set warning flags of set (made on first use). */
+static unsigned *
+listen_warned(struct zcd *zcd, const char *set)
+{
+	struct zcd_set_warned	*w;
+
+	for (w = zcd->warned; w != NULL; w = w->next)
+		if (strcmp(w->set, set) == 0)
+			return (&w->flags);
+	w = xcalloc(1, sizeof *w);
+	w->set = xstrdup(set);
+	w->next = zcd->warned;
+	zcd->warned = w;
+	return (&w->flags);
+}
+
+void
+zcd_warned_free(struct zcd *zcd)
+{
+	struct zcd_set_warned	*w, *next;
+
+	for (w = zcd->warned; w != NULL; w = next) {
+		next = w->next;
+		free(w->set);
+		free(w);
+	}
+	zcd->warned = NULL;
+}
+
 static uint32_t
 listen_auth(void *arg, const char *peer, const char *set,
     struct zc_recv_target *t)
@@ -29,11 +58,14 @@ listen_auth(void *arg, const char *peer, const char *set,
 		return (ZC_E_NOSET);
 	if (!zc_config_set_accepts(s, peer))
 		return (ZC_E_DENIED);
+	t->warned = listen_warned(zcd, s->name);
 	t->root = s->path;
 	t->fsync = s->fsync;
 	t->safe_links = s->safe_links;
 	t->backup_dir = s->backup_dir;
 	t->backup_keep = s->backup_keep;
+	t->no_xattrs = !s->xattrs;
+	t->numeric_ids = s->numeric_ids;
 	return (ZC_OK);
 }
 
@@ -88,6 +120,8 @@ listen_pull_auth(void *arg, const char *peer, const char *set,
 	t->backup_dir = s->backup_dir;
 	t->rate = zcd_bwlimit_rate(zcd, peer);
 	t->specials = s->specials;
+	t->no_xattrs = !s->xattrs;
+	t->numeric_ids = s->numeric_ids;
 	return (ZC_OK);
 }
 

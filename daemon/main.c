@@ -412,6 +412,7 @@ main(int argc, char **argv)
 	uv_loop_close(zcd.loop);
 	zcd_received_free(&zcd);
 	zcd_bwlimit_free(&zcd);
+	zcd_warned_free(&zcd);
 	zc_tls_ctx_free(zcd.tls);
 	zc_config_free(zcd.cfg);
 	zc_log_info("stopped");

@@ -342,6 +342,10 @@ mirror_signature(const struct zc_config *cfg, const struct zc_config_set *cs)
 	xasprintf(&next, "%s|specials=%d", sig, cs->specials);
 	free(sig);
 	sig = next;
+	xasprintf(&next, "%s|xattrs=%d|numeric_ids=%d", sig, cs->xattrs,
+	    cs->numeric_ids);
+	free(sig);
+	sig = next;
 	for (i = 0; i < cs->npush_to; i++) {
 		p = zc_config_peer(cfg, cs->push_to[i]);
 		xasprintf(&next, "%s|%s=%s", sig, cs->push_to[i],
@@ -377,6 +381,8 @@ mirror_start(struct zcd *zcd, const struct zc_config_set *cs, char *err,
 	m->delete = cs->delete;
 	m->verify = cs->verify;
 	m->specials = cs->specials;
+	m->no_xattrs = !cs->xattrs;
+	m->numeric_ids = cs->numeric_ids;
 	m->delay_ms = cs->delay_ms;
 	m->settle_ms = cs->settle_ms;
 	m->max_delete = cs->max_delete;

@@ -198,6 +198,8 @@ link_session(struct zcd_link *l, int fd)
 	opts.backup_dir = l->mirror->backup_dir;
 	opts.no_zerocopy = l->mirror->zcd->no_zerocopy;
 	opts.specials = l->mirror->specials;
+	opts.no_xattrs = l->mirror->no_xattrs;
+	opts.numeric_ids = l->mirror->numeric_ids;
 	opts.idle_ms = 0;
 	opts.report = link_report;
 	opts.next = link_next;

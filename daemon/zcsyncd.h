@@ -78,6 +78,16 @@ struct zcd_recv_count {
 	struct zcd_recv_count	*next;
 };
 
+/*
+ * Warnings a receiver says once per set for the daemon's life
+ * (ZC_RECV_WARN_*); kept until exit, so a session may point at one.
+ */
+struct zcd_set_warned {
+	char			*set;		/* owned */
+	unsigned		 flags;
+	struct zcd_set_warned	*next;
+};
+
 /* A set this node mirrors to peers (push_to), watched with inotify. */
 struct zcd_mirror {
 	struct zcd		*zcd;		/* borrowed */
@@ -89,6 +99,8 @@ struct zcd_mirror {
 	int			 delete;
 	int			 verify;	/* sets[].verify */
 	int			 specials;	/* SPECIAL: sets[].specials */
+	int			 no_xattrs;	/* sets[].xattrs: false */
+	int			 numeric_ids;	/* sets[].numeric_ids */
 	uint64_t		 delay_ms;
 	uint64_t		 settle_ms;
 	struct zcd_watch	*watch;		/* owned */
@@ -159,6 +171,7 @@ struct zcd {
 	struct zcd_metrics_http	*metrics;	/* owned; NULL without metrics_listen */
 	struct zcd_recv_count	*received;	/* owned list */
 	struct zcd_bwlimit	*bwlimits;	/* owned list; bwlimit.c */
+	struct zcd_set_warned	*warned;	/* owned list */
 	uint64_t		 refused;	/* connections refused */
 	uint64_t		 proto_errors;	/* peers closed for protocol errors */
 	uint64_t		 guard_stops;	/* sets stopped by a delete guard */
@@ -185,6 +198,7 @@ void	zcd_render_status(struct zcd *, struct zc_buf *, int json);
 void	zcd_render_metrics(struct zcd *, struct zc_buf *);
 size_t	zcd_received(struct zcd *, struct zcd_recv_count **);
 void	zcd_received_free(struct zcd *);
+void	zcd_warned_free(struct zcd *);
 void	zcd_count_received(struct zcd *, const char *set, const char *peer,
 	    const struct zc_recv_stats *, int failed);
 

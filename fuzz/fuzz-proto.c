@@ -104,6 +104,9 @@ fuzz_decode(struct zc_buf *out, uint8_t type, struct zc_rd *rd, uint64_t feat)
 	struct zc_status		 st;
 	struct zc_push_req		 pr;
 	struct zc_entry			 e;
+	struct zc_idmap_msg		 im;
+	struct zc_rd			 save;
+	int				 xa;
 	struct zc_summary		 s;
 	struct zc_manifest_frame	 mf;
 	char				 name[ZC_PROTO_NAME_MAX + 1];
@@ -158,25 +161,35 @@ fuzz_decode(struct zc_buf *out, uint8_t type, struct zc_rd *rd, uint64_t feat)
 		}
 		break;
 	case ZC_MSG_MANIFEST:
-		if ((r = zc_proto_get_manifest_count(rd, &u32)) != 0)
-			break;
-		if (zc_proto_manifest_begin(out, &mf) != 0)
-			fuzz_fail("manifest_begin failed", type);
-		for (i = 0; i < u32; i++) {
-			if ((r = zc_proto_get_manifest_item(rd, &e)) != 0)
+		/* Items as no feature shapes them, then with XATTR's hash. */
+		save = *rd;
+		for (xa = 0; xa < 2; xa++) {
+			*rd = save;
+			e.feat = xa ? ZC_FEAT_XATTR : 0;
+			if ((r = zc_proto_get_manifest_count(rd, &u32)) != 0)
 				break;
-			fuzz_inside(e.path, e.path_len, lo, hi, type);
-			fuzz_inside(e.target, e.target_len, lo, hi, type);
-			if (zc_proto_manifest_add(out, &mf, &e) != 0)
-				fuzz_fail("a decoded item does not encode",
+			if (zc_proto_manifest_begin(out, &mf) != 0)
+				fuzz_fail("manifest_begin failed", type);
+			for (i = 0; i < u32; i++) {
+				if ((r = zc_proto_get_manifest_item(rd,
+				    &e)) != 0)
+					break;
+				fuzz_inside(e.path, e.path_len, lo, hi, type);
+				fuzz_inside(e.target, e.target_len, lo, hi,
 				    type);
+				if (zc_proto_manifest_add(out, &mf, &e) != 0)
+					fuzz_fail("a decoded item does not "
+					    "encode", type);
+			}
+			if (r == 0)
+				r = zc_proto_get_end(rd);
+			zc_proto_manifest_finish(out, &mf);
+			if (r == 0)
+				fuzz_same(out, 0, type, lo, len);
+			zc_buf_reset(out);
+			if (r == 0)
+				break;
 		}
-		if (r == 0)
-			r = zc_proto_get_end(rd);
-		zc_proto_manifest_finish(out, &mf);
-		if (r == 0)
-			fuzz_same(out, 0, type, lo, len);
-		zc_buf_reset(out);
 		break;
 	case ZC_MSG_MANIFEST_END:
 		if ((r = zc_proto_get_manifest_end(rd, &u64)) == 0)
@@ -188,9 +201,14 @@ fuzz_decode(struct zc_buf *out, uint8_t type, struct zc_rd *rd, uint64_t feat)
 	case ZC_MSG_SYMLINK:
 	case ZC_MSG_META:
 	case ZC_MSG_DELETE:
-		if ((r = zc_proto_get_entry(rd, type, &e)) == 0) {
+		if ((r = zc_proto_get_entry(rd, type, &e)) != 0) {
+			e.feat = ZC_FEAT_XATTR;	/* then with a block */
+			r = zc_proto_get_entry(rd, type, &e);
+		}
+		if (r == 0) {
 			fuzz_inside(e.path, e.path_len, lo, hi, type);
 			fuzz_inside(e.target, e.target_len, lo, hi, type);
+			fuzz_inside(e.xattrs, e.xattrs_len, lo, hi, type);
 			fuzz_same(out, zc_proto_put_entry(out, type, &e),
 			    type, lo, len);
 		}
@@ -228,6 +246,13 @@ fuzz_decode(struct zc_buf *out, uint8_t type, struct zc_rd *rd, uint64_t feat)
 			fuzz_inside(e.path, e.path_len, lo, hi, type);
 			fuzz_inside(e.target, e.target_len, lo, hi, type);
 			fuzz_same(out, zc_proto_put_link(out, &e), type, lo,
+			    len);
+		}
+		break;
+	case ZC_MSG_IDMAP:
+		if ((r = zc_proto_get_idmap(rd, &im)) == 0) {
+			fuzz_inside(im.name, im.name_len, lo, hi, type);
+			fuzz_same(out, zc_proto_put_idmap(out, &im), type, lo,
 			    len);
 		}
 		break;

@@ -9,7 +9,7 @@ set -eu
 # run-tls.sh), whose quick mode tests/check.sh runs.
 pkgs="build-essential autoconf automake pkg-config libuv1-dev libyaml-dev
 libcmocka-dev libssl-dev libsystemd-dev libxxhash-dev rsync iproute2
-procps psmisc attr clang libclang-rt-14-dev nftables strace python3 openssl
+procps psmisc attr acl clang libclang-rt-14-dev nftables strace python3 openssl
 curl systemd util-linux lsyncd openssh-server"
 missing=
 for p in $pkgs; do

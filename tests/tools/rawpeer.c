@@ -99,11 +99,12 @@ struct rawpeer {
 	int		 timeout_ms;
 	int		 verbose;
 	int		 got_hello;
+	uint64_t	 features;	/* what our HELLO listed */
+	uint64_t	 peer_features;	/* what the receiver's listed */
 	int		 finished;	/* refused by ERROR: skip the rest */
 	int		 holds[RP_HOLD_MAX];
 	int		 nholds;
 	const char	*cmd;		/* the command being run */
-	uint64_t	 features;	/* what our HELLO listed */
 };
 
 static int	rp_run(struct rawpeer *, char *);
@@ -499,6 +500,17 @@ rp_describe(const struct zc_frame_hdr *hdr, const struct zc_rd *payload,
  * The next frame that is not the receiver's HELLO (noted and skipped):
  * as rp_next().
  */
+/* Keep the receiver's HELLO features: MANIFEST items depend on them. */
+static void
+rp_peer_features(struct rawpeer *rp, const struct zc_rd *payload)
+{
+	struct zc_rd	 rd = *payload;
+	struct zc_hello	 h;
+
+	if (zc_proto_get_hello(&rd, &h) == 0)
+		rp->peer_features = h.features;
+}
+
 static int
 rp_next_reply(struct rawpeer *rp, struct zc_frame_hdr *hdr,
     struct zc_rd *payload)
@@ -514,6 +526,7 @@ rp_next_reply(struct rawpeer *rp, struct zc_frame_hdr *hdr,
 		if (hdr->type != ZC_MSG_HELLO || rp->got_hello)
 			return (1);
 		rp->got_hello = 1;
+		rp_peer_features(rp, payload);
 	}
 }
 
@@ -937,6 +950,7 @@ rp_cmd_read_manifest(struct rawpeer *rp, struct rp_word *w, int nw)
 	char			 d[512], path[512];
 	int			 r;
 
+	memset(&e, 0, sizeof(e));	/* feat: none negotiated */
 	if (nw > 2 || (nw == 2 && rp_num(w[1].raw, &want) != 0))
 		return (rp_fail(rp, "usage: read-manifest [COUNT]"));
 	/* The receiver knows every bit a test lists: those are in use. */
@@ -949,6 +963,8 @@ rp_cmd_read_manifest(struct rawpeer *rp, struct rp_word *w, int nw)
 			    -1);
 		if (hdr.type == ZC_MSG_MANIFEST_END)
 			break;
+		if (hdr.type == ZC_MSG_IDMAP)
+			continue;	/* IDMAP negotiated: names first */
 		if (hdr.type != ZC_MSG_MANIFEST) {
 			rp_describe(&hdr, &rd, d, sizeof d);
 			return (rp_fail(rp, "got %s", d));
@@ -956,6 +972,7 @@ rp_cmd_read_manifest(struct rawpeer *rp, struct rp_word *w, int nw)
 		if (zc_proto_get_manifest_count(&rd, &count) != 0)
 			return (rp_fail(rp, "bad MANIFEST count"));
 		for (i = 0; i < count; i++) {
+			e.feat = rp->features & rp->peer_features;
 			if (zc_proto_get_manifest_item(&rd, &e) != 0)
 				return (rp_fail(rp, "bad MANIFEST item %u", i));
 			rp_escape(e.path, e.path_len, path, sizeof path);
@@ -1307,6 +1324,7 @@ rp_run(struct rawpeer *rp, char *line)
 			}
 			rp_note(rp, "got %s", d);
 			rp->got_hello = 1;
+			rp_peer_features(rp, &rd);
 		}
 		r = 0;
 	} else if (strcmp(c, "expect-ack") == 0)

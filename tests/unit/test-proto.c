@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "proto.h"
+#include "xattr.h"
 
 #define BIG	(ZC_PROTO_HDR_LEN + ZC_PROTO_FRAME_MAX)
 
@@ -84,10 +85,12 @@ decode(uint8_t type, struct zc_rd *rd)
 	struct zc_push_req	 pr;
 	struct zc_entry		 e;
 	struct zc_summary	 s;
+	struct zc_idmap_msg	 im;
 	uint64_t		 u64;
 	uint32_t		 u32, i;
 	int			 r;
 
+	memset(&e, 0, sizeof(e));	/* feat: none negotiated */
 #define INSIDE(p, n) do {						\
 	if ((n) != 0) {							\
 		assert_true((const uint8_t *)(p) >= lo);		\
@@ -155,6 +158,10 @@ decode(uint8_t type, struct zc_rd *rd)
 			INSIDE(e.path, e.path_len);
 			INSIDE(e.target, e.target_len);
 		}
+		return (r);
+	case ZC_MSG_IDMAP:
+		if ((r = zc_proto_get_idmap(rd, &im)) == 0)
+			INSIDE(im.name, im.name_len);
 		return (r);
 	}
 	fail_msg("unexpected type %u", type);
@@ -364,6 +371,7 @@ test_entries(void **state)
 	uint64_t		 seq;
 	uint32_t		 status;
 
+	memset(&d, 0, sizeof(d));	/* feat: none negotiated */
 	e = mkentry(1, &meta_dir, "a", NULL);
 	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_DIR, &e), 0);
 	assert_int_equal(zc_buf_len(b), 8 + 8 + 33 + 2 + 1);
@@ -884,6 +892,7 @@ test_manifest(void **state)
 	uint32_t			 count, i, total, frames, added;
 	int				 r;
 
+	memset(&d, 0, sizeof(d));	/* feat: none negotiated */
 	/* An empty frame is taken back. */
 	assert_int_equal(zc_proto_put_done(b), 0);
 	assert_int_equal(zc_proto_manifest_begin(b, &mf), 0);
@@ -969,6 +978,7 @@ test_manifest_compaction(void **state)
 	uint8_t				 pad[300];
 	int				 i;
 
+	memset(&d, 0, sizeof(d));	/* feat: none negotiated */
 	memset(pad, 0, sizeof(pad));
 	assert_int_equal(zc_buf_put(b, pad, sizeof(pad)), 0);
 	assert_int_equal(zc_proto_manifest_begin(b, &mf), 0);
@@ -1416,6 +1426,167 @@ test_fuzz(void **state)
 	zc_buf_free(samples);
 }
 
+/* XATTR: the block ends DIR/FILE/SYMLINK/META; manifest items get a hash. */
+static void
+test_xattr_block(void **state)
+{
+	static const uint8_t	 blk[] = {
+		0, 2,
+		10, 'u','s','e','r','.','a','l','p','h','a', 0, 0, 0, 1, 'x',
+		8, 'u','s','e','r','.','b','e','t', 0, 0, 0, 0,
+	};
+	static const uint8_t	 unsorted[] = {
+		0, 2,
+		8, 'u','s','e','r','.','b','e','t', 0, 0, 0, 0,
+		10, 'u','s','e','r','.','a','l','p','h','a', 0, 0, 0, 1, 'x',
+	};
+	static const uint8_t	 badns[] = {
+		0, 1, 8, 's','y','s','t','e','m','.','x', 0, 0, 0, 0,
+	};
+	static const uint8_t	 dup[] = {
+		0, 2, 6, 'u','s','e','r','.','a', 0, 0, 0, 0,
+		6, 'u','s','e','r','.','a', 0, 0, 0, 0,
+	};
+	static const uint8_t	 big[] = {
+		0, 1, 6, 'u','s','e','r','.','a', 0, 1, 0, 1,
+	};
+	struct zc_buf		*b = zc_buf_new(BIG);
+	struct zc_rd		 rd;
+	struct zc_entry		 e, d;
+	struct zc_manifest_frame mf;
+	uint32_t		 count;
+
+	(void)state;
+	assert_int_equal(zc_xattr_check(blk, sizeof(blk)), 0);
+	assert_int_equal(zc_xattr_check(blk, sizeof(blk) - 1), -EPROTO);
+	assert_int_equal(zc_xattr_check(blk, 1), -EPROTO);
+	assert_int_equal(zc_xattr_check(unsorted, sizeof(unsorted)), -EPROTO);
+	assert_int_equal(zc_xattr_check(badns, sizeof(badns)), -EPROTO);
+	assert_int_equal(zc_xattr_check(dup, sizeof(dup)), -EPROTO);
+	assert_int_equal(zc_xattr_check(big, sizeof(big)), -EPROTO);
+	assert_true(zc_xattr_hash(blk, sizeof(blk)) != 0);
+	assert_true(zc_xattr_hash((const uint8_t *)"\0\0", 2) == 0);
+	assert_true(zc_xattr_name_ok("system.posix_acl_default", 24));
+	assert_false(zc_xattr_name_ok("user.", 5));
+
+	e = mkentry(7, &meta_file, "f", NULL);
+	e.feat = ZC_FEAT_XATTR;
+	e.xattrs = blk;
+	e.xattrs_len = sizeof(blk);
+	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_FILE, &e), 0);
+	one_frame(b, ZC_MSG_FILE, &rd);
+	memset(&d, 0, sizeof(d));
+	d.feat = ZC_FEAT_XATTR;
+	assert_int_equal(zc_proto_get_entry(&rd, ZC_MSG_FILE, &d), 0);
+	assert_true(d.feat == ZC_FEAT_XATTR);
+	assert_int_equal(d.xattrs_len, sizeof(blk));
+	assert_memory_equal(d.xattrs, blk, sizeof(blk));
+
+	/* Not negotiated: the block is trailing garbage. */
+	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_FILE, &e), 0);
+	one_frame(b, ZC_MSG_FILE, &rd);
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(zc_proto_get_entry(&rd, ZC_MSG_FILE, &d), -EPROTO);
+
+	/* No block in the entry: an empty one goes. */
+	e = mkentry(8, &meta_link, "l", "t");
+	e.meta.size = 1;
+	e.feat = ZC_FEAT_XATTR;
+	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_SYMLINK, &e), 0);
+	one_frame(b, ZC_MSG_SYMLINK, &rd);
+	memset(&d, 0, sizeof(d));
+	d.feat = ZC_FEAT_XATTR;
+	assert_int_equal(zc_proto_get_entry(&rd, ZC_MSG_SYMLINK, &d), 0);
+	assert_int_equal(d.xattrs_len, 2);
+
+	/* A bad block is refused by the encoder; DELETE carries none. */
+	e = mkentry(9, &meta_dir, "d", NULL);
+	e.feat = ZC_FEAT_XATTR;
+	e.xattrs = unsorted;
+	e.xattrs_len = sizeof(unsorted);
+	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_DIR, &e), -EINVAL);
+	assert_int_equal(zc_buf_len(b), 0);
+	assert_int_equal(zc_proto_put_entry(b, ZC_MSG_DELETE, &e), 0);
+	one_frame(b, ZC_MSG_DELETE, &rd);
+	memset(&d, 0, sizeof(d));
+	d.feat = ZC_FEAT_XATTR;
+	assert_int_equal(zc_proto_get_entry(&rd, ZC_MSG_DELETE, &d), 0);
+	assert_null(d.xattrs);
+
+	/* Manifest items: u64 xattr_hash after the target. */
+	e = mkentry(0, &meta_file, "f", NULL);
+	e.feat = ZC_FEAT_XATTR;
+	e.xattr_hash = 0x0102030405060708ULL;
+	assert_int_equal(zc_proto_manifest_begin(b, &mf), 0);
+	assert_int_equal(zc_proto_manifest_add(b, &mf, &e), 0);
+	zc_proto_manifest_finish(b, &mf);
+	one_frame(b, ZC_MSG_MANIFEST, &rd);
+	assert_int_equal(rd.left, 4 + 33 + 2 + 1 + 2 + 8);
+	assert_int_equal(zc_proto_get_manifest_count(&rd, &count), 0);
+	memset(&d, 0, sizeof(d));
+	d.feat = ZC_FEAT_XATTR;
+	assert_int_equal(zc_proto_get_manifest_item(&rd, &d), 0);
+	assert_true(d.xattr_hash == 0x0102030405060708ULL);
+	assert_int_equal(zc_proto_get_end(&rd), 0);
+	zc_buf_free(b);
+}
+
+/* IDMAP: kind, id, name (1..255 bytes, no NUL). */
+static void
+test_idmap(void **state)
+{
+	struct zc_buf		*b = zc_buf_new(BIG);
+	struct zc_rd		 rd;
+	struct zc_idmap_msg	 m, d;
+	static char		 longname[ZC_IDMAP_NAME_MAX + 2];
+	static const uint8_t	 badkind[] = { 3, 0, 0, 0, 1, 0, 1, 'a' };
+	static const uint8_t	 nul[] = { 1, 0, 0, 0, 1, 0, 2, 'a', 0 };
+	static const uint8_t	 empty[] = { 2, 0, 0, 0, 1, 0, 0 };
+	static const uint8_t	 trailing[] = { 1, 0, 0, 0, 1, 0, 1, 'a', 0 };
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.kind = ZC_IDMAP_GROUP;
+	m.id = 0xfffffffe;
+	m.name = "staff";
+	m.name_len = 5;
+	assert_int_equal(zc_proto_put_idmap(b, &m), 0);
+	assert_int_equal(zc_buf_len(b), 8 + 1 + 4 + 2 + 5);
+	one_frame(b, ZC_MSG_IDMAP, &rd);
+	assert_int_equal(zc_proto_get_idmap(&rd, &d), 0);
+	assert_int_equal(d.kind, ZC_IDMAP_GROUP);
+	assert_true(d.id == 0xfffffffe);
+	assert_int_equal(d.name_len, 5);
+	assert_memory_equal(d.name, "staff", 5);
+
+	m.kind = 0;
+	assert_int_equal(zc_proto_put_idmap(b, &m), -EINVAL);
+	m.kind = ZC_IDMAP_USER;
+	m.name_len = 0;
+	assert_int_equal(zc_proto_put_idmap(b, &m), -EINVAL);
+	memset(longname, 'x', sizeof(longname) - 1);
+	m.name = longname;
+	m.name_len = ZC_IDMAP_NAME_MAX + 1;
+	assert_int_equal(zc_proto_put_idmap(b, &m), -EINVAL);
+	m.name_len = ZC_IDMAP_NAME_MAX;
+	assert_int_equal(zc_proto_put_idmap(b, &m), 0);
+	one_frame(b, ZC_MSG_IDMAP, &rd);
+	assert_int_equal(zc_proto_get_idmap(&rd, &d), 0);
+
+	zc_rd_init(&rd, badkind, sizeof(badkind));
+	assert_int_equal(zc_proto_get_idmap(&rd, &d), -EPROTO);
+	zc_rd_init(&rd, nul, sizeof(nul));
+	assert_int_equal(zc_proto_get_idmap(&rd, &d), -EPROTO);
+	zc_rd_init(&rd, empty, sizeof(empty));
+	assert_int_equal(zc_proto_get_idmap(&rd, &d), -EPROTO);
+	zc_rd_init(&rd, trailing, sizeof(trailing));
+	assert_int_equal(zc_proto_get_idmap(&rd, &d), -EPROTO);
+	zc_rd_init(&rd, trailing, 4);
+	assert_int_equal(zc_proto_get_idmap(&rd, &d), -EPROTO);
+	assert_int_equal(rd.left, 4);
+	zc_buf_free(b);
+}
+
 int
 main(void)
 {
@@ -1438,6 +1609,8 @@ main(void)
 		cmocka_unit_test(test_bad_header),
 		cmocka_unit_test(test_decode_ranges),
 		cmocka_unit_test(test_fuzz),
+		cmocka_unit_test(test_xattr_block),
+		cmocka_unit_test(test_idmap),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
