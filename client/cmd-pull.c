@@ -44,6 +44,7 @@ pull_usage(FILE *f)
 	    "hostname)\n"
 	    "      --insecure      allow plain TCP beyond loopback\n"
 	    "      --no-zero-copy  read/write bodies instead of splice\n"
+	    "      --specials      accept device nodes (as root)\n"
 	    "      --verify        check each file's XXH3-128 before the "
 	    "rename\n"
 	    "      --no-xattrs     keep no extended attributes or ACLs\n"
@@ -85,6 +86,7 @@ cmd_pull_exec(int argc, char **argv)
 		{ "backup-keep", required_argument, NULL, 'K' },
 		{ "verify", no_argument, NULL, 'V' },
 		{ "no-xattrs", no_argument, NULL, 'X' },
+		{ "specials", no_argument, NULL, 'S' },
 		{ "numeric-ids", no_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -130,6 +132,9 @@ cmd_pull_exec(int argc, char **argv)
 			break;
 		case 'V':
 			o.flags |= ZC_PUSH_VERIFY;
+			break;
+		case 'S':
+			opts.specials = 1;
 			break;
 		case 'X':
 			opts.no_xattrs = 1;

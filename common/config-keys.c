@@ -292,8 +292,9 @@ const struct zc_config_key zc_config_keys[] = {
 	  .type = ZC_CONFIG_BOOL,
 	  .offset = offsetof(struct zc_config_set, specials),
 	  .dflt = "false",
-	  .doc = "Sender: also send fifos, sockets and (receiver running as "
-	      "root) device nodes; false: skip them with a logged note."
+	  .doc = "Sender: also send fifos, sockets and device nodes; false: "
+	      "skip them with a logged note.  Receiver: take device nodes "
+	      "(as root); false: refuse them."
 	},
 	{ .name = "sets[].xattrs",
 	  .type = ZC_CONFIG_BOOL,

@@ -69,6 +69,7 @@ struct zc_recv {
 	char			*root;		/* owned; the root's path */
 	int			 land_flags;
 	int			 safe_links;	/* the set refuses unsafe links */
+	int			 devices;	/* the set takes device nodes */
 	uint64_t		 last_seq;
 	int			 dry_run;
 	int			 live;		/* no DONE: SYNCs apply dirs */
@@ -392,6 +393,7 @@ recv_on_push(struct zc_recv *r, struct zc_rd *rd)
 	r->land_flags = (t.fsync ? ZC_LAND_FSYNC : 0) |
 	    (zc_owner_can_chown() ? ZC_LAND_CHOWN : 0);
 	r->safe_links = t.safe_links;
+	r->devices = t.specials;
 	if (t.warned != NULL)
 		r->warned = t.warned;
 	recv_idmap_on(r, t.numeric_ids);
@@ -740,7 +742,9 @@ recv_next_seg(struct zc_recv *r)
 
 /*
  * SPECIAL: a META of type FIFO, SOCK, CHR or BLK makes that node (again)
- * beneath the root.  Devices only when we run as root: else ACK DENIED.
+ * beneath the root.  Devices only into a set that says `specials: true`
+ * (a peer allowed to push may not plant device nodes otherwise), and only
+ * when we run as root: else ACK DENIED.
  */
 static int
 recv_special(struct zc_recv *r, const char *path, const struct zc_entry *e)
@@ -748,6 +752,14 @@ recv_special(struct zc_recv *r, const char *path, const struct zc_entry *e)
 	uint32_t	code;
 	int		error;
 
+	if ((e->meta.type == ZC_TYPE_CHR || e->meta.type == ZC_TYPE_BLK) &&
+	    !r->devices) {
+		zc_log_info("%s: refused %s: a device node, and the set does "
+		    "not take them (specials: false)", r->conn->desc,
+		    recv_name(r, path, strlen(path)));
+		return (recv_ack(r, e->seq, ZC_E_DENIED, recv_name(r, path,
+		    strlen(path)), -EPERM));
+	}
 	error = zc_special_land(r->root_fd, path, &e->meta,
 	    (r->land_flags & ZC_LAND_CHOWN) != 0,
 	    (r->land_flags & ZC_LAND_FSYNC) != 0);
@@ -1549,6 +1561,7 @@ zc_recv_pull(uv_loop_t *loop, int sock, int dir_fd, const char *set,
 	r->done_cb = done_cb;
 	r->done_arg = arg;
 	r->client = 1;
+	r->devices = opts->specials;
 	r->dsync_fd = -1;
 	r->warned = &r->warned_own;
 	zc_land_dirs_init(&r->ldirs);

@@ -37,7 +37,8 @@ struct zc_recv_target {
 	const char	*backup_dir;	/* backup.h; NULL: off */
 	uint64_t	 backup_keep;	/* generations kept per path */
 	struct zc_rate	*rate;		/* borrowed; pull: bwlimit, or NULL */
-	int		 specials;	/* pull: send fifos, sockets, devices */
+	int		 specials;	/* pull: send fifos, sockets, devices;
+					   push: accept device nodes */
 	int		 no_xattrs;	/* XATTR: neither keep nor send them */
 	int		 numeric_ids;	/* IDMAP: owners as numbers only */
 	unsigned	*warned;	/* borrowed; NULL: per session */
@@ -77,6 +78,7 @@ struct zc_recv_opts {
 	struct zc_tls_ctx	*tls;		/* borrowed; NULL: plain TCP */
 	zc_recv_peer_cb		 peer_by_pin;	/* with tls */
 	void			*arg;
+	int			 specials;	/* zcsync pull: accept devices */
 	const char		*backup_dir;	/* zcsync pull: backup.h */
 	uint64_t		 backup_keep;
 };

@@ -62,6 +62,7 @@ listen_auth(void *arg, const char *peer, const char *set,
 	t->root = s->path;
 	t->fsync = s->fsync;
 	t->safe_links = s->safe_links;
+	t->specials = s->specials;
 	t->backup_dir = s->backup_dir;
 	t->backup_keep = s->backup_keep;
 	t->no_xattrs = !s->xattrs;

@@ -47,6 +47,11 @@ meta_equal()
 }
 
 FSYNC=false recv_config "$T/beta.yaml" "one:$T/dst1" "two:$T/dst2"
+# Set one takes device nodes; set two does not (a peer allowed to push
+# into it may still not plant devices there).
+sed -i "/path: ${T//\//\\/}\/dst1\$/a\\    specials: true" "$T/beta.yaml"
+[ "$(grep -c 'specials: true' "$T/beta.yaml")" = 1 ] ||
+    hard_error "cannot give set one specials: true"
 start_daemon beta "$T/beta.yaml"
 
 # ---- --specials: all three arrive as what they are.
@@ -98,6 +103,19 @@ grep -q 'skipped 3 special files (fifo, socket, device): set specials: true to s
     fail "the note is not said once"
 [ -n "$(node_desc "$T/dst2")" ] && fail "special files arrived without --specials"
 [ -f "$T/dst2/file" ] || fail "the regular file did not arrive"
+
+# ---- A receiving set without specials: true refuses the device (DENIED,
+# logged with the peer) and takes the fifo and the socket.
+push --specials "$src" "$(dest beta two)"
+[ "$PUSH_RC" = 1 ] || fail "a device into a set without specials: exit $PUSH_RC"
+expect_summary failed 1
+grep -q 'dev/null-too: permission denied' "$T/push.err" ||
+    fail "the device was not refused with DENIED"
+[ -e "$T/dst2/dev/null-too" ] && fail "a device landed in a set without specials"
+[ -p "$T/dst2/pipe" ] && [ -S "$T/dst2/sock" ] ||
+    fail "the fifo and the socket did not land in set two"
+grep -q 'peer=alpha.*refused dev/null-too: a device node, and the set does not take them' \
+    "$T/beta.log" || fail "the device refusal is not logged with the peer"
 
 # ---- Live: specials: true sends a new fifo; false says it skipped one.
 mkdir -p "$T/live" "$T/mirror" "$T/live2" "$T/mirror2"
