@@ -144,14 +144,16 @@ else
 			pass=$((pass + 1))
 		else
 			fail=$((fail + 1))
+			[ -n "$r" ] ||
+			    echo "FAIL: fuzz:$t (no result: did it build? see below)"
 		fi
 	done
 	# run.sh check prints the PASS and FAIL lines, with the crashes.
 	grep -E '^(PASS|FAIL|    )' fuzz-check.out
-	if [ "$status" -ne 0 ] && [ "$fail" -eq "$before" ]; then
+	if [ "$status" -ne 0 ]; then
 		echo "check: make fuzz failed (exit $status):"
 		tail -n 20 fuzz-check.out | sed 's/^/    /'
-		fail=$((fail + 1))
+		[ "$fail" -ne "$before" ] || fail=$((fail + 1))
 	fi
 	rm -f fuzz-check.out
 fi
