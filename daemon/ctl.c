@@ -705,18 +705,22 @@ zcd_ctl_start(struct zcd *zcd, const char *path, char *err, size_t errlen)
 	ctl->path = xstrdup(path);
 	uv_pipe_init(zcd->loop, &ctl->pipe, 0);
 	ctl->pipe.data = ctl;
-	error = uv_pipe_bind(&ctl->pipe, path);
-	if (error == UV_ENOENT) {
-		/* /run/zcsync outside systemd's RuntimeDirectory: make it. */
+	/*
+	 * /run/zcsync outside systemd's RuntimeDirectory: make it first
+	 * (libuv reports a missing directory as EACCES, not ENOENT).
+	 */
+	{
 		char	*dir = xstrdup(path), *slash = strrchr(dir, '/');
 
 		if (slash != NULL && slash != dir) {
 			*slash = '\0';
-			(void)mkdir(dir, 0750);
+			if (mkdir(dir, 0750) == 0)
+				zc_log_info("made %s for the control socket",
+				    dir);
 		}
 		free(dir);
-		error = uv_pipe_bind(&ctl->pipe, path);
 	}
+	error = uv_pipe_bind(&ctl->pipe, path);
 	if (error != 0 ||
 	    (error = uv_listen((uv_stream_t *)&ctl->pipe, 16,
 	    ctl_on_connect)) != 0) {

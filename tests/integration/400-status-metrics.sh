@@ -33,7 +33,7 @@ cat >"$T/beta.yaml" <<EOF
 node:
   name: beta
   listen: "127.0.0.1:0"
-  control: $T/beta.sock
+  control: $T/run-beta/beta.sock
 peers:
   - name: alpha
 sets:
@@ -42,7 +42,12 @@ sets:
     accept_from: [alpha]
     fsync: false
 EOF
+# The control socket's directory does not exist: the daemon makes it
+# (0750), as it makes /run/zcsync outside systemd.
+[ ! -e "$T/run-beta" ] || hard_error "$T/run-beta exists"
 start_daemon beta "$T/beta.yaml"
+[ -S "$T/run-beta/beta.sock" ] || fail "no control socket in the directory the daemon was to make"
+[ "$(stat -c %a "$T/run-beta")" = 750 ] || fail "the control directory is not 0750"
 
 cat >"$T/alpha.yaml" <<EOF
 node:
