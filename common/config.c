@@ -706,49 +706,18 @@ bad:
 	    e->max));
 }
 
-/* A list of peer names; that they name defined peers is checked later. */
+/* One item of a list of strings: 0, or -EINVAL after saying why. */
+typedef int (*config_item_cb)(struct config_load *,
+    const struct zc_config_key *, const struct config_node *, const char *);
+
+/*
+ * A list of scalars, each judged by check, into a char ** (e->offset) and
+ * its count (e->aux); at most e->max items.
+ */
 static int
-config_set_names(struct config_load *ld, const struct zc_config_key *e,
-    const struct config_node *v, const char *kpath, void *base)
-{
-	char				 ipath[CONFIG_KEYPATH_MAX];
-	const struct zc_config_key	*pn;
-	const struct config_node	*item;
-	char				**names = NULL;
-	size_t				 i;
-	int				 r;
-
-	/* Names in a list obey the same rule as peers[].name. */
-	pn = config_key_find("peers[]", "name", 4);
-	if (v->type != CONFIG_SEQUENCE)
-		return (config_error(ld, &v->mark, kpath, "must be a list"));
-	if ((long long)v->nitems > e->max) {
-		return (config_error(ld, &v->mark, kpath,
-		    "must have at most %lld entries", e->max));
-	}
-	if (v->nitems > 0)
-		names = xcalloc(v->nitems, sizeof(*names));
-	*(char ***)config_field(base, e->offset) = names;
-	*(size_t *)config_field(base, e->aux) = v->nitems;
-
-	for (i = 0; i < v->nitems; i++) {
-		item = v->items[i];
-		snprintf(ipath, sizeof(ipath), "%s[%zu]", kpath, i);
-		if (item->flags & CONFIG_NODE_TAGGED) {
-			return (config_error(ld, &item->mark, ipath,
-			    "tags are not supported"));
-		}
-		if ((r = config_name(ld, item, ipath, pn->min, pn->max)) != 0)
-			return (r);
-		names[i] = xstrdup(item->value);
-	}
-	return (0);
-}
-
-/* A list of free-form strings, each e->min..CONFIG_STRING_MAX bytes. */
-static int
-config_set_strings(struct config_load *ld, const struct zc_config_key *e,
-    const struct config_node *v, const char *kpath, void *base)
+config_set_scalars(struct config_load *ld, const struct zc_config_key *e,
+    const struct config_node *v, const char *kpath, void *base,
+    config_item_cb check)
 {
 	char				 ipath[CONFIG_KEYPATH_MAX];
 	const struct config_node	*item;
@@ -766,6 +735,7 @@ config_set_strings(struct config_load *ld, const struct zc_config_key *e,
 		list = xcalloc(v->nitems, sizeof(*list));
 	*(char ***)config_field(base, e->offset) = list;
 	*(size_t *)config_field(base, e->aux) = v->nitems;
+
 	for (i = 0; i < v->nitems; i++) {
 		item = v->items[i];
 		snprintf(ipath, sizeof(ipath), "%s[%zu]", kpath, i);
@@ -773,15 +743,54 @@ config_set_strings(struct config_load *ld, const struct zc_config_key *e,
 			return (config_error(ld, &item->mark, ipath,
 			    "tags are not supported"));
 		}
-		if ((r = config_string(ld, item, ipath)) != 0)
+		if ((r = check(ld, e, item, ipath)) != 0)
 			return (r);
-		if ((long long)item->len < e->min) {
-			return (config_error(ld, &item->mark, ipath,
-			    "must not be empty"));
-		}
 		list[i] = xstrdup(item->value);
 	}
 	return (0);
+}
+
+/* Names in a list obey the same rule as peers[].name. */
+static int
+config_item_name(struct config_load *ld, const struct zc_config_key *e,
+    const struct config_node *item, const char *ipath)
+{
+	const struct zc_config_key	*pn = config_key_find("peers[]", "name",
+					    4);
+
+	(void)e;
+	return (config_name(ld, item, ipath, pn->min, pn->max));
+}
+
+/* A free-form string of e->min..CONFIG_STRING_MAX bytes. */
+static int
+config_item_string(struct config_load *ld, const struct zc_config_key *e,
+    const struct config_node *item, const char *ipath)
+{
+	int	r;
+
+	if ((r = config_string(ld, item, ipath)) != 0)
+		return (r);
+	if ((long long)item->len < e->min)
+		return (config_error(ld, &item->mark, ipath,
+		    "must not be empty"));
+	return (0);
+}
+
+/* A list of peer names; that they name defined peers is checked later. */
+static int
+config_set_names(struct config_load *ld, const struct zc_config_key *e,
+    const struct config_node *v, const char *kpath, void *base)
+{
+	return (config_set_scalars(ld, e, v, kpath, base, config_item_name));
+}
+
+/* A list of free-form strings (patterns). */
+static int
+config_set_strings(struct config_load *ld, const struct zc_config_key *e,
+    const struct config_node *v, const char *kpath, void *base)
+{
+	return (config_set_scalars(ld, e, v, kpath, base, config_item_string));
 }
 
 /*

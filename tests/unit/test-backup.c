@@ -25,42 +25,7 @@
 #include <cmocka.h>
 
 #include "backup.h"
-
-struct dir {
-	char	 base[64];
-	char	 out[80];	/* beside the root: must stay empty */
-	int	 fd;
-};
-
-static int
-dir_setup(void **state)
-{
-	struct dir	*d;
-
-	d = calloc(1, sizeof(*d));
-	assert_non_null(d);
-	strcpy(d->base, "/tmp/zc-test-backup.XXXXXX");
-	assert_non_null(mkdtemp(d->base));
-	snprintf(d->out, sizeof(d->out), "%s.out", d->base);
-	assert_int_equal(mkdir(d->out, 0700), 0);
-	d->fd = open(d->base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	assert_true(d->fd >= 0);
-	*state = d;
-	return (0);
-}
-
-static int
-dir_teardown(void **state)
-{
-	struct dir	*d = *state;
-	char		 cmd[256];
-
-	close(d->fd);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", d->base, d->out);
-	assert_int_equal(system(cmd), 0);
-	free(d);
-	return (0);
-}
+#include "test-dir.h"
 
 static void
 put(int dfd, const char *name, const char *data)

@@ -22,39 +22,7 @@
 
 #include "proto.h"
 #include "xattr.h"
-
-struct dir {
-	char	 base[64];
-	int	 fd;
-};
-
-static int
-dir_setup(void **state)
-{
-	struct dir	*d;
-
-	d = calloc(1, sizeof(*d));
-	assert_non_null(d);
-	strcpy(d->base, "/tmp/zc-test-xattr.XXXXXX");
-	assert_non_null(mkdtemp(d->base));
-	d->fd = open(d->base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	assert_true(d->fd >= 0);
-	*state = d;
-	return (0);
-}
-
-static int
-dir_teardown(void **state)
-{
-	struct dir	*d = *state;
-	char		 cmd[128];
-
-	close(d->fd);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->base);
-	assert_int_equal(system(cmd), 0);
-	free(d);
-	return (0);
-}
+#include "test-dir.h"
 
 static int
 mkfile(struct dir *d, const char *name)
