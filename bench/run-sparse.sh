@@ -3,7 +3,8 @@
 # `zcsync push` to a zcsyncd on loopback (issue 9, "docs/benchmarks.md
 # records the sparse file case").
 #
-# usage: bench/run-sparse.sh [SIZE_GIB [DATA_MIB]]   (default: 10 GiB, 1 MiB)
+# usage: bench/run-sparse.sh [--smoke] [SIZE_GIB [DATA_MIB]]
+#   (default: 10 GiB, 1 MiB; --smoke: 1 GiB, one run, for bench/run-all)
 #
 # The file is SIZE_GIB of holes with DATA_MIB of incompressible data in
 # three places (start, middle, end; truncate + dd conv=notrunc).  Recorded,
@@ -18,9 +19,17 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+runs=${RUNS:-5}
+if [ "${1:-}" = --smoke ]; then
+	shift
+	set -- 1 1
+	runs=1
+fi
 gib=${1:-10}
 data_mib=${2:-1}
-runs=${RUNS:-5}
+case $gib$data_mib in
+*[!0-9]*) echo "usage: bench/run-sparse.sh [--smoke] [SIZE_GIB [DATA_MIB]]" >&2; exit 2 ;;
+esac
 bin=${ZCSYNC_BIN_DIR:-$repo}
 root=${ZCB_ROOT:-/tmp/zcbench-sparse}
 [ -x "$bin/zcsync" ] && [ -x "$bin/zcsyncd" ] ||
@@ -87,4 +96,8 @@ for ((r = 1; r <= runs; r++)); do
 	printf '%-4s %10.3f %14s %12s %s\n' "$r" \
 	    "$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')" \
 	    "$body" "$disk" "$same"
+	# A figure counts only if the copy is right and still sparse.
+	[ "$same" = equal ] || { echo "run-sparse.sh: the copy differs" >&2; exit 1; }
+	[ "$disk" -le $((data_mib * 1024 * 4)) ] ||
+	    { echo "run-sparse.sh: the copy uses $disk KiB: not sparse" >&2; exit 1; }
 done
