@@ -98,6 +98,7 @@ struct zc_recv {
 	uint64_t		 file_body;	/* body bytes announced */
 	uint8_t			*file_segs;	/* owned; SPARSE map (wire) */
 	uint32_t		 file_nsegs, file_seg;
+	uint64_t		 file_pos;	/* where the landing file's offset is */
 
 	/*
 	 * Directories whose metadata waits for DONE or SYNC, one entry per
@@ -704,6 +705,7 @@ recv_file_segs(struct zc_recv *r, const char *path, const struct zc_entry *e)
 	free(r->file_segs);
 	r->file_segs = NULL;
 	r->file_nsegs = r->file_seg = 0;
+	r->file_pos = 0;
 	if ((error = zc_land_file_begin_segs(&r->file, r->root_fd, path,
 	    &e->meta, &r->ldirs, e->segs, e->nsegs)) != 0)
 		return (error);
@@ -730,9 +732,11 @@ recv_next_seg(struct zc_recv *r)
 	uint64_t	off, len;
 
 	zc_proto_seg_get(r->file_segs, r->file_seg++, &off, &len);
-	if (r->file_sink_err == 0 &&
+	/* No seek where the file already is (a dense file: never). */
+	if (r->file_sink_err == 0 && off != r->file_pos &&
 	    lseek(r->file.fd, (off_t)off, SEEK_SET) == -1)
 		r->file_sink_err = -errno;
+	r->file_pos = off + len;
 	zc_conn_recv_body(r->conn, r->file_sink_err == 0 ? r->file.fd : -1,
 	    len);
 	/* VERIFY reads back what landed: from where this segment lands. */

@@ -142,6 +142,13 @@ zc_sparse_prepare(int fd, const uint8_t *segs, uint32_t nsegs, uint64_t size,
 			}
 		}
 	}
+	/*
+	 * The size: the writes (or the reservation) of a last segment that
+	 * ends at size make it already, as for every file without a hole at
+	 * its end; a file that ends in a hole needs it set.
+	 */
+	if (size == 0 || (nsegs > 0 && off + len == size))
+		return (0);
 	if (ftruncate(fd, (off_t)size) == -1)
 		return (-errno);
 	return (0);
