@@ -29,7 +29,24 @@ for p in 7400 7401; do
 done
 
 SRC=/srv/zcsync/site DST=/srv/zcsync-beta/site
-mkdir -p "$SRC" /srv/zcsync/incoming "$DST" /srv/zcsync-beta/incoming
+DIRS="$SRC /srv/zcsync/incoming $DST /srv/zcsync-beta/incoming"
+# The demo starts from empty sets.  It empties them only if an earlier run
+# of the demo made them (its marker beside them, outside every set root);
+# anything else there is someone's data, left alone.
+if [ -f /srv/zcsync/.zcsync-demo ]; then
+	for d in $DIRS; do
+		rm -rf "$d"
+	done
+else
+	for d in $DIRS; do
+		if [ -d "$d" ] && [ -n "$(ls -A "$d")" ]; then
+			echo "demo: $d is not empty and not the demo's: move it away first" >&2
+			exit 1
+		fi
+	done
+fi
+mkdir -p $DIRS
+: >/srv/zcsync/.zcsync-demo
 say "alpha's set \"site\" ($SRC) before the daemons start"
 mkdir -p "$SRC/css" "$SRC/img"
 printf '<h1>hello from alpha</h1>\n' >"$SRC/index.html"
