@@ -745,6 +745,26 @@ recv_next_seg(struct zc_recv *r)
 }
 
 /*
+ * An entry frame's seq (PROTOCOL.md 5.6): none in a dry run, and each one
+ * above the last.  1 if it may be applied; 0 once the session is refused.
+ */
+static int
+recv_entry_seq(struct zc_recv *r, uint64_t seq)
+{
+	if (r->dry_run) {
+		(void)recv_refuse(r, ZC_E_PROTOCOL, "entry in a dry run");
+		return (0);
+	}
+	if (seq <= r->last_seq) {
+		(void)recv_refuse(r, ZC_E_PROTOCOL, "sequence %llu after %llu",
+		    (unsigned long long)seq, (unsigned long long)r->last_seq);
+		return (0);
+	}
+	r->last_seq = seq;
+	return (1);
+}
+
+/*
  * SPECIAL: a META of type FIFO, SOCK, CHR or BLK makes that node (again)
  * beneath the root.  Devices only into a set that says `specials: true`
  * (a peer allowed to push may not plant device nodes otherwise), and only
@@ -786,13 +806,8 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 	ent.feat = r->feat;
 	if (zc_proto_get_entry(rd, type, &ent) != 0)
 		return (recv_refuse(r, ZC_E_PROTOCOL, "malformed entry"));
-	if (r->dry_run)
-		return (recv_refuse(r, ZC_E_PROTOCOL, "entry in a dry run"));
-	if (ent.seq <= r->last_seq)
-		return (recv_refuse(r, ZC_E_PROTOCOL, "sequence %llu after "
-		    "%llu", (unsigned long long)ent.seq,
-		    (unsigned long long)r->last_seq));
-	r->last_seq = ent.seq;
+	if (!recv_entry_seq(r, ent.seq))
+		return (0);
 	if (type != ZC_MSG_DELETE)
 		recv_owner(r, &ent.meta);
 	if (zc_path_check(ent.path, ent.path_len, path, sizeof path) != 0) {
@@ -931,13 +946,8 @@ recv_on_link(struct zc_recv *r, struct zc_rd *rd)
 	ent.feat = r->feat;
 	if (zc_proto_get_link(rd, &ent) != 0)
 		return (recv_refuse(r, ZC_E_PROTOCOL, "malformed LINK"));
-	if (r->dry_run)
-		return (recv_refuse(r, ZC_E_PROTOCOL, "entry in a dry run"));
-	if (ent.seq <= r->last_seq)
-		return (recv_refuse(r, ZC_E_PROTOCOL, "sequence %llu after "
-		    "%llu", (unsigned long long)ent.seq,
-		    (unsigned long long)r->last_seq));
-	r->last_seq = ent.seq;
+	if (!recv_entry_seq(r, ent.seq))
+		return (0);
 	if (zc_path_check(ent.path, ent.path_len, path, sizeof path) != 0 ||
 	    zc_path_check(ent.target, ent.target_len, target,
 	    sizeof target) != 0)
