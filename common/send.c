@@ -116,10 +116,19 @@ struct zc_send {
 	int			 unsynced;	/* entries since the last SYNC */
 	struct zc_manifest	*dirty;		/* owned; parents to restamp */
 	size_t			 dirty_pos;
+	/*
+	 * Live: paths whose body we aborted (they changed while in flight),
+	 * so the receiver holds an older copy.  A write's event sends them
+	 * again anyway; a chmod's or a rename's does not (META, RENAME), so
+	 * whatever comes next for such a path sends it whole.
+	 */
+	char			**aborted;	/* owned */
+	size_t			 naborted, aborted_cap;
 
 	/* The body in progress. */
 	int			 cur_fd;
 	uint32_t		 cur_idx;
+	char			*cur_path;	/* owned; live bodies only */
 	uint64_t		 cur_seq;
 	struct stat		 cur_st;
 	struct zc_verify	*hash;		/* owned; VERIFY, else NULL */
@@ -141,6 +150,7 @@ static int	send_on_body_sent(struct zc_conn *, int);
 static void	send_on_close(struct zc_conn *, int);
 static int	send_guard_live(struct zc_send *);
 static int	send_is_backup(const struct zc_send *, const char *);
+static void	send_aborted_add(struct zc_send *, const char *);
 
 static const struct zc_conn_ops send_ops = {
 	.on_frame = send_on_frame,
@@ -831,6 +841,10 @@ send_file_end(struct zc_send *s, int aborted)
 	 */
 	if (status == ZC_BODY_ABORTED && s->cur_idx != ZC_MANIFEST_NONE)
 		send_retry_later(s, s->cur_idx);
+	else if (status == ZC_BODY_ABORTED && s->cur_path != NULL)
+		send_aborted_add(s, s->cur_path);
+	free(s->cur_path);
+	s->cur_path = NULL;
 	return (0);
 }
 
@@ -855,6 +869,9 @@ send_file(struct zc_send *s, const char *path, uint32_t idx)
 			s->stats.vanished++;
 			send_report(s, ZC_SEND_VANISHED, path,
 			    "vanished before it was sent");
+			/* Renamed away, perhaps: the new name goes whole. */
+			if (idx == ZC_MANIFEST_NONE)
+				send_aborted_add(s, path);
 		} else {
 			s->stats.failed++;
 			send_report(s, ZC_SEND_FAILED, path, strerror(-fd));
@@ -880,6 +897,8 @@ send_file(struct zc_send *s, const char *path, uint32_t idx)
 	}
 	s->cur_fd = fd;
 	s->cur_idx = idx;
+	free(s->cur_path);
+	s->cur_path = idx == ZC_MANIFEST_NONE ? xstrdup(path) : NULL;
 	s->cur_seq = ++s->seq;
 	ent.feat = s->feat;
 	ent.seq = s->cur_seq;
@@ -994,6 +1013,39 @@ send_sync(struct zc_send *s)
 		return (send_fail(s, error, "cannot queue SYNC"));
 	send_flight_push(s, s->seq, ZC_MSG_SYNC, "", ZC_MANIFEST_NONE, 0);
 	s->unsynced = 0;
+	return (0);
+}
+
+/* Live: mark path as aborted (see struct zc_send), once. */
+static void
+send_aborted_add(struct zc_send *s, const char *path)
+{
+	size_t	i;
+
+	for (i = 0; i < s->naborted; i++)
+		if (strcmp(s->aborted[i], path) == 0)
+			return;
+	if (s->naborted == s->aborted_cap) {
+		s->aborted_cap = s->aborted_cap ? s->aborted_cap * 2 : 8;
+		s->aborted = xreallocarray(s->aborted, s->aborted_cap,
+		    sizeof *s->aborted);
+	}
+	s->aborted[s->naborted++] = xstrdup(path);
+}
+
+/* Live: 1 if path was marked aborted, and unmark it. */
+static int
+send_aborted_take(struct zc_send *s, const char *path)
+{
+	size_t	i;
+
+	for (i = 0; i < s->naborted; i++) {
+		if (strcmp(s->aborted[i], path) != 0)
+			continue;
+		free(s->aborted[i]);
+		s->aborted[i] = s->aborted[--s->naborted];
+		return (1);
+	}
 	return (0);
 }
 
@@ -1208,7 +1260,7 @@ send_live_path(struct zc_send *s, const char *path, int attr_only)
 	char		 target[ZC_PROTO_TARGET_MAX + 1];
 	ssize_t		 n;
 	uint8_t		 msg;
-	int		 pfd, error;
+	int		 pfd, error, was_aborted;
 
 	if (strlen(path) > ZC_PATH_MAX || *path == '\0') {
 		s->stats.failed++;
@@ -1217,6 +1269,9 @@ send_live_path(struct zc_send *s, const char *path, int attr_only)
 	}
 	if (send_is_backup(s, path))
 		return (0);
+	/* A chmod of a file whose body we aborted: the body goes too. */
+	if ((was_aborted = send_aborted_take(s, path)) != 0)
+		attr_only = 0;
 	memset(&ent, 0, sizeof ent);
 	ent.feat = s->feat;
 	ent.path = path;
@@ -1230,8 +1285,11 @@ send_live_path(struct zc_send *s, const char *path, int attr_only)
 		pfd = error;
 	}
 	if (pfd == -ENOENT || pfd == -ENOTDIR || pfd == -ELOOP) {
-		if (!(s->opts.flags & ZC_PUSH_DELETE))
+		if (!(s->opts.flags & ZC_PUSH_DELETE)) {
+			if (was_aborted)	/* still there: renamed? */
+				send_aborted_add(s, path);
 			return (0);
+		}
 		if ((error = send_guard_live(s)) != 0)
 			return (error);
 		ent.seq = ++s->seq;
@@ -1243,6 +1301,8 @@ send_live_path(struct zc_send *s, const char *path, int attr_only)
 		return (0);
 	}
 	if (pfd < 0) {
+		if (was_aborted)
+			send_aborted_add(s, path);
 		s->stats.failed++;
 		send_report(s, ZC_SEND_FAILED, path, strerror(-pfd));
 		return (0);
@@ -1342,6 +1402,31 @@ send_live_tree(struct zc_send *s, const char *path)
 	return (send_live_path(s, path, 0));
 }
 
+/*
+ * Live: the receiver renames its older copy of an aborted path (or of one
+ * beneath a renamed directory) too; the new name follows whole.
+ */
+static void
+send_aborted_rename(struct zc_send *s, const char *from, const char *to)
+{
+	size_t	 i, n = strlen(from);
+	char	*p, *np;
+
+	for (i = 0; i < s->naborted;) {
+		p = s->aborted[i];
+		if (strncmp(p, from, n) != 0 || (p[n] != '\0' &&
+		    p[n] != '/')) {
+			i++;
+			continue;
+		}
+		xasprintf(&np, "%s%s", to, p + n);
+		send_fallback(s, np);
+		free(np);
+		free(p);
+		s->aborted[i] = s->aborted[--s->naborted];
+	}
+}
+
 static int
 send_live_rename(struct zc_send *s, const char *from, const char *to)
 {
@@ -1363,6 +1448,7 @@ send_live_rename(struct zc_send *s, const char *from, const char *to)
 	if ((error = zc_proto_put_rename(s->conn->out, &ent)) != 0)
 		return (send_fail(s, error, "cannot queue RENAME"));
 	send_flight_push(s, ent.seq, ZC_MSG_RENAME, to, ZC_MANIFEST_NONE, 0);
+	send_aborted_rename(s, from, to);
 	return (0);
 }
 
@@ -2316,6 +2402,10 @@ zc_send_free(struct zc_send *s)
 	for (i = 0; i < s->nfallback; i++)
 		free(s->fallback[i]);
 	free(s->fallback);
+	for (i = 0; i < s->naborted; i++)
+		free(s->aborted[i]);
+	free(s->aborted);
+	free(s->cur_path);
 	zc_manifest_free(s->dirty);
 	zc_manifest_free(s->tree);
 	free(s->tree_base);

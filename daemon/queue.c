@@ -210,10 +210,16 @@ zcd_queue_add(struct zcd_queue *q, enum zc_live_op op, const char *path,
 		h = queue_slot(q, path);
 		if (q->slots[h] != 0 && q->slots[h] != QUEUE_GONE) {
 			it = &q->v[q->slots[h] - 1];
+			/*
+			 * A chmod or chown of a file still being written
+			 * (sed -i's fchown of its temp file) does not make
+			 * it ready before its close or the settle time.
+			 */
+			if (ready < it->ready && !(op == ZC_LIVE_ATTR &&
+			    it->op == ZC_LIVE_PATH))
+				it->ready = ready;
 			if (queue_rank(op) > queue_rank(it->op))
 				it->op = op;
-			if (ready < it->ready)
-				it->ready = ready;
 			return;
 		}
 	}

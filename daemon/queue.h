@@ -37,8 +37,9 @@ void	zcd_queue_clear(struct zcd_queue *);
 /*
  * Queue op on path (ready at `ready`).  A path already waiting keeps its
  * place: PATH wins over ATTR, TREE over both, and the earlier ready time
- * stands.  RENAME(path -> path2) moves what waits beneath path after it,
- * under its new name.
+ * stands (but an ATTR does not hurry a PATH: a file being written waits
+ * for its close).  RENAME(path -> path2) moves what waits beneath path
+ * after it, under its new name.
  */
 void	zcd_queue_add(struct zcd_queue *, enum zc_live_op, const char *path,
 	    const char *path2, uint64_t ready);
