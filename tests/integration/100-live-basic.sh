@@ -22,33 +22,10 @@ touch -d '2001-01-01 01:01:01.123456789' "$src/old/file"
 touch -d '2002-02-02 02:02:02.2' "$src/old/deep/er" "$src/old/deep"
 touch -d '2003-03-03 03:03:03.3' "$src/old" "$src/empty-dir"
 
-cat >"$T/beta.yaml" <<EOF
-node:
-  name: beta
-  listen: "127.0.0.1:0"
-peers:
-  - name: alpha
-sets:
-  - name: site
-    path: $dst
-    accept_from: [alpha]
-    fsync: false
-EOF
+FSYNC=false recv_config "$T/beta.yaml" site:"$dst"
 start_daemon beta "$T/beta.yaml"
 
-cat >"$T/alpha.yaml" <<EOF
-node:
-  name: alpha
-peers:
-  - name: beta
-    address: "127.0.0.1:${DAEMON_PORT[beta]}"
-sets:
-  - name: site
-    path: $src
-    push_to: [beta]
-    delete: true
-    settle: 1000
-EOF
+live_config "$T/alpha.yaml" site:"$src" "delete: true" "settle: 1000"
 start_node alpha "$T/alpha.yaml"
 
 # Catch-up.

@@ -13,19 +13,7 @@ stage=$T/stage
 mkdir -p "$src" "$dst" "$stage"
 recv_config "$T/beta.yaml" "site:$dst"
 start_daemon beta "$T/beta.yaml"
-cat >"$T/alpha.yaml" <<EOF2
-node:
-  name: alpha
-peers:
-  - name: beta
-    address: "127.0.0.1:${DAEMON_PORT[beta]}"
-sets:
-  - name: site
-    path: $src
-    push_to: [beta]
-    delete: true
-    fsync: false
-EOF2
+live_config "$T/alpha.yaml" site:"$src" "delete: true" "fsync: false"
 start_node alpha "$T/alpha.yaml"
 wait_log alpha 'peer=beta set=site: in sync; mirroring live'
 

@@ -14,33 +14,10 @@ src=$T/src
 dst=$T/dst
 mkdir -p "$src" "$dst"
 
-cat >"$T/beta.yaml" <<EOF2
-node:
-  name: beta
-  listen: "127.0.0.1:0"
-peers:
-  - name: alpha
-sets:
-  - name: site
-    path: $dst
-    accept_from: [alpha]
-    fsync: false
-EOF2
+FSYNC=false recv_config "$T/beta.yaml" site:"$dst"
 start_daemon beta "$T/beta.yaml"
 
-cat >"$T/alpha.yaml" <<EOF2
-node:
-  name: alpha
-peers:
-  - name: beta
-    address: "127.0.0.1:${DAEMON_PORT[beta]}"
-    bwlimit: 4M
-sets:
-  - name: site
-    path: $src
-    push_to: [beta]
-    delete: true
-EOF2
+PEER_EXTRA="bwlimit: 4M" live_config "$T/alpha.yaml" site:"$src" "delete: true"
 head -c $((12 << 20)) /dev/urandom >"$src/chmod-me"
 head -c $((12 << 20)) /dev/urandom >"$src/move-me"
 start_node alpha "$T/alpha.yaml"

@@ -27,18 +27,7 @@ echo theirs >"$dst/build/old.o"
 echo theirs >"$dst/protected.tmp"
 echo theirs >"$dst/gone/x.txt"
 
-cat >"$T/beta.yaml" <<EOF
-node:
-  name: beta
-  listen: "127.0.0.1:0"
-peers:
-  - name: alpha
-sets:
-  - name: site
-    path: $dst
-    accept_from: [alpha]
-    fsync: false
-EOF
+FSYNC=false recv_config "$T/beta.yaml" site:"$dst"
 start_daemon beta "$T/beta.yaml"
 
 cat >"$T/alpha.yaml" <<EOF

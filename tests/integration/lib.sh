@@ -473,6 +473,33 @@ EOF
 
 # ---- Live mirroring helpers ----
 
+# live_config FILE SET:PATH [LINE...]: a node "alpha" that mirrors SET
+# from PATH live to the peer beta (at 127.0.0.1:${BETA_PORT:-its
+# DAEMON_PORT}).  Each LINE ("delete: true") is added to the set; NODE_EXTRA
+# and PEER_EXTRA, if set, are lines added to the node and to the peer.
+live_config()
+{
+	local file=$1 set=${2%%:*} path=${2#*:} line
+	shift 2
+
+	{
+		echo "node:"
+		echo "  name: alpha"
+		[ -z "${NODE_EXTRA:-}" ] || echo "  $NODE_EXTRA"
+		echo "peers:"
+		echo "  - name: beta"
+		echo "    address: \"127.0.0.1:${BETA_PORT:-${DAEMON_PORT[beta]}}\""
+		[ -z "${PEER_EXTRA:-}" ] || echo "    $PEER_EXTRA"
+		echo "sets:"
+		echo "  - name: $set"
+		echo "    path: $path"
+		echo "    push_to: [beta]"
+		for line in "$@"; do
+			echo "    $line"
+		done
+	} >"$file"
+}
+
 # start_node NAME CONFIG [ZCSYNCD OPTIONS...]: like start_daemon, for a
 # node that may not listen (a sender only dials): it reports port 0 on
 # --ready-fd once its mirrors have started.  DAEMON_PORT[NAME] is then 0.
