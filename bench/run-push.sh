@@ -30,7 +30,16 @@
 # Env: ZC_SHARED (default <repo>/../shared), ZCB_ROOT (default /tmp/zcbench-push),
 #      ZCB_RESULTS (default $ZCB_ROOT/results/<date>), RUNS (default 3),
 #      ZCSYNC_BIN_DIR, ZCB_TARGET (ext4img | plain | tmpfs), ZCB_PROBE=0 (skip
-#      run-probe.sh), ZCB_PROFILE=0 (skip strace/perf), ZCB_RSS=0 (skip RSS).
+#      run-probe.sh), ZCB_PROFILE=0 (skip strace/perf), ZCB_RSS=0 (skip RSS),
+#      ZCB_NOCHANGE=0 (skip the no-change re-push).
+#      ZCB_BASE_BIN_DIR: a directory holding another build's zcsync and
+#      zcsyncd (say, the commit before a change): it gets a daemon of its own
+#      (zero copy, fsync: false) and the row zcsync_base, interleaved with
+#      the others, for a before/after in one run.
+#      ZCB_ROWS: the first table's rows to run, by label (default all:
+#      "rsync_-a zcsync zcsync_base zcsync_nozc zcsync_fsync probe_rw/rw
+#      probe_sf/auto"); e.g. ZCB_ROWS="rsync_-a zcsync zcsync_base
+#      probe_rw/rw" leaves out the slow fsync row.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -171,7 +180,7 @@ zcsyncd_start() { # name fsync [zcsyncd flags]
 		done
 	} >"$d/zcsyncd.yaml"
 	rm -f "$d/port"
-	"$ZCSYNCD" -q -c "$d/zcsyncd.yaml" --ready-fd 3 "$@" 3>"$d/port" 2>>"$d/zcsyncd.log" &
+	"${ZCSYNCD_START:-$ZCSYNCD}" -q -c "$d/zcsyncd.yaml" --ready-fd 3 "$@" 3>"$d/port" 2>>"$d/zcsyncd.log" &
 	zpid[$name]=$!
 	zcb_track "${zpid[$name]}"
 	for i in $(seq 100); do
@@ -188,6 +197,18 @@ zcsyncd_start fsync true
 pids=(-p "$rpid" -p "${zpid[zc]}" -p "${zpid[nozc]}" -p "${zpid[fsync]}")
 echo "daemons: rsync daemon; zcsyncd (zero copy, fsync: false); zcsyncd --no-zero-copy (fsync: false);" \
 	"zcsyncd (zero copy, fsync: true); all on 127.0.0.1, started once, srv cpu = their sum" | tee -a "$S"
+base_zc=
+if [ -n "${ZCB_BASE_BIN_DIR:-}" ]; then
+	base_zc=$ZCB_BASE_BIN_DIR/zcsync
+	[ -x "$base_zc" ] && [ -x "$ZCB_BASE_BIN_DIR/zcsyncd" ] || {
+		echo "run-push.sh: no zcsync/zcsyncd in $ZCB_BASE_BIN_DIR" >&2
+		exit 1
+	}
+	ZCSYNCD_START=$ZCB_BASE_BIN_DIR/zcsyncd zcsyncd_start base false
+	pids+=(-p "${zpid[base]}")
+	echo "baseline: $("$ZCB_BASE_BIN_DIR/zcsyncd" --version 2>&1 | head -1) from $ZCB_BASE_BIN_DIR" \
+		"(its own zcsyncd, zero copy, fsync: false), row zcsync_base" | tee -a "$S"
+fi
 
 # The contenders as push-bench.sh `label=cmd` strings: $SRC_W, $DST_W and
 # $WL stay for sh -c to expand at run time; paths and ports go in now.
@@ -199,6 +220,19 @@ c_nozc='zcsync_nozc='$q_zc' push -q --no-zero-copy --name alpha "$SRC_W" 127.0.0
 c_fsync='zcsync_fsync='$q_zc' push -q --name alpha "$SRC_W" 127.0.0.1:'${zport[fsync]}'/"$WL"'
 c_prw='probe_rw/rw='$q_p' pair -s rw -r rw "$SRC_W" "$DST_W"'
 c_psf='probe_sf/auto='$q_p' pair -s sendfile -r auto "$SRC_W" "$DST_W"'
+c_base=
+[ -z "$base_zc" ] ||
+	c_base='zcsync_base='$(printf %q "$base_zc")' push -q --name alpha "$SRC_W" 127.0.0.1:'${zport[base]}'/"$WL"'
+
+# The first table's rows, in this order, less those ZCB_ROWS leaves out.
+rows=()
+for spec in "$c_rsync" "$c_zc" "$c_base" "$c_nozc" "$c_fsync" "$c_prw" "$c_psf"; do
+	[ -n "$spec" ] || continue
+	case " ${ZCB_ROWS:-${spec%%=*}} " in
+	*" ${spec%%=*} "*) rows+=("$spec") ;;
+	esac
+done
+[ ${#rows[@]} -gt 0 ] || { echo "run-push.sh: ZCB_ROWS names no row" >&2; exit 2; }
 
 # One more push per tool, untimed, for peak RSS: the client's from
 # /usr/bin/time (largest process of its tree); zcsyncd's VmHWM after
@@ -303,10 +337,10 @@ profile_pass() {
 }
 
 for wl in "${wls[@]}"; do
-	"$H/push-bench.sh" -n "$RUNS" "${pids[@]}" -T "push $wl" "$wl" \
-		"$c_rsync" "$c_zc" "$c_nozc" "$c_fsync" "$c_prw" "$c_psf"
-	"$H/push-bench.sh" -r -n "$RUNS" "${pids[@]}" -T "push $wl no-change" "$wl" \
-		'rsync_-a_nochange='"${c_rsync#*=}" 'zcsync_nochange='"${c_zc#*=}"
+	"$H/push-bench.sh" -n "$RUNS" "${pids[@]}" -T "push $wl" "$wl" "${rows[@]}"
+	[ "${ZCB_NOCHANGE:-1}" = 0 ] ||
+		"$H/push-bench.sh" -r -n "$RUNS" "${pids[@]}" -T "push $wl no-change" "$wl" \
+			'rsync_-a_nochange='"${c_rsync#*=}" 'zcsync_nochange='"${c_zc#*=}"
 	[ "${ZCB_RSS:-1}" = 0 ] || rss_pass "$wl"
 	if [ "${ZCB_PROFILE:-1}" != 0 ] && [ "$wl" = "${wls[0]}" ]; then
 		profile_pass "$wl"

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backup.h"
@@ -36,6 +37,9 @@ zc_land_dirs_init(struct zc_land_dirs *d)
 {
 	d->fd = -1;
 	d->rel[0] = '\0';
+	d->dev = d->ino = 0;
+	d->known = d->bare = 0;
+	d->bare_ms = 0;
 }
 
 void
@@ -46,13 +50,40 @@ zc_land_dirs_clear(struct zc_land_dirs *d)
 	zc_land_dirs_init(d);
 }
 
-/* The parent of rel (owned fd): from the cache, or opened and cached. */
+static uint64_t
+land_now_ms(void)
+{
+	struct timespec	ts;
+
+	/* The vDSO's coarse clock: no system call. */
+	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) == -1)
+		return (0);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+/* Read again whether new files in d get attributes (land.h). */
+static void
+land_dirs_bare(struct zc_land_dirs *d)
+{
+	uint64_t	now = land_now_ms();
+
+	if (d->bare_ms != 0 && now - d->bare_ms < ZC_LAND_BARE_TTL_MS)
+		return;
+	d->bare = zc_xattr_dir_bare(d->fd);
+	d->bare_ms = now == 0 ? 1 : now;
+}
+
+/*
+ * The parent of rel (owned fd): from the cache, or opened and cached.
+ * What the cache knows of it (land.h) goes into lf.
+ */
 static int
 land_parent(int root_fd, const char *rel, const char **leaf,
-    struct zc_land_dirs *d)
+    struct zc_land_dirs *d, struct zc_land_file *lf)
 {
 	const char	*slash = strrchr(rel, '/');
 	size_t		 plen = slash != NULL ? (size_t)(slash - rel) : 0;
+	struct stat	 st;
 	int		 fd;
 
 	if (d != NULL && d->fd != -1 && strlen(d->rel) == plen &&
@@ -60,7 +91,7 @@ land_parent(int root_fd, const char *rel, const char **leaf,
 		*leaf = slash != NULL ? slash + 1 : rel;
 		if ((fd = fcntl(d->fd, F_DUPFD_CLOEXEC, 0)) == -1)
 			return (-errno);
-		return (fd);
+		goto known;
 	}
 	if ((fd = zc_path_open_parent(root_fd, rel, leaf)) < 0)
 		return (fd);
@@ -69,8 +100,21 @@ land_parent(int root_fd, const char *rel, const char **leaf,
 		if ((d->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) != -1) {
 			memcpy(d->rel, rel, plen);
 			d->rel[plen] = '\0';
+			if (fstat(d->fd, &st) == 0) {
+				d->dev = (uint64_t)st.st_dev;
+				d->ino = (uint64_t)st.st_ino;
+				d->known = 1;
+			}
+			goto known;
 		}
 	}
+	return (fd);
+known:
+	land_dirs_bare(d);
+	lf->dir_dev = d->dev;
+	lf->dir_ino = d->ino;
+	lf->dir_known = d->known;
+	lf->dir_bare = d->bare;
 	return (fd);
 }
 
@@ -111,7 +155,7 @@ land_file_open(struct zc_land_file *lf, int root_fd, const char *rel,
 	if (strlen(rel) >= sizeof lf->rel)
 		return (-ENAMETOOLONG);
 	strcpy(lf->rel, rel);
-	if ((lf->dir_fd = land_parent(root_fd, rel, &leaf, dirs)) < 0) {
+	if ((lf->dir_fd = land_parent(root_fd, rel, &leaf, dirs, lf)) < 0) {
 		error = lf->dir_fd;
 		lf->dir_fd = -1;
 		return (error);
@@ -187,7 +231,13 @@ land_still_beneath(struct zc_land_file *lf)
 
 	if ((fd = zc_path_open_parent(lf->root_fd, lf->rel, &leaf)) < 0)
 		return (fd == -ENOENT ? -EXDEV : fd);
-	if (fstat(fd, &a) == -1 || fstat(lf->dir_fd, &b) == -1)
+	/* dir_fd's inode is known from when it was opened (land.h). */
+	if (lf->dir_known) {
+		b.st_dev = (dev_t)lf->dir_dev;
+		b.st_ino = (ino_t)lf->dir_ino;
+	}
+	if (fstat(fd, &a) == -1 || (!lf->dir_known &&
+	    fstat(lf->dir_fd, &b) == -1))
 		error = -errno;
 	else if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
 		error = -EXDEV;
@@ -206,7 +256,8 @@ zc_land_file_commit(struct zc_land_file *lf, int flags)
 		goto fail;
 	if (lf->xattrs != NULL) {
 		error = zc_xattr_apply(lf->fd, -1, NULL, lf->xattrs,
-		    lf->xattrs_len, lf->xattr_flags);
+		    lf->xattrs_len, lf->xattr_flags |
+		    (lf->dir_bare ? ZC_XATTR_FRESH : 0));
 		if (error == -ENOTSUP)
 			lf->xattr_err = error;
 		else if (error != 0)

@@ -36,11 +36,27 @@
  * cached descriptor is never trusted alone: before each rename the
  * directory is opened beneath the root again and must be the same inode
  * (a local user may have moved it out of the root meanwhile).  Cleared
- * whenever a DELETE or RENAME could change what its path names.
+ * whenever a DELETE or RENAME could change what its path names, and when
+ * a directory's attributes are set.
+ *
+ * With it: its inode (an open descriptor's never changes, so the check
+ * before the rename need not fstat it again) and whether new files in it
+ * get none of the attributes we keep (zc_xattr_dir_bare(): no default
+ * ACL, no security.* label), so that a landed file's attribute list need
+ * not be read to find inherited ones.  That answer is taken again when it
+ * is older than ZC_LAND_BARE_TTL_MS: a default ACL given to the directory
+ * by someone else meanwhile shows on the files landed within that time
+ * until the next push compares their attributes.
  */
+#define ZC_LAND_BARE_TTL_MS	100
+
 struct zc_land_dirs {
-	int	 fd;			/* owned; -1 = none */
-	char	 rel[4096];		/* its path beneath the root; "" = root */
+	int		 fd;		/* owned; -1 = none */
+	char		 rel[4096];	/* its path beneath the root; "" = root */
+	uint64_t	 dev, ino;	/* fd's inode, if known */
+	int		 known;		/* dev and ino are set */
+	int		 bare;		/* new files get no attributes of ours */
+	uint64_t	 bare_ms;	/* when bare was read (monotonic) */
 };
 
 void	zc_land_dirs_init(struct zc_land_dirs *);
@@ -62,6 +78,9 @@ struct zc_land_file {
 	size_t		 xattrs_len;
 	int		 xattr_flags;	/* ZC_XATTR_PRIV */
 	int		 xattr_err;	/* after commit: -ENOTSUP, to warn */
+	uint64_t	 dir_dev, dir_ino; /* dir_fd's inode, if dir_known */
+	int		 dir_known;
+	int		 dir_bare;	/* zc_land_dirs.bare when it was opened */
 };
 
 /*

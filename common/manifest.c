@@ -113,6 +113,16 @@ zc_manifest_add(struct zc_manifest *m, const struct zc_meta *meta,
 	return ((int)m->n++);
 }
 
+uint64_t
+zc_manifest_ctime(const struct stat *st)
+{
+	uint64_t	ns;
+
+	ns = (uint64_t)st->st_ctim.tv_sec * 1000000000 +
+	    (uint64_t)st->st_ctim.tv_nsec;
+	return (ns == 0 ? 1 : ns);
+}
+
 struct zc_mentry *
 zc_manifest_find(const struct zc_manifest *m, const char *path)
 {
@@ -193,7 +203,7 @@ struct manifest_walk {
  */
 static void
 manifest_xattr_hash(struct manifest_walk *w, int dfd, const char *leaf,
-    int idx)
+    int idx, const struct stat *st)
 {
 	uint8_t	*blk;
 	size_t	 len;
@@ -209,6 +219,13 @@ manifest_xattr_hash(struct manifest_walk *w, int dfd, const char *leaf,
 	}
 	w->m->v[idx].xattr_hash = (w->m->walk_flags & ZC_MANIFEST_XNAMES) ?
 	    zc_xattr_hash_named(blk, len) : zc_xattr_hash(blk, len);
+	/*
+	 * None, read after the stat: while the ctime stays, none still (a
+	 * set or removed attribute moves it), and the sender need not list
+	 * them again when it sends the file.
+	 */
+	if (len <= ZC_XATTR_EMPTY_LEN && S_ISREG(st->st_mode))
+		w->m->v[idx].xattr_ctime = zc_manifest_ctime(st);
 	free(blk);
 }
 
@@ -291,7 +308,7 @@ manifest_walk_dir(struct manifest_walk *w, int dfd, size_t plen,
 			    ((uint64_t)st.st_dev >> 32));
 		}
 		if (w->m->walk_flags & ZC_MANIFEST_XATTR)
-			manifest_xattr_hash(w, dfd, names[i], idx);
+			manifest_xattr_hash(w, dfd, names[i], idx, &st);
 		if (meta.type != ZC_TYPE_DIR)
 			continue;
 		cfd = openat(dfd, names[i], O_RDONLY | O_DIRECTORY |

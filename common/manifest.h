@@ -23,6 +23,8 @@ struct zc_mentry {
 					   nlink > 1, else 0 */
 	uint32_t	 link_dev;	/* its st_dev, folded to 32 bits */
 	uint64_t	 xattr_hash;	/* XATTR: zc_xattr_hash(), 0: none */
+	uint64_t	 xattr_ctime;	/* XATTR: st_ctim in ns of a file the
+					   walk read no attributes of, else 0 */
 	uint32_t	 flags;
 #define ZC_MENTRY_SEEN	0x1		/* matched by the other side */
 #define ZC_MENTRY_SEND	0x2		/* sender: send this entry */
@@ -59,6 +61,15 @@ int	zc_manifest_add(struct zc_manifest *, const struct zc_meta *,
 
 /* Remove path and its subtree: how many entries went. */
 size_t	zc_manifest_drop(struct zc_manifest *, const char *path);
+
+/*
+ * A stat's st_ctim as xattr_ctime keeps it: nanoseconds, never 0.  An
+ * attribute set or removed moves it (the ctime of a file just stat()ed
+ * moves on its next change, to the nanosecond where the file system keeps
+ * multigrain times).
+ */
+struct stat;
+uint64_t zc_manifest_ctime(const struct stat *);
 
 /* The entry for path, or NULL. */
 struct zc_mentry *zc_manifest_find(const struct zc_manifest *,

@@ -56,14 +56,20 @@ meta_times(const struct zc_meta *m, struct timespec ts[2])
  * Apply owner, mode and mtime to an open file or directory.  Every step is
  * tried even after one fails, and the first error is returned.  chown(2)
  * clears set-user-ID and set-group-ID bits, so the mode comes after it.
+ * An owner the fd already has is not set again: fstat(2) is cheaper than
+ * a chown, which dirties the inode in the journal even when nothing
+ * changes (a file we have just created is ours, and often meant to be).
+ * Only the fd's owner or root could change the owner meanwhile.
  */
 int
 zc_meta_apply_fd(int fd, const struct zc_meta *m, int flags)
 {
 	struct timespec	 ts[2];
+	struct stat	 st;
 	int		 r = 0;
 
-	if ((flags & ZC_META_CHOWN) != 0 &&
+	if ((flags & ZC_META_CHOWN) != 0 && (fstat(fd, &st) == -1 ||
+	    st.st_uid != (uid_t)m->uid || st.st_gid != (gid_t)m->gid) &&
 	    fchown(fd, (uid_t)m->uid, (gid_t)m->gid) == -1)
 		r = -errno;
 	if (fchmod(fd, (mode_t)(m->mode & 07777)) == -1 && r == 0)

@@ -670,6 +670,9 @@ recv_xattrs(struct zc_recv *r, const char *path, const struct zc_entry *ent)
 
 	if (!r->xattrs || ent->xattrs == NULL)
 		return (0);
+	/* A default ACL may come or go: what ldirs knows is stale. */
+	if (ent->meta.type == ZC_TYPE_DIR)
+		zc_land_dirs_clear(&r->ldirs);
 	mapped = recv_xattrs_mapped(r, ent);
 	error = zc_land_xattrs(r->root_fd, path, ent->meta.type,
 	    mapped != NULL ? mapped : ent->xattrs, ent->xattrs_len,

@@ -75,6 +75,7 @@ struct zc_send {
 	uint64_t		 feat;		/* negotiated: ours & the receiver's */
 	uint64_t		 man_feat;	/* shapes its MANIFEST items */
 	int			 xattrs;	/* XATTR: compare and send them */
+	int			 xflags;	/* ZC_XATTR_PRIV when root */
 	int			 idmap;		/* IDMAP: owners by name */
 	struct zc_owner_map	*idmaps;	/* owned; IDMAP, both ways */
 	uint32_t		*link_first;	/* owned; HARDLINK: src index of
@@ -642,16 +643,18 @@ send_acl_announce(void *arg, uint8_t kind, uint32_t id)
 /*
  * Queue an entry frame; with XATTR negotiated it ends with the entry's
  * attribute block, read from fd or (fd -1, and always for a symlink) from
- * path beneath the source.  The set's xattrs off: an empty block.
+ * path beneath the source.  The set's xattrs off, or xnone (the walk read
+ * none and the file's ctime has not moved since): an empty block.
  */
 static int
-send_put_entry(struct zc_send *s, uint8_t msg, struct zc_entry *ent, int fd)
+send_put_entry(struct zc_send *s, uint8_t msg, struct zc_entry *ent, int fd,
+    int xnone)
 {
 	const char	*leaf;
 	char		 path[ZC_PATH_MAX + 1], name[1024];
 	uint8_t		*blk = NULL;
 	size_t		 len = 0;
-	int		 pfd, error = 0, xflags;
+	int		 pfd, error = 0, xflags = s->xflags;
 
 	ent->feat = s->feat;
 	if (s->idmap && msg != ZC_MSG_DELETE &&
@@ -660,8 +663,7 @@ send_put_entry(struct zc_send *s, uint8_t msg, struct zc_entry *ent, int fd)
 	    (error = zc_owner_announce(s->idmaps, s->conn->out,
 	    ZC_IDMAP_GROUP, ent->meta.gid)) != 0))
 		return (error);
-	if (s->xattrs && msg != ZC_MSG_DELETE) {
-		xflags = geteuid() == 0 ? ZC_XATTR_PRIV : 0;
+	if (s->xattrs && msg != ZC_MSG_DELETE && !xnone) {
 		if (fd >= 0 && ent->meta.type != ZC_TYPE_SYMLINK)
 			error = zc_xattr_read(fd, -1, NULL, xflags, &blk, &len);
 		else if (ent->path_len >= sizeof path)
@@ -714,7 +716,7 @@ send_entry_frame(struct zc_send *s, uint8_t msg, const struct zc_mentry *e,
 		ent.target = e->target;
 		ent.target_len = strlen(e->target);
 	}
-	return (send_put_entry(s, msg, &ent, -1));
+	return (send_put_entry(s, msg, &ent, -1, 0));
 }
 
 /* Did the file change since cur_st?  (size, mtime or ctime) */
@@ -861,7 +863,7 @@ send_file(struct zc_send *s, const char *path, uint32_t idx)
 	uint64_t		 body;
 	size_t			 got;
 	ssize_t			 n;
-	int			 fd, error;
+	int			 fd, error, xnone;
 
 	fd = zc_path_openat(s->src_fd, path, O_RDONLY | O_NOFOLLOW, 0);
 	if (fd < 0) {
@@ -907,7 +909,9 @@ send_file(struct zc_send *s, const char *path, uint32_t idx)
 	ent.path_len = strlen(path);
 	ent.segs = s->cur_segs;
 	ent.nsegs = s->cur_nsegs;
-	if ((error = send_put_entry(s, ZC_MSG_FILE, &ent, fd)) != 0)
+	xnone = idx != ZC_MANIFEST_NONE && s->src->v[idx].xattr_ctime != 0 &&
+	    s->src->v[idx].xattr_ctime == zc_manifest_ctime(&s->cur_st);
+	if ((error = send_put_entry(s, ZC_MSG_FILE, &ent, fd, xnone)) != 0)
 		return (send_fail(s, error, "cannot queue FILE"));
 	body = zc_proto_body_len(&ent);
 	send_flight_push(s, s->cur_seq, ZC_MSG_FILE, path, idx, body);
@@ -1345,7 +1349,7 @@ send_live_path(struct zc_send *s, const char *path, int attr_only)
 		break;
 	}
 	ent.seq = ++s->seq;
-	if ((error = send_put_entry(s, msg, &ent, -1)) != 0)
+	if ((error = send_put_entry(s, msg, &ent, -1, 0)) != 0)
 		return (send_fail(s, error, "cannot queue an entry"));
 	send_flight_push(s, ent.seq, msg, path, ZC_MANIFEST_NONE, 0);
 	return (0);
@@ -1372,7 +1376,7 @@ send_live_dir(struct zc_send *s, const char *path)
 	ent.seq = ++s->seq;
 	ent.path = path;
 	ent.path_len = strlen(path);
-	if ((error = send_put_entry(s, ZC_MSG_DIR, &ent, -1)) != 0)
+	if ((error = send_put_entry(s, ZC_MSG_DIR, &ent, -1, 0)) != 0)
 		return (send_fail(s, error, "cannot queue DIR"));
 	send_flight_push(s, ent.seq, ZC_MSG_DIR, path, ZC_MANIFEST_NONE, 0);
 	return (0);
@@ -1662,6 +1666,7 @@ send_on_hello(struct zc_send *s, struct zc_rd *rd)
 	s->man_feat = s->feat;
 	s->owners = (h.features & ZC_FEAT_OWNER) != 0;	/* it may chown */
 	s->xattrs = (s->feat & ZC_FEAT_XATTR) && !s->opts.no_xattrs;
+	s->xflags = geteuid() == 0 ? ZC_XATTR_PRIV : 0;
 	send_idmap_on(s);
 	if (s->hash != NULL && !(s->feat & ZC_FEAT_VERIFY))
 		return (send_fail(s, -EPROTO, "the receiver cannot verify (no "
@@ -2329,6 +2334,7 @@ zc_send_adopt(struct zc_conn *c, int src_fd, uint64_t peer_features,
 	s->man_feat = s->feat & ~ZC_FEAT_HARDLINK;
 	s->owners = (peer_features & ZC_FEAT_OWNER) != 0;	/* it may chown */
 	s->xattrs = (s->feat & ZC_FEAT_XATTR) && !s->opts.no_xattrs;
+	s->xflags = geteuid() == 0 ? ZC_XATTR_PRIV : 0;
 	send_idmap_on(s);
 	s->serving = 1;
 	s->conn = c;

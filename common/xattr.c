@@ -731,7 +731,12 @@ zc_xattr_apply(int fd, int dirfd, const char *leaf, const uint8_t *blk,
 	ap.flags = flags;
 	(void)xattr_walk(blk, len, xattr_apply_one, &ap);
 
-	/* Then remove what the sender does not have, in our namespaces. */
+	/*
+	 * Then remove what the sender does not have, in our namespaces: a
+	 * fresh file in a bare directory has nothing else (no list to read).
+	 */
+	if ((flags & ZC_XATTR_FRESH) && fd >= 0)
+		goto out;
 	if ((error = xattr_names(&a, &list, &llen)) != 0) {
 		if (ap.error == 0)
 			ap.error = error;
@@ -759,4 +764,28 @@ out:
 	if (ap.error != 0)
 		return (ap.error);
 	return (ap.notsup ? -ENOTSUP : 0);
+}
+
+/* Does a new file in dirfd inherit attributes of ours?  See xattr.h. */
+int
+zc_xattr_dir_bare(int dirfd)
+{
+	struct xattr_at	 a;
+	char		*list, *p;
+	size_t		 llen, nlen;
+	int		 bare = 1;
+
+	if (xattr_at_init(&a, dirfd, -1, NULL) != 0 ||
+	    xattr_names(&a, &list, &llen) != 0)
+		return (0);
+	for (p = list; p < list + llen; p += nlen + 1) {
+		nlen = strnlen(p, list + llen - p);
+		if (xattr_exact(p, nlen, "system.posix_acl_default") ||
+		    xattr_prefix(p, nlen, "security.")) {
+			bare = 0;
+			break;
+		}
+	}
+	free(list);
+	return (bare);
 }

@@ -24,6 +24,12 @@
 #define ZC_XATTR_EMPTY_LEN	2	/* a block with count 0 */
 
 #define ZC_XATTR_PRIV	0x1	/* security.* and trusted.* too (root) */
+/*
+ * zc_xattr_apply on a file we have just created in a directory that gives
+ * new files none of the attributes we keep (zc_xattr_dir_bare): there is
+ * nothing to remove, so the file's list is not read.
+ */
+#define ZC_XATTR_FRESH	0x2
 
 /*
  * 1 if name (len bytes, no NUL needed) may travel: user.*, security.*,
@@ -80,5 +86,15 @@ int	zc_xattr_read(int fd, int dirfd, const char *leaf, int flags,
  */
 int	zc_xattr_apply(int fd, int dirfd, const char *leaf,
 	    const uint8_t *blk, size_t len, int flags);
+
+/*
+ * 1 if a file created in the directory dirfd gets none of the attributes
+ * zc_xattr_apply would remove: the directory has no default ACL (whose
+ * entries a new file inherits as its access ACL) and no security.*
+ * attribute (where a security module labels new entries, it labels the
+ * directory too).  0 otherwise, or when the list cannot be read.  A file
+ * system without attributes gives none: 1.
+ */
+int	zc_xattr_dir_bare(int dirfd);
 
 #endif

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/xattr.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -390,6 +391,71 @@ test_walk_parents(void **state)
 	rm_tree(tmpl);
 }
 
+/*
+ * XATTR: a file the walk read no attributes of keeps its ctime in
+ * xattr_ctime (the sender then need not list them again while the ctime
+ * stays); one with attributes, and a directory, keep 0.  Setting an
+ * attribute moves the ctime.
+ */
+static void
+test_walk_xattr_ctime(void **state)
+{
+	struct zc_manifest	*m;
+	const struct zc_mentry	*e;
+	struct stat		 st;
+	char			 tmpl[] = "/tmp/test-manifest.XXXXXX";
+	char			 err[256];
+	int			 root, fd;
+
+	assert_non_null(mkdtemp(tmpl));
+	root = open(tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(root >= 0);
+	mkfile(root, "bare", "x");
+	mkfile(root, "tagged", "y");
+	assert_int_equal(mkdirat(root, "dir", 0755), 0);
+	fd = openat(root, "tagged", O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	if (fsetxattr(fd, "user.t", "1", 1, 0) == -1) {
+		close(fd);
+		close(root);
+		rm_tree(tmpl);
+		skip();
+	}
+	close(fd);
+
+	m = zc_manifest_new();
+	m->walk_flags = ZC_MANIFEST_XATTR;
+	assert_int_equal(zc_manifest_walk(m, root, err, sizeof(err)), 0);
+	assert_non_null(e = zc_manifest_find(m, "bare"));
+	assert_int_equal(fstatat(root, "bare", &st, AT_SYMLINK_NOFOLLOW), 0);
+	assert_true(e->xattr_ctime != 0);
+	assert_true(e->xattr_ctime == zc_manifest_ctime(&st));
+	assert_non_null(e = zc_manifest_find(m, "tagged"));
+	assert_true(e->xattr_ctime == 0);
+	assert_true(e->xattr_hash != 0);
+	assert_non_null(e = zc_manifest_find(m, "dir"));
+	assert_true(e->xattr_ctime == 0);
+
+	/* An attribute set after the walk: the ctime no longer matches. */
+	fd = openat(root, "bare", O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(fsetxattr(fd, "user.late", "1", 1, 0), 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	close(fd);
+	assert_non_null(e = zc_manifest_find(m, "bare"));
+	assert_true(e->xattr_ctime != zc_manifest_ctime(&st));
+
+	/* Without XATTR nothing is read, nothing kept. */
+	zc_manifest_free(m);
+	m = zc_manifest_new();
+	assert_int_equal(zc_manifest_walk(m, root, err, sizeof(err)), 0);
+	assert_non_null(e = zc_manifest_find(m, "bare"));
+	assert_true(e->xattr_ctime == 0);
+	zc_manifest_free(m);
+	close(root);
+	rm_tree(tmpl);
+}
+
 /* Dropping a subtree (the receiver's backup directory) keeps the rest. */
 static void
 test_drop(void **state)
@@ -445,6 +511,7 @@ main(void)
 		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_walk_parents),
+		cmocka_unit_test(test_walk_xattr_ctime),
 		cmocka_unit_test(test_drop),
 	};
 

@@ -101,6 +101,23 @@ test_apply_fd(void **state)
 		assert_int_equal(st.st_gid, 4343);
 		/* Mode after chown, so the set-id bits survive. */
 		assert_int_equal(st.st_mode & 07777, 06755);
+		/*
+		 * The same owner again (not set again: fstat instead), a
+		 * new mode: the mode still lands, the owner stays.
+		 */
+		m.mode = 04711;
+		assert_int_equal(zc_meta_apply_fd(fd, &m, ZC_META_CHOWN), 0);
+		assert_int_equal(fstat(fd, &st), 0);
+		assert_int_equal(st.st_uid, 4242);
+		assert_int_equal(st.st_gid, 4343);
+		assert_int_equal(st.st_mode & 07777, 04711);
+		/* Only the group differs: it is set. */
+		m.gid = 4444;
+		assert_int_equal(zc_meta_apply_fd(fd, &m, ZC_META_CHOWN), 0);
+		assert_int_equal(fstat(fd, &st), 0);
+		assert_int_equal(st.st_uid, 4242);
+		assert_int_equal(st.st_gid, 4444);
+		assert_int_equal(st.st_mode & 07777, 04711);
 	}
 	m.mtime_nsec = 1000000000;
 	assert_int_equal(zc_meta_apply_fd(fd, &m, 0), -EINVAL);

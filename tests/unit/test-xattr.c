@@ -195,6 +195,85 @@ test_apply(void **state)
 	close(dst);
 }
 
+/*
+ * A directory is bare (its new files inherit nothing we would remove)
+ * until it has a default ACL or a security.* attribute; user.* on it does
+ * not count.  FRESH skips the removal of what the block does not list,
+ * and only that.
+ */
+static void
+test_dir_bare(void **state)
+{
+	struct dir	*d = *state;
+	/*
+	 * The kernel's format, version 2: USER_OBJ rwx, USER 12345 r--,
+	 * GROUP_OBJ r-x, MASK rwx, OTHER --- (a named entry, so that a new
+	 * file keeps an access ACL: one the mode says all of is not stored).
+	 */
+	static const uint8_t dacl[] = {
+		2, 0, 0, 0,
+		0x01, 0, 7, 0, 0xff, 0xff, 0xff, 0xff,
+		0x02, 0, 4, 0, 0x39, 0x30, 0, 0,
+		0x04, 0, 5, 0, 0xff, 0xff, 0xff, 0xff,
+		0x10, 0, 7, 0, 0xff, 0xff, 0xff, 0xff,
+		0x20, 0, 0, 0, 0xff, 0xff, 0xff, 0xff,
+	};
+	static const uint8_t blk[] = {
+		0, 1, 6, 'u','s','e','r','.','a', 0, 0, 0, 1, 'x',
+	};
+	char	 v[8];
+	int	 sub, fd;
+
+	fd = mkfile(d, "probe");
+	if (!have_user_xattrs(fd)) {
+		close(fd);
+		skip();
+	}
+	close(fd);
+	assert_int_equal(mkdirat(d->fd, "sub", 0755), 0);
+	sub = openat(d->fd, "sub", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(sub >= 0);
+	assert_int_equal(zc_xattr_dir_bare(sub), 1);
+	assert_int_equal(fsetxattr(sub, "user.dir", "1", 1, 0), 0);
+	assert_int_equal(zc_xattr_dir_bare(sub), 1);
+	if (fsetxattr(sub, "system.posix_acl_default", dacl, sizeof(dacl),
+	    0) == 0) {
+		assert_int_equal(zc_xattr_dir_bare(sub), 0);
+		/* What a new file gets from it: an apply removes it... */
+		fd = openat(sub, "f", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+		    0600);
+		assert_true(fd >= 0);
+		assert_true(fgetxattr(fd, "system.posix_acl_access", NULL,
+		    0) > 0);
+		assert_int_equal(zc_xattr_apply(fd, -1, NULL, blk,
+		    sizeof(blk), 0), 0);
+		assert_int_equal(fgetxattr(fd, "system.posix_acl_access",
+		    NULL, 0), -1);
+		close(fd);
+		assert_int_equal(fremovexattr(sub,
+		    "system.posix_acl_default"), 0);
+		assert_int_equal(zc_xattr_dir_bare(sub), 1);
+	}
+	if (geteuid() == 0 && fsetxattr(sub, "security.zctest", "1", 1,
+	    0) == 0) {
+		assert_int_equal(zc_xattr_dir_bare(sub), 0);
+		assert_int_equal(fremovexattr(sub, "security.zctest"), 0);
+	}
+
+	/* FRESH: what is listed is set, nothing else is looked for. */
+	fd = mkfile(d, "fresh");
+	assert_int_equal(fsetxattr(fd, "user.stale", "1", 1, 0), 0);
+	assert_int_equal(zc_xattr_apply(fd, -1, NULL, blk, sizeof(blk),
+	    ZC_XATTR_FRESH), 0);
+	assert_int_equal(fgetxattr(fd, "user.a", v, sizeof(v)), 1);
+	assert_int_equal(fgetxattr(fd, "user.stale", v, sizeof(v)), 1);
+	assert_int_equal(zc_xattr_apply(fd, -1, NULL, blk, sizeof(blk), 0),
+	    0);
+	assert_int_equal(fgetxattr(fd, "user.stale", v, sizeof(v)), -1);
+	close(fd);
+	close(sub);
+}
+
 static void
 test_names(void **state)
 {
@@ -293,6 +372,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_apply, dir_setup,
 		    dir_teardown),
 		cmocka_unit_test_setup_teardown(test_apply_priv, dir_setup,
+		    dir_teardown),
+		cmocka_unit_test_setup_teardown(test_dir_bare, dir_setup,
 		    dir_teardown),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_acl_ids),
