@@ -332,7 +332,7 @@ cpu_table() {
 			c = $7; sub("cpu_med=", "", c); v = $8; sub("srv_cpu_med=", "", v)
 			printf "R\t%s\t%s\t%s\n", $2, c, v
 		}' "$ZCB_RESULTS/results.tsv"
-	} | awk -F'\t' -v gib="$(awk -v b="$(wl_bytes "$wl")" 'BEGIN { print b / 1073741824 }')" '
+	} | awk -F'\t' -v gib="$(find "$ZCB_SRC/$wl" -type f -printf '%s\n' | awk '{ b += $1 } END { print b / 1073741824 }')" '
 		$1 == "P" { n[++k] = $2; snd[$2] = $3; rcv[$2] = $4; probe[$2] = 1 }
 		$1 == "R" && $2 !~ /^probe_/ { n[++k] = $2; snd[$2] = $3; rcv[$2] = $4 }
 		END {
