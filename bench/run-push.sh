@@ -15,7 +15,9 @@
 #   zcsync_fsync     zcsync push, zero copy, set with fsync: true (rsync never fsyncs)
 #   probe_rw/rw      zcprobe pair -s rw -r rw          (the raw ceiling, read/write)
 #   probe_sf/auto    zcprobe pair -s sendfile -r auto  (the raw ceiling, zero copy)
-# then a no-change re-push (rsync vs zcsync), the peak RSS of one more push
+# then a table of CPU per side (sender, receiver, both; per GiB; against the
+# probe mode with the least CPU and against rsync; zcsync's sender CPU per
+# GiB zero copy vs read/write), a no-change re-push (rsync vs zcsync), the peak RSS of one more push
 # per tool, and, for the first workload given (small by default), an
 # `strace -c -f` profile of the receiving side of each tool (and a perf
 # profile of zcsyncd if perf works).  The full run ends with the harness's
@@ -49,7 +51,7 @@ for a in "$@"; do
 	case $a in
 	--smoke) smoke=1 ;;
 	small | medium | big) wls+=("$a") ;;
-	-h | --help) sed -n '2,33p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,35p' "$0"; exit 0 ;;
 	*) echo "run-push.sh: unknown argument: $a" >&2; sed -n '4,8p' "$0" >&2; exit 2 ;;
 	esac
 done
@@ -336,8 +338,61 @@ profile_pass() {
 	fi
 }
 
+# CPU of each side, per contender, from the table just printed (medians
+# of the timed runs in results.tsv) and, for the probe, from its own
+# per-side report in the log (medians over every run, warm-up included).
+# "sender" is the pushing client (zcsync, rsync) or the probe's sending
+# child; "receiver" the daemons' CPU (srv cpu) or the probe's receiving
+# child.  The ceiling is the probe mode with the least CPU, both sides.
+cpu_table() {
+	local wl=$1 tag="push $1" logf
+	logf=$ZCB_RESULTS/logs/$(echo "$tag" | tr -c 'A-Za-z0-9_.-' '_').log
+	{
+		awk '/^pair / {
+			k = "probe_" $2 "/" $3
+			sub("send=", "", k); sub("recv=", "", k); sub("sendfile", "sf", k)
+			for (i = 1; i <= NF; i++) {
+				if ($i ~ /^send_cpu=/) { v = $i; sub("send_cpu=", "", v); s[k] = s[k] " " v }
+				if ($i ~ /^recv_cpu=/) { v = $i; sub("recv_cpu=", "", v); r[k] = r[k] " " v }
+			}
+		}
+		function med(str,   a, n, i, j, t) {
+			n = split(str, a, " ")
+			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+			return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+		}
+		END { for (k in s) printf "P\t%s\t%.3f\t%.3f\n", k, med(s[k]), med(r[k]) }' "$logf"
+		awk -F'\t' -v t="$tag" '$1 == t {
+			c = $7; sub("cpu_med=", "", c); v = $8; sub("srv_cpu_med=", "", v)
+			printf "R\t%s\t%s\t%s\n", $2, c, v
+		}' "$ZCB_RESULTS/results.tsv"
+	} | awk -F'\t' -v gib="$(find "$ZCB_SRC/$wl" -type f -printf '%s\n' | awk '{ b += $1 } END { print b / 1073741824 }')" '
+		$1 == "P" { n[++k] = $2; snd[$2] = $3; rcv[$2] = $4; probe[$2] = 1 }
+		$1 == "R" && $2 !~ /^probe_/ { n[++k] = $2; snd[$2] = $3; rcv[$2] = $4 }
+		END {
+			ceil = ""; for (i = 1; i <= k; i++) { l = n[i]; t = snd[l] + rcv[l]
+				if (probe[l] && (ceil == "" || t < snd[ceil] + rcv[ceil])) ceil = l }
+			rs = "rsync_-a"
+			printf "  CPU s, both sides (medians; per GiB moved); ceiling = %s\n", ceil
+			printf "  %-18s %8s %8s %8s %9s %9s %8s %8s\n", "row", "sender", "receiver", "total", "total/GiB", "send/GiB", "/ceiling", "/rsync"
+			ct = ceil != "" ? snd[ceil] + rcv[ceil] : 0
+			rt = (rs in snd) ? snd[rs] + rcv[rs] : 0
+			for (i = 1; i <= k; i++) { l = n[i]; t = snd[l] + rcv[l]
+				vc = ct > 0 ? sprintf("%.2f", t / ct) : "-"
+				vr = rt > 0 ? sprintf("%.2f", t / rt) : "-"
+				printf "  %-18s %8.3f %8.3f %8.3f %9.3f %9.3f %8s %8s\n", l, snd[l], rcv[l], t, t / gib, snd[l] / gib, vc, vr }
+			if (("zcsync" in snd) && ("zcsync_nozc" in snd))
+				printf "  sender CPU per GiB, zcsync zero copy %.3f s vs its read/write mode %.3f s: saves %.3f s/GiB\n",
+				    snd["zcsync"] / gib, snd["zcsync_nozc"] / gib, (snd["zcsync_nozc"] - snd["zcsync"]) / gib
+			if (("probe_sf/auto" in snd) && ("probe_rw/rw" in snd))
+				printf "  sender CPU per GiB, probe sendfile %.3f s vs read/write %.3f s: saves %.3f s/GiB\n",
+				    snd["probe_sf/auto"] / gib, snd["probe_rw/rw"] / gib, (snd["probe_rw/rw"] - snd["probe_sf/auto"]) / gib
+		}' | tee -a "$S"
+}
+
 for wl in "${wls[@]}"; do
 	"$H/push-bench.sh" -n "$RUNS" "${pids[@]}" -T "push $wl" "$wl" "${rows[@]}"
+	cpu_table "$wl"
 	[ "${ZCB_NOCHANGE:-1}" = 0 ] ||
 		"$H/push-bench.sh" -r -n "$RUNS" "${pids[@]}" -T "push $wl no-change" "$wl" \
 			'rsync_-a_nochange='"${c_rsync#*=}" 'zcsync_nochange='"${c_zc#*=}"
