@@ -336,6 +336,7 @@ zc_land_files_sync(struct zc_land_file *const *v, size_t n, int flags,
 {
 	size_t	idx[ZC_LAND_SYNC_MAX];
 	size_t	i, nsmall = 0;
+	int	first = 1;
 
 	for (i = 0; i < n; i++)
 		errors[i] = 0;
@@ -343,17 +344,23 @@ zc_land_files_sync(struct zc_land_file *const *v, size_t n, int flags,
 		return;
 	/*
 	 * Large bodies in order, here: their fsync is mostly writing data,
-	 * which threads would only share.  Small ones together.
+	 * which threads would only share.  The first small one here too: its
+	 * journal commit covers the others' allocations, which then need only
+	 * their flushes.  The rest together.
 	 */
 	for (i = 0; i < n; i++) {
 		if (v[i]->meta.size > ZC_LAND_NAMED_MAX || n < 2 ||
-		    nsmall == ZC_LAND_SYNC_MAX) {
+		    first || nsmall == ZC_LAND_SYNC_MAX) {
+			if (v[i]->meta.size <= ZC_LAND_NAMED_MAX)
+				first = 0;
 			if (fsync(v[i]->fd) == -1)
 				errors[i] = -errno;
 		} else
 			idx[nsmall++] = i;
 	}
-	if (nsmall > 0)
+	if (nsmall == 1 && fsync(v[idx[0]]->fd) == -1)
+		errors[idx[0]] = -errno;
+	else if (nsmall > 1)
 		land_sync_together(v, idx, nsmall, errors);
 	/* fsyncgate: never again; discarded (zc_land_file_sync()). */
 	for (i = 0; i < n; i++) {
