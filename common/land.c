@@ -259,7 +259,7 @@ zc_land_file_sync(struct zc_land_file *lf, int flags)
 	return (0);
 }
 
-#define ZC_LAND_SYNC_STACK	(64 * 1024)
+#define ZC_LAND_SYNC_STACK	(256 * 1024)
 
 struct land_sync_job {
 	struct zc_land_file	*const *v;
