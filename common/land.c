@@ -283,13 +283,13 @@ land_sync_run(void *arg)
 }
 
 /*
- * fsync the small files of a batch from threads of our own, all at once:
- * the first to reach the journal commits it for all, and the cache flush
- * each of the others then asks for is merged by the block layer with the
- * ones in flight (one or two flushes for the batch, not one per file).
- * The calling thread waits: nothing else happens meanwhile.  Signals stay
- * with the loop's thread.  A thread that cannot start leaves its share to
- * the caller.
+ * fsync the small files of a batch from threads of our own (the caller is
+ * one of them), all at once: the journal is committed already, and the
+ * cache flush each fsync still asks for is merged by the block layer with
+ * the ones in flight (a few flushes for the batch, not one per file).  The
+ * calling thread waits: nothing else happens meanwhile.  Signals stay with
+ * the loop's thread.  A thread that cannot start leaves its share to the
+ * caller.
  */
 static void
 land_sync_together(struct zc_land_file *const *v, const size_t *idx,
