@@ -14,6 +14,9 @@
 #   lsyncd_d0        lsyncd 2.2 default.rsync, delay = 0 (rsync never fsyncs)
 #   lsyncd_d15       lsyncd 2.2 default.rsync, delay = 15 (its default;
 #                    latency only, LSYNCD15_N samples per case)
+#   zcbase_fsync     zcsync_fsync with the zcsyncd in ZCSYNC_BASE_DIR (another
+#                    build, e.g. before a change: side by side in one run);
+#                    only when that is set
 #   lsyncd_d0_a      lsyncd_d0 plus rsync = { archive = true }: the convergence
 #                    row.  default.rsync runs `rsync -stl -r` (no -p), so a
 #                    directory that `cp -a` creates 0700 and chmods 0755 at the
@@ -51,7 +54,11 @@
 #      RUNS (convergence rounds, default 3), LAT_N (samples per case, default
 #      30), LSYNCD15_N (default 3; 0 skips), SCALE_FILES (default 100000),
 #      SCALE_LSYNCD=0 (skip lsyncd in the scale phase), CONV_TMO (seconds
-#      before a convergence round is given up, default 300), ZCSYNC_BIN_DIR.
+#      before a convergence round is given up, default 300), ZCSYNC_BIN_DIR,
+#      ZCSYNC_BASE_DIR (adds zcbase_fsync to the latency and convergence
+#      rows), LAT_CONTENDERS / CONV_CONTENDERS (space-separated names: only
+#      these rows; the convergence ratios need lsyncd_d0_a), CONV_WLS (e.g.
+#      "small": only these convergence workloads).
 # A convergence round whose replicator dies or never converges is recorded
 # as FAILED (with the signal, logs kept under results/.../logs) and the run
 # goes on.
@@ -153,6 +160,7 @@ if [ -n "$smoke" ]; then
 	fi
 else
 	WLS=(medium small)
+	[ -z "${CONV_WLS:-}" ] || read -r -a WLS <<<"$CONV_WLS"
 	has_phase converge && for wl in "${WLS[@]}"; do need_workload "$wl"; done
 fi
 
@@ -167,6 +175,7 @@ log "run-live.sh $(date -u +%Y-%m-%dT%H:%MZ): $(machine_line)"
 {
 	echo "source: journaled ext4 (8 GiB image, loop device, direct I/O); target: $(target_desc)"
 	[ "$ZCSYNC_BIN_DIR" = "$ZCB_ROOT/build" ] || echo "zcsync binaries from ZCSYNC_BIN_DIR=$ZCSYNC_BIN_DIR, not built from this checkout"
+	[ -z "${ZCSYNC_BASE_DIR:-}" ] || echo "zcbase_fsync: zcsyncd from ZCSYNC_BASE_DIR=$ZCSYNC_BASE_DIR"
 	echo "zcsync: $("$ZCSYNCD" --version 2>&1 | head -1), checkout $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$repo" status --porcelain 2>/dev/null | grep -q . && echo ' (with uncommitted changes)')"
 	echo "lsyncd: $(lsyncd --version 2>&1 | head -1); $(rsync --version | head -1)"
 	echo "phases: ${phases[*]}; RUNS=$RUNS LAT_N=$LAT_N LSYNCD15_N=$LSYNCD15_N SCALE_FILES=$SCALE_FILES"
@@ -216,8 +225,8 @@ wait_for_line() { # file regexp timeout_s pid
 	return 1
 }
 
-zc_start() { # name fsync src dst
-	local name=$1 fsync=$2 src=$3 dst=$4 d=$ZCB_ROOT/run/$1
+zc_start() { # name fsync src dst [zcsyncd]
+	local name=$1 fsync=$2 src=$3 dst=$4 d=$ZCB_ROOT/run/$1 ZCSYNCD=${5:-$ZCSYNCD}
 	mkdir -p "$d"
 	cat >"$d/beta.yaml" <<EOF
 node: {name: beta, listen: "127.0.0.1:0"}
@@ -268,6 +277,7 @@ start_c() {
 	sync
 	case $name in
 	zcsync_fsync) zc_start "$name" true "$CSRC" "$CDST" ;;
+	zcbase_fsync) zc_start "$name" true "$CSRC" "$CDST" "$ZCSYNC_BASE_DIR/zcsyncd" ;;
 	zcsync_nofsync) zc_start "$name" false "$CSRC" "$CDST" ;;
 	lsyncd_d0) ls_start "$name" 0 "$CSRC" "$CDST" ;;
 	lsyncd_d15) ls_start "$name" 15 "$CSRC" "$CDST" ;;
@@ -283,7 +293,7 @@ kill_wait() {
 stop_c() {
 	local name=$1 d=$ZCB_ROOT/run/$1 a b
 	case $name in
-	zcsync_*)
+	zcsync_* | zcbase_*)
 		a=$(hwm_of "${cpid[$name.alpha]}") b=$(hwm_of "${cpid[$name.beta]}")
 		echo "$a $b" >>"$T/rss-$name-$PHASE.txt"
 		kill_wait "${cpid[$name.alpha]}"
@@ -322,6 +332,8 @@ fi
 
 # --- phase: latency
 LAT_C=(zcsync_fsync zcsync_nofsync lsyncd_d0)
+[ -z "${ZCSYNC_BASE_DIR:-}" ] || LAT_C=(zcbase_fsync "${LAT_C[@]}")
+[ -z "${LAT_CONTENDERS:-}" ] || read -r -a LAT_C <<<"$LAT_CONTENDERS"
 if has_phase latency; then
 	PHASE=latency
 	per=10
@@ -373,6 +385,8 @@ fi
 
 # --- phase: converge
 CONV_C=(lsyncd_d0_a zcsync_fsync zcsync_nofsync)
+[ -z "${ZCSYNC_BASE_DIR:-}" ] || CONV_C=(lsyncd_d0_a zcbase_fsync zcsync_fsync zcsync_nofsync)
+[ -z "${CONV_CONTENDERS:-}" ] || read -r -a CONV_C <<<"$CONV_CONTENDERS"
 if has_phase converge; then
 	PHASE=converge
 	log "convergence: cp -a of the workload tree into SRC, until DST equals it; $RUNS rounds, contenders round-robin"
@@ -382,7 +396,7 @@ if has_phase converge; then
 			for c in "${CONV_C[@]}"; do
 				start_c "$c"
 				case $c in
-				zcsync_*) pl="${cpid[$c.alpha]} ${cpid[$c.beta]}" ;;
+				zcsync_* | zcbase_*) pl="${cpid[$c.alpha]} ${cpid[$c.beta]}" ;;
 				*) pl=${cpid[$c.lsyncd]} ;;
 				esac
 				if ! out=$(ZCLIVE_PIDS=$pl ZCLIVE_TMO=${CONV_TMO:-300} "$ZL" conv "$ZCB_SRC/$wl" "$CDST/$wl" \

@@ -484,8 +484,13 @@ conn_read(struct zc_conn *c)
 			return;		/* the peer is not reading: wait */
 		if (c->flags & ZC_CONN_IN_BODY) {
 			r = conn_body_in(c, &budget);
-			if (r == -EAGAIN)
+			if (r == -EAGAIN) {
+				/* The socket is drained mid-body: as below. */
+				if (budget > 0 && c->ops->on_idle != NULL &&
+				    (r = c->ops->on_idle(c)) < 0)
+					zc_conn_close(c, r);
 				return;
+			}
 			if (r < 0) {
 				zc_conn_close(c, r);
 				return;

@@ -4,6 +4,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,8 +250,18 @@ land_still_beneath(struct zc_land_file *lf)
 int
 zc_land_file_commit(struct zc_land_file *lf, int flags)
 {
-	char	proc[64];
-	int	error, tries;
+	int	error;
+
+	if ((error = zc_land_file_prepare(lf, flags)) != 0 ||
+	    (error = zc_land_file_sync(lf, flags)) != 0)
+		return (error);
+	return (zc_land_file_place(lf, flags));
+}
+
+int
+zc_land_file_prepare(struct zc_land_file *lf, int flags)
+{
+	int	error;
 
 	if ((error = zc_meta_apply_fd(lf->fd, &lf->meta,
 	    (flags & ZC_LAND_CHOWN) ? ZC_META_CHOWN : 0)) != 0)
@@ -265,14 +277,155 @@ zc_land_file_commit(struct zc_land_file *lf, int flags)
 		free(lf->xattrs);
 		lf->xattrs = NULL;
 	}
+	return (0);
+fail:
+	zc_land_file_abort(lf);
+	return (error);
+}
+
+/*
+ * Only a hint: SYNC_FILE_RANGE_WRITE neither waits nor consumes a write
+ * error (no WAIT flag), so the fsync that follows still reports one.
+ */
+void
+zc_land_file_writeback(struct zc_land_file *lf)
+{
+	(void)sync_file_range(lf->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+}
+
+int
+zc_land_file_sync(struct zc_land_file *lf, int flags)
+{
+	int	error;
+
 	/*
 	 * fsyncgate: after a failed fsync the dirty pages may be gone and a
 	 * second fsync "succeeds"; never retry, discard and resend.
 	 */
 	if ((flags & ZC_LAND_FSYNC) && fsync(lf->fd) == -1) {
 		error = -errno;
-		goto fail;
+		zc_land_file_abort(lf);
+		return (error);
 	}
+	return (0);
+}
+
+#define ZC_LAND_SYNC_STACK	(256 * 1024)
+
+struct land_sync_job {
+	struct zc_land_file	*const *v;
+	const size_t		*idx;	/* the files this job fsyncs, by ... */
+	size_t			 n;	/* ... index in v, every step-th */
+	size_t			 first, step;
+	int			*errors;
+};
+
+static void *
+land_sync_run(void *arg)
+{
+	struct land_sync_job	*j = arg;
+	size_t			 k;
+
+	for (k = j->first; k < j->n; k += j->step) {
+		if (fsync(j->v[j->idx[k]]->fd) == -1)
+			j->errors[j->idx[k]] = -errno;
+	}
+	return (NULL);
+}
+
+/*
+ * fsync the small files of a batch from threads of our own (the caller is
+ * one of them), all at once: the journal is committed already, and the
+ * cache flush each fsync still asks for is merged by the block layer with
+ * the ones in flight (a few flushes for the batch, not one per file).  The
+ * calling thread waits: nothing else happens meanwhile.  Signals stay with
+ * the loop's thread.  A thread that cannot start leaves its share to the
+ * caller.
+ */
+static void
+land_sync_together(struct zc_land_file *const *v, const size_t *idx,
+    size_t n, int *errors)
+{
+	struct land_sync_job	 job[ZC_LAND_SYNC_THREADS];
+	pthread_t		 tid[ZC_LAND_SYNC_THREADS];
+	pthread_attr_t		 attr;
+	int			 started[ZC_LAND_SYNC_THREADS];
+	sigset_t		 all, old;
+	size_t			 i, nth;
+
+	nth = n < ZC_LAND_SYNC_THREADS ? n : ZC_LAND_SYNC_THREADS;
+	/* An fsync needs little stack: not the default 8 MiB each. */
+	pthread_attr_init(&attr);
+	(void)pthread_attr_setstacksize(&attr, ZC_LAND_SYNC_STACK);
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (i = 0; i < nth; i++) {
+		job[i].v = v;
+		job[i].idx = idx;
+		job[i].n = n;
+		job[i].first = i;
+		job[i].step = nth;
+		job[i].errors = errors;
+		started[i] = i > 0 &&
+		    pthread_create(&tid[i], &attr, land_sync_run, &job[i]) == 0;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	for (i = 0; i < nth; i++) {
+		if (!started[i])
+			land_sync_run(&job[i]);
+	}
+	for (i = 0; i < nth; i++) {
+		if (started[i])
+			pthread_join(tid[i], NULL);
+	}
+}
+
+void
+zc_land_files_sync(struct zc_land_file *const *v, size_t n, int flags,
+    int *errors)
+{
+	size_t	idx[ZC_LAND_SYNC_MAX];
+	size_t	i, nsmall = 0;
+	int	first = 1;
+
+	for (i = 0; i < n; i++)
+		errors[i] = 0;
+	if (!(flags & ZC_LAND_FSYNC))
+		return;
+	/*
+	 * Large bodies in order, here: their fsync is mostly writing data,
+	 * which threads would only share.  The first small one here too: its
+	 * journal commit covers the others' allocations, which then need only
+	 * their flushes.  The rest together.
+	 */
+	for (i = 0; i < n; i++) {
+		if (v[i]->meta.size > ZC_LAND_NAMED_MAX || n < 2 ||
+		    first || nsmall == ZC_LAND_SYNC_MAX) {
+			if (v[i]->meta.size <= ZC_LAND_NAMED_MAX)
+				first = 0;
+			if (fsync(v[i]->fd) == -1)
+				errors[i] = -errno;
+		} else
+			idx[nsmall++] = i;
+	}
+	if (nsmall == 1 && fsync(v[idx[0]]->fd) == -1)
+		errors[idx[0]] = -errno;
+	else if (nsmall > 1)
+		land_sync_together(v, idx, nsmall, errors);
+	/* fsyncgate: never again; discarded (zc_land_file_sync()). */
+	for (i = 0; i < n; i++) {
+		if (errors[i] != 0)
+			zc_land_file_abort(v[i]);
+	}
+}
+
+int
+zc_land_file_place(struct zc_land_file *lf, int flags)
+{
+	char	proc[64];
+	int	error, tries;
+
 	if (lf->tmp[0] == '\0') {
 		/*
 		 * linkat() will not replace a name (EEXIST), so link the

@@ -104,6 +104,32 @@ int	zc_land_file_begin_segs(struct zc_land_file *, int root_fd,
  * fsynced and lf->dir_fd stays open for the caller to fsync and close.
  */
 int	zc_land_file_commit(struct zc_land_file *, int flags);
+/*
+ * The same in three steps, for a group commit (recv.c) that fsyncs a batch
+ * of files before it renames any: prepare (metadata, attributes), sync
+ * (the fsync, with ZC_LAND_FSYNC), place (link, rename, directory fsync as
+ * for commit).  Each is 0 or -errno, and then the file is aborted.
+ * zc_land_file_writeback() between prepare and sync starts the body's
+ * writeback (sync_file_range, a hint: it neither waits nor consumes an
+ * error), so that the first fsync of a batch commits the journal once for
+ * all the files' allocations and the others find it done.
+ */
+int	zc_land_file_prepare(struct zc_land_file *, int flags);
+void	zc_land_file_writeback(struct zc_land_file *);
+int	zc_land_file_sync(struct zc_land_file *, int flags);
+int	zc_land_file_place(struct zc_land_file *, int flags);
+/*
+ * zc_land_file_sync() for each of v[0..n) (at most ZC_LAND_SYNC_MAX):
+ * errors[i] is 0 or -errno, and v[i] is then aborted.  Bodies over
+ * ZC_LAND_NAMED_MAX are fsynced in order; the small ones at once, from up
+ * to ZC_LAND_SYNC_THREADS threads, so that their cache flushes merge.
+ */
+#define ZC_LAND_SYNC_MAX	256
+#ifndef ZC_LAND_SYNC_THREADS	/* -D for the benchmark that chose it */
+#define ZC_LAND_SYNC_THREADS	32
+#endif
+void	zc_land_files_sync(struct zc_land_file *const *v, size_t n, int flags,
+	    int *errors);
 /* Drop the temporary file; safe to call twice or after commit. */
 void	zc_land_file_abort(struct zc_land_file *);
 /*

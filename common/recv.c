@@ -46,6 +46,30 @@ enum recv_state {
 	RECV_PLAN_END,		/* pull dry run: compared, waiting for SUMMARY */
 };
 
+/* A landed file whose ACK waits for its directory's fsync. */
+struct recv_dsync_file {
+	uint64_t	 seq;
+	size_t		 dir;		/* in dsync_dirs */
+	char		*name;		/* owned; display-ready */
+	char		*base;		/* owned; raw last component */
+};
+
+struct recv_dsync_dir {
+	int		 fd;		/* owned */
+	dev_t		 dev;
+	ino_t		 ino;
+};
+
+/* A file whose body is complete, waiting for its batch's fsync. */
+struct recv_batched {
+	struct zc_land_file	 lf;
+	uint64_t		 seq;
+	uint64_t		 body;
+	int			 error;
+	char			*name;	/* owned; display-ready */
+	char			*raw;	/* owned; the path as landed */
+};
+
 struct zc_recv {
 	struct zc_conn		*conn;		/* owned until closed */
 	struct zc_recv_opts	 opts;
@@ -107,15 +131,21 @@ struct zc_recv {
 	struct zc_manifest	*dirs;		/* owned */
 
 	/*
-	 * ACKs of files whose directory fsync is pending (one fsync for a run
-	 * of files in one directory, not one per file).
+	 * Group commit (fsync on): files whose bodies are complete, not yet
+	 * fsynced nor renamed, their writeback started.  One round fsyncs
+	 * them all, then renames them in order (recv_batch_flush()).
 	 */
-	int			 dsync_fd;	/* owned; -1 if none */
-	dev_t			 dsync_dev;
-	ino_t			 dsync_ino;
-	uint64_t		*dsync_seq;	/* owned */
-	char			**dsync_name;	/* owned */
-	char			**dsync_base;	/* owned; raw last components */
+	struct recv_batched	*batch;		/* owned; ZC_RECV_BATCH_MAX */
+	size_t			 nbatch;
+	uint64_t		 batch_bytes;
+
+	/*
+	 * ACKs of files renamed into place whose directory fsync is pending
+	 * (one fsync per directory for a run of files, not one per file).
+	 */
+	struct recv_dsync_dir	 dsync_dirs[ZC_RECV_DSYNC_DIRS];
+	size_t			 ndsync_dirs;
+	struct recv_dsync_file	*dsync;		/* owned; ZC_RECV_DIRSYNC_MAX */
 	size_t			 ndsync;
 
 	struct zc_recv_stats	 stats;
@@ -172,60 +202,70 @@ recv_name(struct zc_recv *r, const char *path, size_t len)
 
 static int	recv_ack_now(struct zc_recv *, uint64_t, uint32_t, const char *,
 		    int);
+static int	recv_xattr_err(struct zc_recv *, int);
 
 /*
- * After a failed directory fsync the run's files are in place but maybe
- * not durable, and a later comparison would find them equal and never send
- * them again.  Set each one's mtime to the epoch (on the held directory,
- * never following a link) so that the next comparison differs and the
- * sender sends it again, into a fresh inode with its own fsyncs.
+ * After a failed directory fsync the files renamed into it are in place
+ * but maybe not durable, and a later comparison would find them equal and
+ * never send them again.  Set each one's mtime to the epoch (on the held
+ * directory, never following a link) so that the next comparison differs
+ * and the sender sends it again, into a fresh inode with its own fsyncs.
  */
 static void
-recv_dsync_stale(struct zc_recv *r)
+recv_dsync_stale(struct zc_recv *r, size_t dir)
 {
 	static const struct timespec	 epoch[2] = { { 0, 1 }, { 0, 1 } };
-	size_t				 i, n = 0;
+	size_t				 i, n = 0, of = 0;
 
 	for (i = 0; i < r->ndsync; i++) {
-		if (utimensat(r->dsync_fd, r->dsync_base[i], epoch,
+		if (r->dsync[i].dir != dir)
+			continue;
+		of++;
+		if (utimensat(r->dsync_dirs[dir].fd, r->dsync[i].base, epoch,
 		    AT_SYMLINK_NOFOLLOW) == 0)
 			n++;
 	}
 	zc_log_err("peer=%s set=%s: a directory fsync failed: %zu of %zu "
-	    "files marked stale, to be sent again", r->peer, r->set, n,
-	    r->ndsync);
+	    "files marked stale, to be sent again", r->peer, r->set, n, of);
 }
 
 /*
- * fsync the directory a run of files landed in, then send their ACKs:
- * before any other ACK, so ACKs stay in order.  A failed fsync fails them
- * all (never retried: SECURITY.md, fsyncgate); their files are marked
- * stale and the sender resends them.
+ * fsync each directory files were renamed into (once), then send their
+ * ACKs in order: before any other ACK, so ACKs stay in order.  A failed
+ * fsync fails the files in that directory (never retried: SECURITY.md,
+ * fsyncgate); they are marked stale and the sender resends them.
  */
 static int
 recv_dsync_flush(struct zc_recv *r)
 {
+	int	error[ZC_RECV_DSYNC_DIRS];
 	size_t	i;
-	int	error = 0, rc = 0;
+	int	rc = 0;
 
-	if (r->dsync_fd == -1)
+	if (r->ndsync_dirs == 0)
 		return (0);
-	if (fsync(r->dsync_fd) == -1) {
-		error = -errno;
-		recv_dsync_stale(r);
+	for (i = 0; i < r->ndsync_dirs; i++) {
+		error[i] = 0;
+		if (fsync(r->dsync_dirs[i].fd) == -1) {
+			error[i] = -errno;
+			recv_dsync_stale(r, i);
+		}
+		close(r->dsync_dirs[i].fd);
 	}
-	close(r->dsync_fd);
-	r->dsync_fd = -1;
+	r->ndsync_dirs = 0;
 	for (i = 0; i < r->ndsync; i++) {
 		if (rc == 0)
-			rc = recv_ack_now(r, r->dsync_seq[i], zc_land_code(error),
-			    r->dsync_name[i], error);
-		free(r->dsync_name[i]);
-		free(r->dsync_base[i]);
+			rc = recv_ack_now(r, r->dsync[i].seq,
+			    zc_land_code(error[r->dsync[i].dir]),
+			    r->dsync[i].name, error[r->dsync[i].dir]);
+		free(r->dsync[i].name);
+		free(r->dsync[i].base);
 	}
 	r->ndsync = 0;
 	return (rc);
 }
+
+static int	recv_batch_flush(struct zc_recv *);
 
 /* Answer one entry; name is display-ready (recv_name()). */
 static int
@@ -234,48 +274,177 @@ recv_ack(struct zc_recv *r, uint64_t seq, uint32_t code, const char *name,
 {
 	int	rc;
 
-	if ((rc = recv_dsync_flush(r)) != 0)
+	if ((rc = recv_batch_flush(r)) != 0 ||
+	    (rc = recv_dsync_flush(r)) != 0)
 		return (rc);
 	return (recv_ack_now(r, seq, code, name, error));
 }
 
-/* A landed file whose directory fsync waits: its ACK waits with it. */
+/*
+ * A landed file whose directory fsync waits: its ACK waits with it.  name
+ * is display-ready, raw the path as landed; dir_fd is taken.
+ */
 static int
-recv_ack_deferred(struct zc_recv *r, uint64_t seq, int dir_fd)
+recv_ack_deferred(struct zc_recv *r, uint64_t seq, int dir_fd,
+    const char *name, const char *raw)
 {
-	struct stat	 st;
-	const char	*base;
-	int		 rc;
+	struct recv_dsync_dir	*d;
+	struct recv_dsync_file	*f;
+	struct stat		 st;
+	const char		*base;
+	size_t			 i;
+	int			 rc;
 
 	if (fstat(dir_fd, &st) == -1) {
+		rc = -errno;
 		close(dir_fd);
-		return (recv_ack(r, seq, ZC_E_IO, r->file_path, -errno));
+		return (recv_ack(r, seq, ZC_E_IO, name, rc));
 	}
-	if (r->dsync_fd != -1 && (st.st_dev != r->dsync_dev ||
-	    st.st_ino != r->dsync_ino || r->ndsync >= ZC_RECV_DIRSYNC_MAX)) {
+	for (i = 0; i < r->ndsync_dirs; i++) {
+		d = &r->dsync_dirs[i];
+		if (d->dev == st.st_dev && d->ino == st.st_ino)
+			break;
+	}
+	if ((i == r->ndsync_dirs && i == ZC_RECV_DSYNC_DIRS) ||
+	    r->ndsync >= ZC_RECV_DIRSYNC_MAX) {
 		if ((rc = recv_dsync_flush(r)) != 0) {
 			close(dir_fd);
 			return (rc);
 		}
+		i = 0;
 	}
-	if (r->dsync_fd == -1) {
-		r->dsync_fd = dir_fd;
-		r->dsync_dev = st.st_dev;
-		r->dsync_ino = st.st_ino;
-		r->dsync_seq = xreallocarray(r->dsync_seq, ZC_RECV_DIRSYNC_MAX,
-		    sizeof *r->dsync_seq);
-		r->dsync_name = xreallocarray(r->dsync_name,
-		    ZC_RECV_DIRSYNC_MAX, sizeof *r->dsync_name);
-		r->dsync_base = xreallocarray(r->dsync_base,
-		    ZC_RECV_DIRSYNC_MAX, sizeof *r->dsync_base);
+	if (i == r->ndsync_dirs) {
+		d = &r->dsync_dirs[r->ndsync_dirs++];
+		d->fd = dir_fd;
+		d->dev = st.st_dev;
+		d->ino = st.st_ino;
 	} else
 		close(dir_fd);
-	r->dsync_seq[r->ndsync] = seq;
-	r->dsync_name[r->ndsync] = xstrdup(r->file_path);
-	base = strrchr(r->file_raw, '/');
-	r->dsync_base[r->ndsync] = xstrdup(base != NULL ? base + 1 :
-	    r->file_raw);
-	r->ndsync++;
+	if (r->dsync == NULL)
+		r->dsync = xcalloc(ZC_RECV_DIRSYNC_MAX, sizeof *r->dsync);
+	f = &r->dsync[r->ndsync++];
+	f->seq = seq;
+	f->dir = i;
+	f->name = xstrdup(name);
+	base = strrchr(raw, '/');
+	f->base = xstrdup(base != NULL ? base + 1 : raw);
+	return (0);
+}
+
+/*
+ * Group commit: fsync every file of the batch (their writeback is under
+ * way, so the first fsync's journal commit covers the others' blocks and
+ * theirs find little left to do), then rename each into place in order;
+ * their ACKs wait for their directories' fsyncs (recv_ack_deferred()).  A
+ * file whose fsync failed is discarded (never fsynced again) and ACKed
+ * with the error, in its turn.
+ */
+static int
+recv_batch_flush(struct zc_recv *r)
+{
+	struct recv_batched	*b = r->batch;
+	struct zc_land_file	*v[ZC_RECV_BATCH_MAX];
+	int			 errors[ZC_RECV_BATCH_MAX];
+	size_t			 i, n = r->nbatch;
+	int			 rc = 0, dir_fd;
+
+	if (n == 0)
+		return (0);
+	r->nbatch = 0;		/* the ACKs below find it empty */
+	r->batch_bytes = 0;
+#ifdef ZC_RECV_BATCH_SYNCFS
+	/* The variant measured against (docs/benchmarks.md): one syncfs. */
+	(void)v;
+	(void)errors;
+	rc = syncfs(r->root_fd) == -1 ? -errno : 0;
+	for (i = 0; i < n; i++) {
+		b[i].error = rc;
+		if (rc != 0)
+			zc_land_file_abort(&b[i].lf);
+	}
+	rc = 0;
+#else
+	for (i = 0; i < n; i++)
+		v[i] = &b[i].lf;
+	zc_land_files_sync(v, n, r->land_flags, errors);
+	for (i = 0; i < n; i++)
+		b[i].error = errors[i];
+#endif
+	for (i = 0; i < n; i++) {
+		if (b[i].error == 0)
+			b[i].error = zc_land_file_place(&b[i].lf,
+			    r->land_flags | ZC_LAND_DEFER_DIRSYNC);
+	}
+	for (i = 0; i < n; i++) {
+		if (b[i].error == 0) {
+			dir_fd = b[i].lf.dir_fd;
+			b[i].lf.dir_fd = -1;
+			if (rc == 0) {
+				r->stats.files++;
+				r->stats.bytes += b[i].body;
+				if (b[i].lf.xattr_err != 0)
+					(void)recv_xattr_err(r,
+					    b[i].lf.xattr_err);
+				rc = recv_ack_deferred(r, b[i].seq, dir_fd,
+				    b[i].name, b[i].raw);
+			} else
+				close(dir_fd);
+		} else if (rc == 0)
+			rc = recv_ack(r, b[i].seq, zc_land_code(b[i].error),
+			    b[i].name, b[i].error);
+		free(b[i].name);
+		free(b[i].raw);
+	}
+	return (rc);
+}
+
+/* The connection is gone: what never got renamed is dropped. */
+static void
+recv_batch_drop(struct zc_recv *r)
+{
+	size_t	i;
+
+	for (i = 0; i < r->nbatch; i++) {
+		zc_land_file_abort(&r->batch[i].lf);
+		free(r->batch[i].name);
+		free(r->batch[i].raw);
+	}
+	r->nbatch = 0;
+	r->batch_bytes = 0;
+}
+
+/*
+ * A complete body (fsync on): metadata now, writeback started, and into
+ * the batch; the batch is flushed when full, and before anything that
+ * must follow its files (recv_on_frame(), recv_ack(), recv_on_idle()).
+ */
+static int
+recv_batch_add(struct zc_recv *r, uint64_t seq)
+{
+	struct recv_batched	*b;
+	int			 error;
+
+	if ((error = zc_land_file_prepare(&r->file, r->land_flags)) != 0)
+		return (recv_ack(r, seq, zc_land_code(error), r->file_path,
+		    error));
+	zc_land_file_writeback(&r->file);
+	if (r->batch == NULL)
+		r->batch = xcalloc(ZC_RECV_BATCH_MAX, sizeof *r->batch);
+	b = &r->batch[r->nbatch++];
+	b->lf = r->file;
+	b->seq = seq;
+	b->body = r->file_body;
+	b->error = 0;
+	b->name = xstrdup(r->file_path);
+	b->raw = xstrdup(r->file_raw);
+	/* The descriptors are the batch's now. */
+	r->file.fd = r->file.dir_fd = -1;
+	r->file.tmp[0] = '\0';
+	r->file.xattrs = NULL;
+	r->batch_bytes += r->file_body;
+	if (r->nbatch >= ZC_RECV_BATCH_MAX ||
+	    r->batch_bytes >= ZC_RECV_BATCH_BYTES)
+		return (recv_batch_flush(r));
 	return (0);
 }
 
@@ -985,7 +1154,7 @@ recv_on_file_end(struct zc_recv *r, struct zc_rd *rd)
 	uint64_t	seq;
 	uint32_t	status, code;
 	uint8_t		hash[ZC_VERIFY_LEN], landed[ZC_VERIFY_LEN];
-	int		error = 0, dir_fd;
+	int		error = 0;
 
 	if ((r->hash != NULL ?
 	    zc_proto_get_file_end_verify(rd, &seq, &status, hash) :
@@ -1016,19 +1185,15 @@ recv_on_file_end(struct zc_recv *r, struct zc_rd *rd)
 			return (recv_ack(r, seq, ZC_E_VERIFY, r->file_path, 0));
 		}
 	}
-	error = zc_land_file_commit(&r->file, r->land_flags |
-	    ((r->land_flags & ZC_LAND_FSYNC) ? ZC_LAND_DEFER_DIRSYNC : 0));
+	if (r->land_flags & ZC_LAND_FSYNC)
+		return (recv_batch_add(r, seq));
+	error = zc_land_file_commit(&r->file, r->land_flags);
 	code = zc_land_code(error);
 	if (code == ZC_OK && r->file.xattr_err != 0)
 		(void)recv_xattr_err(r, r->file.xattr_err);
 	if (code == ZC_OK) {
 		r->stats.files++;
 		r->stats.bytes += r->file_body;
-		if (r->land_flags & ZC_LAND_FSYNC) {
-			dir_fd = r->file.dir_fd;
-			r->file.dir_fd = -1;
-			return (recv_ack_deferred(r, seq, dir_fd));
-		}
 	}
 	return (recv_ack(r, seq, code, r->file_path, error));
 }
@@ -1383,6 +1548,14 @@ recv_on_frame(struct zc_conn *c, const struct zc_frame_hdr *hdr,
 			return (recv_on_pull(r, rd));
 		break;
 	case RECV_ENTRIES:
+		/* What follows the batch's files waits for them to land. */
+		if (hdr->type != ZC_MSG_FILE && hdr->type != ZC_MSG_IDMAP &&
+		    r->nbatch > 0) {
+			int	rc;
+
+			if ((rc = recv_batch_flush(r)) != 0)
+				return (rc);
+		}
 		switch (hdr->type) {
 		case ZC_MSG_DIR:
 		case ZC_MSG_FILE:
@@ -1439,7 +1612,12 @@ recv_on_frame(struct zc_conn *c, const struct zc_frame_hdr *hdr,
 static int
 recv_on_idle(struct zc_conn *c)
 {
-	return (recv_dsync_flush(c->data));
+	struct zc_recv	*r = c->data;
+	int		 rc;
+
+	if ((rc = recv_batch_flush(r)) != 0)
+		return (rc);
+	return (recv_dsync_flush(r));
 }
 
 static void
@@ -1452,6 +1630,7 @@ recv_on_close(struct zc_conn *c, int err)
 		zc_land_file_abort(&r->file);
 		r->file_open = 0;
 	}
+	recv_batch_drop(r);
 	/* A failed handshake was logged where it failed (conn.c). */
 	if (r->state != RECV_DONE && r->state != RECV_REFUSED &&
 	    (c->tls == NULL || (c->flags & ZC_CONN_TLS_READY)))
@@ -1506,7 +1685,6 @@ zc_recv_start(uv_loop_t *loop, int sock, const char *addr,
 	r->done_cb = done_cb;
 	r->done_arg = arg;
 	r->root_fd = -1;
-	r->dsync_fd = -1;
 	r->warned = &r->warned_own;
 	zc_land_dirs_init(&r->ldirs);
 	snprintf(r->addr, sizeof r->addr, "%s", addr);
@@ -1579,7 +1757,6 @@ zc_recv_pull(uv_loop_t *loop, int sock, int dir_fd, const char *set,
 	r->done_arg = arg;
 	r->client = 1;
 	r->devices = opts->specials;
-	r->dsync_fd = -1;
 	r->warned = &r->warned_own;
 	zc_land_dirs_init(&r->ldirs);
 	r->land_flags = fsync ? ZC_LAND_FSYNC : 0;
@@ -1709,16 +1886,16 @@ zc_recv_free(struct zc_recv *r)
 		return;
 	if (r->root_fd != -1)
 		close(r->root_fd);
-	if (r->dsync_fd != -1)
-		close(r->dsync_fd);
+	recv_batch_drop(r);
+	free(r->batch);
+	while (r->ndsync_dirs > 0)
+		close(r->dsync_dirs[--r->ndsync_dirs].fd);
 	while (r->ndsync > 0) {
 		r->ndsync--;
-		free(r->dsync_name[r->ndsync]);
-		free(r->dsync_base[r->ndsync]);
+		free(r->dsync[r->ndsync].name);
+		free(r->dsync[r->ndsync].base);
 	}
-	free(r->dsync_seq);
-	free(r->dsync_name);
-	free(r->dsync_base);
+	free(r->dsync);
 	free(r->root);
 	zc_land_dirs_clear(&r->ldirs);
 	zc_send_free(r->pull);

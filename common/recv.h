@@ -15,10 +15,21 @@
 #include "tls.h"
 
 /*
- * Files landing one after another in one directory share its fsync: their
- * ACKs wait (at most this many) until the run of files ends.
+ * Files landing one after another share their directories' fsyncs (one
+ * each): their ACKs wait (at most this many files, in at most that many
+ * directories) until the run of files ends.
  */
 #define ZC_RECV_DIRSYNC_MAX	1024
+#define ZC_RECV_DSYNC_DIRS	16
+
+/*
+ * Group commit, fsync on: complete bodies arriving back to back wait (at
+ * most this many, this many bytes) for one round of fsyncs before any of
+ * them is renamed into place; a round also starts when no more input is
+ * waiting and before any other entry, so a lone file waits for nothing.
+ */
+#define ZC_RECV_BATCH_MAX	64
+#define ZC_RECV_BATCH_BYTES	(64 * 1024 * 1024)
 
 /* HELLO and PUSH must arrive within this (a trickler holds no slot). */
 #define ZC_RECV_HANDSHAKE_MS	10000
