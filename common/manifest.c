@@ -21,6 +21,11 @@
 #include "xattr.h"
 #include "xmalloc.h"
 
+struct manifest_chunk {
+	struct manifest_chunk	*next;
+	char			 data[];
+};
+
 struct zc_manifest *
 zc_manifest_new(void)
 {
@@ -30,17 +35,105 @@ zc_manifest_new(void)
 void
 zc_manifest_free(struct zc_manifest *m)
 {
-	size_t	i;
+	struct manifest_chunk	*c, *next;
 
 	if (m == NULL)
 		return;
-	for (i = 0; i < m->n; i++) {
-		free(m->v[i].path);
-		free(m->v[i].target);
+	for (c = m->chunks; c != NULL; c = next) {
+		next = c->next;
+		free(c);
 	}
 	free(m->v);
 	free(m->slots);
 	free(m);
+}
+
+/*
+ * size bytes in m's chunks.  Chunks double from ZC_MANIFEST_CHUNK_MIN to
+ * ZC_MANIFEST_CHUNK_MAX, so a small manifest (one live subtree) stays
+ * small and a large one needs few blocks.
+ */
+static char *
+manifest_alloc(struct zc_manifest *m, size_t size)
+{
+	struct manifest_chunk	*c;
+	size_t			 csize;
+	char			*p;
+
+	if (size > m->sleft) {
+		csize = m->sbytes < ZC_MANIFEST_CHUNK_MIN ?
+		    ZC_MANIFEST_CHUNK_MIN : m->sbytes;
+		if (csize > ZC_MANIFEST_CHUNK_MAX)
+			csize = ZC_MANIFEST_CHUNK_MAX;
+		if (csize < size)
+			csize = size;
+		c = xmalloc(sizeof *c + csize);
+		c->next = m->chunks;
+		m->chunks = c;
+		m->sp = c->data;
+		m->sleft = csize;
+		m->sbytes += csize;
+	}
+	p = m->sp;
+	m->sp += size;
+	m->sleft -= size;
+	return (p);
+}
+
+/* What follows e's path (and its target): the HAS_LINK, HAS_XATTR bytes. */
+static const char *
+mentry_tail(const struct zc_mentry *e)
+{
+	const char	*p = e->path + strlen(e->path) + 1;
+
+	if (e->flags & ZC_MENTRY_HAS_TARGET)
+		p += strlen(p) + 1;
+	return (p);
+}
+
+const char *
+zc_mentry_target(const struct zc_mentry *e)
+{
+	if (!(e->flags & ZC_MENTRY_HAS_TARGET))
+		return (NULL);
+	return (e->path + strlen(e->path) + 1);
+}
+
+uint64_t
+zc_mentry_link_id(const struct zc_mentry *e)
+{
+	uint64_t	id;
+
+	if (!(e->flags & ZC_MENTRY_HAS_LINK))
+		return (0);
+	memcpy(&id, mentry_tail(e), sizeof id);
+	return (id);
+}
+
+uint32_t
+zc_mentry_link_dev(const struct zc_mentry *e)
+{
+	uint32_t	dev;
+
+	if (!(e->flags & ZC_MENTRY_HAS_LINK))
+		return (0);
+	memcpy(&dev, mentry_tail(e) + sizeof(uint64_t), sizeof dev);
+	return (dev);
+}
+
+uint64_t
+zc_mentry_xattr_hash(const struct zc_mentry *e)
+{
+	const char	*p;
+	uint64_t	 h;
+
+	if (!(e->flags & ZC_MENTRY_HAS_XATTR))
+		return (0);
+	p = mentry_tail(e);
+	if (e->flags & ZC_MENTRY_HAS_LINK)
+		p += sizeof(uint64_t) + sizeof(uint32_t);
+	memcpy(&h, p, sizeof h);
+	return (h);
 }
 
 static size_t
@@ -88,8 +181,28 @@ zc_manifest_add(struct zc_manifest *m, const struct zc_meta *meta,
     const char *path, size_t path_len, const char *target, size_t target_len,
     uint32_t parent)
 {
+	struct zc_mextra	x;
+
+	memset(&x, 0, sizeof x);
+	x.target = target;
+	x.target_len = target_len;
+	return (zc_manifest_add_extra(m, meta, path, path_len, &x, parent));
+}
+
+/*
+ * The entry's strings, one block in the chunks: path, NUL, then only what
+ * it has: target and NUL; link_id and link_dev; xattr_hash (unaligned:
+ * read with memcpy).
+ */
+int
+zc_manifest_add_extra(struct zc_manifest *m, const struct zc_meta *meta,
+    const char *path, size_t path_len, const struct zc_mextra *x,
+    uint32_t parent)
+{
 	struct zc_mentry	*e;
-	size_t			 slot;
+	const char		*target = x->target;
+	size_t			 slot, size, target_len = x->target_len;
+	char			*p;
 
 	if (m->n >= ZC_MANIFEST_MAX)
 		return (-E2BIG);
@@ -105,10 +218,41 @@ zc_manifest_add(struct zc_manifest *m, const struct zc_meta *meta,
 	e = &m->v[m->n];
 	memset(e, 0, sizeof *e);
 	e->meta = *meta;
-	e->path = xstrndup(path, path_len);
-	if (target != NULL)
-		e->target = xstrndup(target, target_len);
 	e->parent = parent;
+	if (target == NULL && meta->type == ZC_TYPE_SYMLINK) {
+		target = "";
+		target_len = 0;
+	}
+	size = path_len + 1;
+	if (target != NULL) {
+		e->flags |= ZC_MENTRY_HAS_TARGET;
+		size += target_len + 1;
+	}
+	if (x->link_id != 0) {
+		e->flags |= ZC_MENTRY_HAS_LINK;
+		size += sizeof x->link_id + sizeof x->link_dev;
+	}
+	if (x->xattr_hash != 0) {
+		e->flags |= ZC_MENTRY_HAS_XATTR;
+		size += sizeof x->xattr_hash;
+	}
+	e->path = p = manifest_alloc(m, size);
+	memcpy(p, path, path_len);
+	p[path_len] = '\0';
+	p += path_len + 1;
+	if (target != NULL) {
+		memcpy(p, target, target_len);
+		p[target_len] = '\0';
+		p += target_len + 1;
+	}
+	if (x->link_id != 0) {
+		memcpy(p, &x->link_id, sizeof x->link_id);
+		memcpy(p + sizeof x->link_id, &x->link_dev,
+		    sizeof x->link_dev);
+		p += sizeof x->link_id + sizeof x->link_dev;
+	}
+	if (x->xattr_hash != 0)
+		memcpy(p, &x->xattr_hash, sizeof x->xattr_hash);
 	m->slots[slot] = (uint32_t)m->n + 1;
 	return ((int)m->n++);
 }
@@ -191,13 +335,13 @@ struct manifest_walk {
  * One listxattr for an entry without any.  A failure to read them is
  * logged and hashes as none: the entry itself is still carried.
  */
-static void
-manifest_xattr_hash(struct manifest_walk *w, int dfd, const char *leaf,
-    int idx)
+static uint64_t
+manifest_xattr_hash(struct manifest_walk *w, int dfd, const char *leaf)
 {
-	uint8_t	*blk;
-	size_t	 len;
-	int	 error;
+	uint8_t		*blk;
+	size_t		 len;
+	uint64_t	 h;
+	int		 error;
 
 	error = zc_xattr_read(-1, dfd, leaf,
 	    (w->m->walk_flags & ZC_MANIFEST_XPRIV) ? ZC_XATTR_PRIV : 0,
@@ -205,11 +349,12 @@ manifest_xattr_hash(struct manifest_walk *w, int dfd, const char *leaf,
 	if (error != 0) {
 		zc_log_info("%s: extended attributes: %s", w->path,
 		    strerror(-error));
-		return;
+		return (0);
 	}
-	w->m->v[idx].xattr_hash = (w->m->walk_flags & ZC_MANIFEST_XNAMES) ?
+	h = (w->m->walk_flags & ZC_MANIFEST_XNAMES) ?
 	    zc_xattr_hash_named(blk, len) : zc_xattr_hash(blk, len);
 	free(blk);
+	return (h);
 }
 
 static int
@@ -219,6 +364,7 @@ manifest_walk_dir(struct manifest_walk *w, int dfd, size_t plen,
 	char		**names, target[ZC_PATH_MAX + 1];
 	struct stat	  st;
 	struct zc_meta	  meta;
+	struct zc_mextra  x;
 	size_t		  n, i, nlen, tlen;
 	ssize_t		  r;
 	int		  error, idx, cfd;
@@ -275,23 +421,27 @@ manifest_walk_dir(struct manifest_walk *w, int dfd, size_t plen,
 			target[tlen] = '\0';
 			meta.size = tlen;
 		}
-		idx = zc_manifest_add(w->m, &meta, w->path + w->base,
-		    plen + (plen ? 1 : 0) + nlen - w->base,
-		    meta.type == ZC_TYPE_SYMLINK ? target : NULL, tlen, parent);
+		memset(&x, 0, sizeof x);
+		if (meta.type == ZC_TYPE_SYMLINK) {
+			x.target = target;
+			x.target_len = tlen;
+		}
+		if (meta.type == ZC_TYPE_FILE && st.st_nlink > 1) {
+			/* HARDLINK: the inode, for grouping and manifests. */
+			x.link_id = (uint64_t)st.st_ino;
+			x.link_dev = (uint32_t)(st.st_dev ^
+			    ((uint64_t)st.st_dev >> 32));
+		}
+		if (w->m->walk_flags & ZC_MANIFEST_XATTR)
+			x.xattr_hash = manifest_xattr_hash(w, dfd, names[i]);
+		idx = zc_manifest_add_extra(w->m, &meta, w->path + w->base,
+		    plen + (plen ? 1 : 0) + nlen - w->base, &x, parent);
 		if (idx < 0) {
 			error = idx;
 			snprintf(w->err, w->errlen, "%s: %s", w->path,
 			    strerror(-idx));
 			goto out;
 		}
-		if (meta.type == ZC_TYPE_FILE && st.st_nlink > 1) {
-			/* HARDLINK: the inode, for grouping and manifests. */
-			w->m->v[idx].link_id = (uint64_t)st.st_ino;
-			w->m->v[idx].link_dev = (uint32_t)(st.st_dev ^
-			    ((uint64_t)st.st_dev >> 32));
-		}
-		if (w->m->walk_flags & ZC_MANIFEST_XATTR)
-			manifest_xattr_hash(w, dfd, names[i], idx);
 		if (meta.type != ZC_TYPE_DIR)
 			continue;
 		cfd = openat(dfd, names[i], O_RDONLY | O_DIRECTORY |
@@ -386,10 +536,7 @@ zc_manifest_drop(struct zc_manifest *m, const char *top)
 		    m->v[end].path[n] != '/')
 			break;
 	k = end - i;
-	for (e = &m->v[i]; e < &m->v[end]; e++) {
-		free(e->path);
-		free(e->target);
-	}
+	/* Their names stay in the chunks until zc_manifest_free(). */
 	memmove(&m->v[i], &m->v[end], (m->n - end) * sizeof *m->v);
 	m->n -= k;
 	for (e = &m->v[i]; e < &m->v[m->n]; e++)

@@ -478,15 +478,14 @@ recv_on_writable(struct zc_conn *c)
 		 * 12.2): the server reads it so.
 		 */
 		ent.feat = r->client ? r->feat & ~ZC_FEAT_HARDLINK : r->feat;
-		ent.link_id = e->link_id;
-		ent.xattr_hash = r->xattrs ? e->xattr_hash : ZC_XATTR_UNKEPT;
+		ent.link_id = zc_mentry_link_id(e);
+		ent.xattr_hash = r->xattrs ? zc_mentry_xattr_hash(e) :
+		    ZC_XATTR_UNKEPT;
 		ent.meta = e->meta;
 		ent.path = e->path;
 		ent.path_len = strlen(e->path);
-		if (e->target != NULL) {
-			ent.target = e->target;
-			ent.target_len = strlen(e->target);
-		}
+		if ((ent.target = zc_mentry_target(e)) != NULL)
+			ent.target_len = strlen(ent.target);
 		error = zc_proto_manifest_add(c->out, &mf, &ent);
 		if (error == -ENOSPC) {
 			zc_proto_manifest_finish(c->out, &mf);

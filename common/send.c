@@ -374,8 +374,9 @@ send_plan(struct zc_send *s)
 				e->flags |= ZC_MENTRY_META;
 			break;
 		case ZC_TYPE_SYMLINK:
-			if (d->target == NULL ||
-			    strcmp(e->target, d->target) != 0) {
+			if (zc_mentry_target(d) == NULL ||
+			    strcmp(zc_mentry_target(e),
+			    zc_mentry_target(d)) != 0) {
 				e->flags |= ZC_MENTRY_SEND;
 				send_mark_parent(s, e);
 			} else if (e->meta.mtime_sec != d->meta.mtime_sec ||
@@ -385,8 +386,9 @@ send_plan(struct zc_send *s)
 			break;
 		}
 		/* XATTR: only the attributes differ: META (a DIR for a dir). */
-		if (s->xattrs && e->xattr_hash != d->xattr_hash &&
-		    d->xattr_hash != ZC_XATTR_UNKEPT &&
+		if (s->xattrs &&
+		    zc_mentry_xattr_hash(e) != zc_mentry_xattr_hash(d) &&
+		    zc_mentry_xattr_hash(d) != ZC_XATTR_UNKEPT &&
 		    !(e->flags & ZC_MENTRY_SEND))
 			e->flags |= e->meta.type == ZC_TYPE_DIR ?
 			    ZC_MENTRY_SEND : ZC_MENTRY_META;
@@ -401,10 +403,10 @@ send_inode_cmp(const void *a, const void *b, void *arg)
 	const struct zc_mentry	*x = &m->v[*(const uint32_t *)a];
 	const struct zc_mentry	*y = &m->v[*(const uint32_t *)b];
 
-	if (x->link_dev != y->link_dev)
-		return (x->link_dev < y->link_dev ? -1 : 1);
-	if (x->link_id != y->link_id)
-		return (x->link_id < y->link_id ? -1 : 1);
+	if (zc_mentry_link_dev(x) != zc_mentry_link_dev(y))
+		return (zc_mentry_link_dev(x) < zc_mentry_link_dev(y) ? -1 : 1);
+	if (zc_mentry_link_id(x) != zc_mentry_link_id(y))
+		return (zc_mentry_link_id(x) < zc_mentry_link_id(y) ? -1 : 1);
 	return (*(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1);
 }
 
@@ -459,7 +461,7 @@ send_plan_unlink(struct zc_send *s, struct zc_mentry *e, const uint64_t *ids,
 
 	if (e->meta.type != ZC_TYPE_FILE || (e->flags & ZC_MENTRY_SEND) ||
 	    (d = zc_manifest_find(s->dst, e->path)) == NULL ||
-	    d->link_id == 0 || send_dst_links(ids, nids, d->link_id) < 2)
+	    zc_mentry_link_id(d) == 0 || send_dst_links(ids, nids, zc_mentry_link_id(d)) < 2)
 		return;
 	e->flags &= ~ZC_MENTRY_META;
 	e->flags |= ZC_MENTRY_SEND;
@@ -493,12 +495,12 @@ send_plan_links(struct zc_send *s)
 		return;
 	ids = xcalloc(s->dst->n + 1, sizeof *ids);
 	for (i = 0; i < s->dst->n; i++)
-		if (s->dst->v[i].link_id != 0)
-			ids[nids++] = s->dst->v[i].link_id;
+		if (zc_mentry_link_id(&s->dst->v[i]) != 0)
+			ids[nids++] = zc_mentry_link_id(&s->dst->v[i]);
 	qsort(ids, nids, sizeof *ids, send_u64_cmp);
 	v = xcalloc(s->src->n + 1, sizeof *v);
 	for (i = 0; i < s->src->n; i++) {
-		if (s->src->v[i].link_id != 0)
+		if (zc_mentry_link_id(&s->src->v[i]) != 0)
 			v[n++] = (uint32_t)i;
 		else
 			send_plan_unlink(s, &s->src->v[i], ids, nids);
@@ -508,8 +510,8 @@ send_plan_links(struct zc_send *s)
 		f = &s->src->v[v[i]];
 		for (j = i + 1; j < n; j++) {
 			e = &s->src->v[v[j]];
-			if (e->link_dev != f->link_dev ||
-			    e->link_id != f->link_id)
+			if (zc_mentry_link_dev(e) != zc_mentry_link_dev(f) ||
+			    zc_mentry_link_id(e) != zc_mentry_link_id(f))
 				break;
 		}
 		if (j - i < 2) {
@@ -521,10 +523,10 @@ send_plan_links(struct zc_send *s)
 		for (k = i; k < j && ad == NULL; k++)
 			if ((ad = send_dst_same(s, &s->src->v[v[k]])) != NULL)
 				anchor = v[k];
-		same = ad != NULL && ad->link_id != 0;
+		same = ad != NULL && zc_mentry_link_id(ad) != 0;
 		for (k = i; k < j && same; k++) {
 			d = send_dst_same(s, &s->src->v[v[k]]);
-			same = d != NULL && d->link_id == ad->link_id;
+			same = d != NULL && zc_mentry_link_id(d) == zc_mentry_link_id(ad);
 		}
 		for (k = i; k < j; k++) {
 			if (v[k] == anchor)
@@ -711,8 +713,8 @@ send_entry_frame(struct zc_send *s, uint8_t msg, const struct zc_mentry *e,
 	ent.path = e->path;
 	ent.path_len = strlen(e->path);
 	if (msg == ZC_MSG_SYMLINK) {
-		ent.target = e->target;
-		ent.target_len = strlen(e->target);
+		ent.target = zc_mentry_target(e);
+		ent.target_len = strlen(ent.target);
 	}
 	return (send_put_entry(s, msg, &ent, -1));
 }
@@ -1088,22 +1090,21 @@ static void
 send_live_hl_keep(struct zc_send *s)
 {
 	struct zc_mentry	*e;
+	struct zc_mextra	 x;
 	size_t			 i;
-	int			 r;
 
 	if (!(s->feat & ZC_FEAT_HARDLINK) || s->hl != NULL)
 		return;
 	s->hl = zc_manifest_new();
 	for (i = 0; i < s->src->n; i++) {
 		e = &s->src->v[i];
-		if (e->link_id == 0)
+		if (!(e->flags & ZC_MENTRY_HAS_LINK))
 			continue;
-		r = zc_manifest_add(s->hl, &e->meta, e->path, strlen(e->path),
-		    NULL, 0, ZC_MANIFEST_NONE);
-		if (r >= 0) {
-			s->hl->v[r].link_id = e->link_id;
-			s->hl->v[r].link_dev = e->link_dev;
-		}
+		memset(&x, 0, sizeof x);
+		x.link_id = zc_mentry_link_id(e);
+		x.link_dev = zc_mentry_link_dev(e);
+		(void)zc_manifest_add_extra(s->hl, &e->meta, e->path,
+		    strlen(e->path), &x, ZC_MANIFEST_NONE);
 	}
 }
 
@@ -1150,17 +1151,18 @@ send_live_hl(struct zc_send *s, const char *path, const struct stat *st)
 {
 	static const struct zc_meta file = { .type = ZC_TYPE_FILE };
 	struct zc_mentry	*e;
+	struct zc_mextra	 x;
 	const char		*other = NULL;
 	uint32_t		 dev = (uint32_t)(st->st_dev ^
 				    ((uint64_t)st->st_dev >> 32));
 	size_t			 i, before = s->nhl;
-	int			 known = 0, r;
+	int			 known = 0;
 
 	if (s->hl == NULL || st->st_nlink < 2)
 		return (0);
 	for (i = 0; i < s->hl->n; i++) {
 		e = &s->hl->v[i];
-		if (e->link_id != (uint64_t)st->st_ino || e->link_dev != dev)
+		if (zc_mentry_link_id(e) != (uint64_t)st->st_ino || zc_mentry_link_dev(e) != dev)
 			continue;
 		if (strcmp(e->path, path) == 0) {
 			known = 1;
@@ -1173,12 +1175,11 @@ send_live_hl(struct zc_send *s, const char *path, const struct stat *st)
 		send_live_hl_queue(s, e->path, path);
 	}
 	if (!known) {
-		r = zc_manifest_add(s->hl, &file, path, strlen(path), NULL, 0,
-		    ZC_MANIFEST_NONE);
-		if (r >= 0) {
-			s->hl->v[r].link_id = (uint64_t)st->st_ino;
-			s->hl->v[r].link_dev = dev;
-		}
+		memset(&x, 0, sizeof x);
+		x.link_id = (uint64_t)st->st_ino;
+		x.link_dev = dev;
+		(void)zc_manifest_add_extra(s->hl, &file, path, strlen(path),
+		    &x, ZC_MANIFEST_NONE);
 	}
 	if (known || other == NULL)
 		return (0);
@@ -1708,6 +1709,7 @@ zc_send_manifest_read(struct zc_manifest *m, uint64_t feat, struct zc_rd *rd,
 {
 	struct zc_entry		 ent;
 	struct zc_mentry	*parent;
+	struct zc_mextra	 x;
 	char			 path[ZC_PATH_MAX + 1], *slash;
 	uint32_t		 count, i, pidx;
 	int			 r;
@@ -1737,17 +1739,18 @@ zc_send_manifest_read(struct zc_manifest *m, uint64_t feat, struct zc_rd *rd,
 			pidx = (uint32_t)(parent - m->v);
 			*slash = '/';
 		}
-		r = zc_manifest_add(m, &ent.meta, path, ent.path_len,
-		    ent.target, ent.target_len, pidx);
+		memset(&x, 0, sizeof x);
+		x.target = ent.target;
+		x.target_len = ent.target_len;
+		x.link_id = ent.link_id;
+		x.xattr_hash = ent.xattr_hash;
+		r = zc_manifest_add_extra(m, &ent.meta, path, ent.path_len,
+		    &x, pidx);
 		if (r < 0) {
 			snprintf(err, errlen, "bad MANIFEST item: %s",
 			    strerror(-r));
 			return (-EPROTO);
 		}
-		if (ent.meta.type == ZC_TYPE_SYMLINK && m->v[r].target == NULL)
-			m->v[r].target = xstrdup("");
-		m->v[r].link_id = ent.link_id;
-		m->v[r].xattr_hash = ent.xattr_hash;
 	}
 	if (zc_proto_get_end(rd) != 0) {
 		snprintf(err, errlen, "trailing bytes in MANIFEST");

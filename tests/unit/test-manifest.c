@@ -84,7 +84,7 @@ test_add_find(void **state)
 	assert_ptr_equal(e, &m->v[0]);
 	assert_int_equal(e->meta.type, ZC_TYPE_DIR);
 	assert_int_equal(e->parent, ZC_MANIFEST_NONE);
-	assert_null(e->target);
+	assert_null(zc_mentry_target(e));
 	assert_int_equal(e->flags, 0);
 
 	e = zc_manifest_find(m, "a/b");
@@ -97,7 +97,7 @@ test_add_find(void **state)
 	e = zc_manifest_find(m, "a/lnk");
 	assert_non_null(e);
 	assert_string_equal(e->path, "a/lnk");
-	assert_string_equal(e->target, "../b/");
+	assert_string_equal(zc_mentry_target(e), "../b/");
 	assert_int_equal(e->meta.type, ZC_TYPE_SYMLINK);
 	assert_null(zc_manifest_find(m, "a/lnkXXX"));
 
@@ -116,7 +116,7 @@ test_add_find(void **state)
 	    -EEXIST);
 	assert_int_equal(m->n, 3);
 	assert_int_equal(zc_manifest_find(m, "a/b")->meta.type, ZC_TYPE_FILE);
-	assert_string_equal(zc_manifest_find(m, "a/lnk")->target, "../b/");
+	assert_string_equal(zc_mentry_target(zc_manifest_find(m, "a/lnk")), "../b/");
 
 	/* "ab" is not "a" (the index compares whole names). */
 	assert_int_equal(add_s(m, "ab", ZC_MANIFEST_NONE), 3);
@@ -213,7 +213,7 @@ want(const struct zc_manifest *m, size_t i, const char *path, int type,
 	assert_int_equal(e->parent, parent);
 	assert_ptr_equal(zc_manifest_find(m, path), e);
 	if (type != ZC_TYPE_SYMLINK)
-		assert_null(e->target);
+		assert_null(zc_mentry_target(e));
 	return (e);
 }
 
@@ -298,14 +298,14 @@ test_walk(void **state)
 	e = want(m, 6, "b/z", ZC_TYPE_FILE, 2);
 	assert_int_equal(e->meta.size, 2);
 	e = want(m, 7, "c", ZC_TYPE_SYMLINK, ZC_MANIFEST_NONE);
-	assert_string_equal(e->target, "b");
+	assert_string_equal(zc_mentry_target(e), "b");
 	assert_int_equal(e->meta.size, 1);
 	e = want(m, 8, "d", ZC_TYPE_SYMLINK, ZC_MANIFEST_NONE);
-	assert_string_equal(e->target, "/nonexistent/x");
+	assert_string_equal(zc_mentry_target(e), "/nonexistent/x");
 	assert_int_equal(e->meta.size, strlen("/nonexistent/x"));
 	want(m, 9, "e", ZC_TYPE_DIR, ZC_MANIFEST_NONE);
 	e = want(m, 10, "f", ZC_TYPE_SYMLINK, ZC_MANIFEST_NONE);
-	assert_string_equal(e->target, outside);
+	assert_string_equal(zc_mentry_target(e), outside);
 
 	/* Links were not entered, temp names and special files not listed. */
 	assert_null(zc_manifest_find(m, "c/z"));
