@@ -15,7 +15,7 @@
 #define ZC_MANIFEST_NONE	UINT32_MAX
 
 /*
- * One entry: 56 bytes.  Its path lives in the manifest's string chunks,
+ * One entry: 48 bytes.  Its path lives in the manifest's string chunks,
  * and behind it what few entries have (a symlink's target, a hard link's
  * inode, an attribute hash): read them with zc_mentry_target() and the
  * others, which the ZC_MENTRY_HAS_* bits say are there.  At 100,000
