@@ -200,8 +200,9 @@ zc_manifest_add_extra(struct zc_manifest *m, const struct zc_meta *meta,
     uint32_t parent)
 {
 	struct zc_mentry	*e;
+	const struct zc_manifest *nm = m->names;
 	const char		*target = x->target;
-	size_t			 slot, size, target_len = x->target_len;
+	size_t			 slot, ns, size, target_len = x->target_len;
 	char			*p;
 
 	if (m->n >= ZC_MANIFEST_MAX)
@@ -236,6 +237,13 @@ zc_manifest_add_extra(struct zc_manifest *m, const struct zc_meta *meta,
 		e->flags |= ZC_MENTRY_HAS_XATTR;
 		size += sizeof x->xattr_hash;
 	}
+	if (size == path_len + 1 && nm != NULL && nm->nslots != 0) {
+		ns = manifest_slot(nm, path, path_len);
+		if (nm->slots[ns] != 0) {
+			e->path = nm->v[nm->slots[ns] - 1].path;
+			goto done;
+		}
+	}
 	e->path = p = manifest_alloc(m, size);
 	memcpy(p, path, path_len);
 	p[path_len] = '\0';
@@ -253,6 +261,7 @@ zc_manifest_add_extra(struct zc_manifest *m, const struct zc_meta *meta,
 	}
 	if (x->xattr_hash != 0)
 		memcpy(p, &x->xattr_hash, sizeof x->xattr_hash);
+done:
 	m->slots[slot] = (uint32_t)m->n + 1;
 	return ((int)m->n++);
 }

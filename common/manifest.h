@@ -75,6 +75,13 @@ struct zc_manifest {
 	char		 *sp;		/* free bytes of chunks[0] */
 	size_t		  sleft;
 	size_t		  sbytes;	/* all chunks' sizes */
+	/*
+	 * Borrowed, NULL: none.  An entry added with nothing but a path
+	 * shares the path of the same name here instead of copying it (a
+	 * sender's list of the receiver's tree and its own): names must be
+	 * freed after this manifest, or with it.
+	 */
+	const struct zc_manifest *names;
 	uint64_t	  skipped_specials; /* the walk left these out */
 	int		  skipped_kinds;    /* ZC_SPECIAL_KIND_* of them */
 	int		  walk_flags;	/* set before zc_manifest_walk */

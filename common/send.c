@@ -1784,6 +1784,8 @@ send_on_manifest(struct zc_send *s, struct zc_rd *rd)
 
 	size_t	i, first = s->dst->n;
 
+	/* Names both trees have are kept once (s->src lives as long). */
+	s->dst->names = s->src;
 	if (zc_send_manifest_read(s->dst, s->man_feat, rd, err,
 	    sizeof err) != 0)
 		return (send_fail(s, -EPROTO, "%s", err));

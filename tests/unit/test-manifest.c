@@ -437,6 +437,98 @@ test_drop(void **state)
 	zc_manifest_free(m);
 }
 
+/*
+ * What an entry carries besides its path (target, hard link, attribute
+ * hash) is packed behind it, each only when present, and read back whole;
+ * a second list that borrows names shares the path of an entry that has
+ * nothing else, and copies the others.
+ */
+static void
+test_extra_names(void **state)
+{
+	struct zc_manifest	*a, *b;
+	struct zc_mentry	*e, *f;
+	struct zc_mextra	 x;
+	struct zc_meta		 meta = file_meta(7), link;
+	char			 name[32];
+	int			 i, r;
+
+	(void)state;
+	a = zc_manifest_new();
+	b = zc_manifest_new();
+	memset(&link, 0, sizeof link);
+	link.type = ZC_TYPE_SYMLINK;
+	link.mode = 0777;
+	/* Enough names for several chunks. */
+	for (i = 0; i < 5000; i++) {
+		snprintf(name, sizeof name, "dir/file-%04d", i);
+		memset(&x, 0, sizeof x);
+		if (i % 3 == 1) {
+			x.link_id = 0x1122334455667788ULL + (uint64_t)i;
+			x.link_dev = 0xa0b0c0d0U;
+		}
+		if (i % 5 == 2)
+			x.xattr_hash = 0xfedcba9876543210ULL ^ (uint64_t)i;
+		r = zc_manifest_add_extra(a, &meta, name, strlen(name), &x,
+		    ZC_MANIFEST_NONE);
+		assert_int_equal(r, i);
+	}
+	memset(&x, 0, sizeof x);
+	x.target = "../t/aXXX";
+	x.target_len = 6;
+	x.link_id = 5;
+	x.xattr_hash = 9;
+	assert_int_equal(zc_manifest_add_extra(a, &link, "sym", 3, &x,
+	    ZC_MANIFEST_NONE), 5000);
+	assert_true(a->sbytes > ZC_MANIFEST_CHUNK_MIN * 32);
+	for (i = 0; i < 5000; i++) {
+		snprintf(name, sizeof name, "dir/file-%04d", i);
+		e = zc_manifest_find(a, name);
+		assert_non_null(e);
+		assert_string_equal(e->path, name);
+		assert_null(zc_mentry_target(e));
+		assert_true(zc_mentry_link_id(e) == (i % 3 == 1 ?
+		    0x1122334455667788ULL + (uint64_t)i : 0));
+		assert_true(zc_mentry_link_dev(e) == (i % 3 == 1 ?
+		    0xa0b0c0d0U : 0));
+		assert_true(zc_mentry_xattr_hash(e) == (i % 5 == 2 ?
+		    0xfedcba9876543210ULL ^ (uint64_t)i : 0));
+	}
+	e = zc_manifest_find(a, "sym");
+	assert_string_equal(zc_mentry_target(e), "../t/a");
+	assert_true(zc_mentry_link_id(e) == 5);
+	assert_true(zc_mentry_xattr_hash(e) == 9);
+
+	/* b borrows a's names: shared when b's entry has nothing else. */
+	b->names = a;
+	assert_int_equal(add_s(b, "dir/file-0001", ZC_MANIFEST_NONE), 0);
+	memset(&x, 0, sizeof x);
+	x.xattr_hash = 3;
+	assert_int_equal(zc_manifest_add_extra(b, &meta, "dir/file-0002",
+	    13, &x, ZC_MANIFEST_NONE), 1);
+	assert_int_equal(add_s(b, "only-b", ZC_MANIFEST_NONE), 2);
+	assert_int_equal(zc_manifest_add(b, &link, "sym", 3, NULL, 0,
+	    ZC_MANIFEST_NONE), 3);
+	e = zc_manifest_find(b, "dir/file-0001");
+	f = zc_manifest_find(a, "dir/file-0001");
+	assert_ptr_equal(e->path, f->path);
+	/* a's entry has a link behind its name; b's has none. */
+	assert_true(zc_mentry_link_id(f) != 0);
+	assert_true(zc_mentry_link_id(e) == 0);
+	e = zc_manifest_find(b, "dir/file-0002");
+	assert_ptr_not_equal(e->path, zc_manifest_find(a,
+	    "dir/file-0002")->path);
+	assert_true(zc_mentry_xattr_hash(e) == 3);
+	assert_string_equal(zc_manifest_find(b, "only-b")->path, "only-b");
+	/* A symlink always has a target, "" if none was given: copied. */
+	e = zc_manifest_find(b, "sym");
+	assert_string_equal(zc_mentry_target(e), "");
+	assert_ptr_not_equal(e->path, zc_manifest_find(a, "sym")->path);
+	assert_null(zc_manifest_find(b, "dir/file-0003"));
+	zc_manifest_free(b);
+	zc_manifest_free(a);
+}
+
 int
 main(void)
 {
@@ -446,6 +538,7 @@ main(void)
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_walk_parents),
 		cmocka_unit_test(test_drop),
+		cmocka_unit_test(test_extra_names),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
