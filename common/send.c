@@ -53,6 +53,8 @@ enum send_phase {
 /* send_flight.size of a META that makes a special file (SPECIAL). */
 #define SEND_FLIGHT_SPECIAL	UINT64_MAX
 
+#define SEND_FLIGHT_MIN	1024		/* slots; a catch-up grows them */
+
 /* An entry sent and not yet acknowledged. */
 struct send_flight {
 	uint64_t	 seq;
@@ -185,23 +187,31 @@ send_fail(struct zc_send *s, int err, const char *fmt, ...)
 	return (err);
 }
 
+/* The in-flight FIFO in ncap slots (>= flight_len), from its head. */
+static void
+send_flight_resize(struct zc_send *s, size_t ncap)
+{
+	struct send_flight	*f;
+	size_t			 i;
+
+	f = xcalloc(ncap, sizeof *f);
+	for (i = 0; i < s->flight_len; i++)
+		f[i] = s->flight[(s->flight_head + i) % s->flight_cap];
+	free(s->flight);
+	s->flight = f;
+	s->flight_cap = ncap;
+	s->flight_head = 0;
+}
+
 static void
 send_flight_push(struct zc_send *s, uint64_t seq, uint8_t type,
     const char *path, uint32_t idx, uint64_t size)
 {
 	struct send_flight	*f;
-	size_t			 i, ncap;
 
-	if (s->flight_len == s->flight_cap) {
-		ncap = s->flight_cap == 0 ? 1024 : s->flight_cap * 2;
-		f = xcalloc(ncap, sizeof *f);
-		for (i = 0; i < s->flight_len; i++)
-			f[i] = s->flight[(s->flight_head + i) % s->flight_cap];
-		free(s->flight);
-		s->flight = f;
-		s->flight_cap = ncap;
-		s->flight_head = 0;
-	}
+	if (s->flight_len == s->flight_cap)
+		send_flight_resize(s, s->flight_cap == 0 ?
+		    SEND_FLIGHT_MIN : s->flight_cap * 2);
 	f = &s->flight[(s->flight_head + s->flight_len) % s->flight_cap];
 	f->seq = seq;
 	f->path = xstrdup(path);
@@ -1979,6 +1989,9 @@ send_account(struct zc_send *s, const struct send_flight *f)
 			 * A live link keeps no per-file state.
 			 */
 			send_live_hl_keep(s);
+			if (s->flight_cap > SEND_FLIGHT_MIN &&
+			    s->flight_len <= SEND_FLIGHT_MIN / 2)
+				send_flight_resize(s, SEND_FLIGHT_MIN);
 			zc_manifest_free(s->src);
 			zc_manifest_free(s->dst);
 			s->src = zc_manifest_new();
