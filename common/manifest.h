@@ -23,8 +23,9 @@
  */
 struct zc_mentry {
 	struct zc_meta	 meta;
-	char		*path;		/* borrowed from the manifest's
-					   chunks; relative, NUL-terminated */
+	char		*path;		/* borrowed: in the manifest's chunks
+					   (or its names'); relative,
+					   NUL-terminated */
 	uint32_t	 parent;	/* index of the parent dir, or NONE */
 	uint32_t	 flags;
 #define ZC_MENTRY_SEEN	0x1		/* matched by the other side */
