@@ -33,6 +33,8 @@ struct zc_mentry {
 #define ZC_MENTRY_META	0x4		/* sender: metadata only */
 #define ZC_MENTRY_DIRTY	0x8		/* sender: dir whose contents change */
 #define ZC_MENTRY_DEL	0x10		/* sender: delete on the receiver */
+#define ZC_MENTRY_SAME	0x20		/* sender: the receiver has this file
+					   as is (its item was not kept) */
 #define ZC_MENTRY_HLINK	0x80		/* sender: LINK to its group's first */
 #define ZC_MENTRY_HAS_TARGET	0x100	/* a target follows the path */
 #define ZC_MENTRY_HAS_LINK	0x200	/* then link_id, link_dev */

@@ -96,6 +96,7 @@ struct zc_send {
 
 	struct zc_manifest	*src;		/* owned */
 	struct zc_manifest	*dst;		/* owned */
+	uint64_t		 dst_same;	/* its items not kept (SAME) */
 	struct zc_filter	*filter;	/* owned; NULL: send all */
 	uint64_t		 dst_count;
 
@@ -340,6 +341,10 @@ send_plan(struct zc_send *s)
 		if (zc_special_type(e->meta.type) &&
 		    !(s->feat & ZC_FEAT_SPECIAL)) {
 			s->special_unsent++;
+			continue;
+		}
+		if (e->flags & ZC_MENTRY_SAME) {
+			s->stats.skipped++;	/* the receiver has it */
 			continue;
 		}
 		d = zc_manifest_find(s->dst, e->path);
@@ -1709,13 +1714,18 @@ send_on_idmap(struct zc_send *s, struct zc_rd *rd)
 	return (0);
 }
 
+/* An item of a receiver's manifest: 1 to keep it, 0 to leave it out. */
+typedef int (*send_item_cb)(void *, struct zc_entry *, const char *);
+
 /*
  * One MANIFEST frame into m, checked as a sender checks a receiver's list:
  * canonical paths, no duplicates, each directory before its contents.
+ * item, if not NULL, sees each checked item (and may change its meta)
+ * before it is added, and may leave it out.
  */
-int
-zc_send_manifest_read(struct zc_manifest *m, uint64_t feat, struct zc_rd *rd,
-    char *err, size_t errlen)
+static int
+send_manifest_items(struct zc_manifest *m, uint64_t feat, struct zc_rd *rd,
+    send_item_cb item, void *arg, char *err, size_t errlen)
 {
 	struct zc_entry		 ent;
 	struct zc_mentry	*parent;
@@ -1749,6 +1759,8 @@ zc_send_manifest_read(struct zc_manifest *m, uint64_t feat, struct zc_rd *rd,
 			pidx = (uint32_t)(parent - m->v);
 			*slash = '/';
 		}
+		if (item != NULL && !item(arg, &ent, path))
+			continue;
 		memset(&x, 0, sizeof x);
 		x.target = ent.target;
 		x.target_len = ent.target_len;
@@ -1769,6 +1781,13 @@ zc_send_manifest_read(struct zc_manifest *m, uint64_t feat, struct zc_rd *rd,
 	return (0);
 }
 
+int
+zc_send_manifest_read(struct zc_manifest *m, uint64_t feat, struct zc_rd *rd,
+    char *err, size_t errlen)
+{
+	return (send_manifest_items(m, feat, rd, NULL, NULL, err, errlen));
+}
+
 /* SPECIAL: one note per pass for the special files left out. */
 static void
 send_specials_note(struct zc_send *s)
@@ -1787,25 +1806,58 @@ send_specials_note(struct zc_send *s)
 		    (unsigned long long)s->special_unsent);
 }
 
+/*
+ * One item of the receiver's manifest, its owners made ours (IDMAP).  A
+ * plain file that we have too, with the same content and attributes, is
+ * one the plan leaves alone: our entry says so (SAME) and the item is not
+ * kept, so that a catch-up against an up-to-date peer does not hold its
+ * whole tree twice.  Not for hard links (their groups look the receiver's
+ * entries up) nor for a pull we serve.  1: keep it.
+ */
+static int
+send_dst_item(void *arg, struct zc_entry *ent, const char *path)
+{
+	struct zc_send		*s = arg;
+	struct zc_mentry	*e;
+	int			 aflags = s->owners ? ZC_META_CHOWN : 0;
+
+	if (s->idmap) {
+		ent->meta.uid = zc_owner_local(s->idmaps, ZC_IDMAP_USER,
+		    ent->meta.uid);
+		ent->meta.gid = zc_owner_local(s->idmaps, ZC_IDMAP_GROUP,
+		    ent->meta.gid);
+	}
+	if (s->serving || ent->meta.type != ZC_TYPE_FILE ||
+	    ent->link_id != 0 || ent->target != NULL)
+		return (1);
+	if ((e = zc_manifest_find(s->src, path)) == NULL ||
+	    e->meta.type != ZC_TYPE_FILE ||
+	    (e->flags & (ZC_MENTRY_SAME | ZC_MENTRY_HAS_LINK)) ||
+	    !zc_meta_same_content(&e->meta, &ent->meta) ||
+	    !zc_meta_same_attrs(&e->meta, &ent->meta, aflags))
+		return (1);
+	/* XATTR: as send_plan() compares them. */
+	if (s->xattrs && ent->xattr_hash != ZC_XATTR_UNKEPT &&
+	    zc_mentry_xattr_hash(e) != ent->xattr_hash)
+		return (1);
+	/* A duplicate: kept, to be refused as one. */
+	if (zc_manifest_find(s->dst, path) != NULL)
+		return (1);
+	e->flags |= ZC_MENTRY_SAME;
+	s->dst_same++;
+	return (0);
+}
+
 static int
 send_on_manifest(struct zc_send *s, struct zc_rd *rd)
 {
 	char	err[128];
 
-	size_t	i, first = s->dst->n;
-
 	/* Names both trees have are kept once (s->src lives as long). */
 	s->dst->names = s->src;
-	if (zc_send_manifest_read(s->dst, s->man_feat, rd, err,
-	    sizeof err) != 0)
+	if (send_manifest_items(s->dst, s->man_feat, rd, send_dst_item, s,
+	    err, sizeof err) != 0)
 		return (send_fail(s, -EPROTO, "%s", err));
-	/* IDMAP: the receiver's owners, in our ids by their names. */
-	for (i = first; s->idmap && i < s->dst->n; i++) {
-		s->dst->v[i].meta.uid = zc_owner_local(s->idmaps,
-		    ZC_IDMAP_USER, s->dst->v[i].meta.uid);
-		s->dst->v[i].meta.gid = zc_owner_local(s->idmaps,
-		    ZC_IDMAP_GROUP, s->dst->v[i].meta.gid);
-	}
 	return (0);
 }
 
@@ -1850,7 +1902,7 @@ send_guard_plan(struct zc_send *s)
 		else if (!(s->dst->v[i].flags & ZC_MENTRY_SEEN))
 			kept++;		/* not ours, not deleted */
 	}
-	if (zc_guard_pass(&s->opts.max_delete, n, s->dst->n, err,
+	if (zc_guard_pass(&s->opts.max_delete, n, s->dst->n + s->dst_same, err,
 	    sizeof err) != 0) {
 		send_fail(s, -ENOTEMPTY, "%s", err);
 		if (!s->serving)
@@ -1919,7 +1971,7 @@ send_on_manifest_end(struct zc_send *s, struct zc_rd *rd)
 	int		error;
 
 	if (zc_proto_get_manifest_end(rd, &count) != 0 ||
-	    count != s->dst->n)
+	    count != s->dst->n + s->dst_same)
 		return (send_fail(s, -EPROTO, "MANIFEST_END count mismatch"));
 	if ((error = send_check_empty(s, err, sizeof err)) != 0)
 		return (send_fail(s, error, "%s", err));
@@ -1996,6 +2048,7 @@ send_account(struct zc_send *s, const struct send_flight *f)
 			zc_manifest_free(s->dst);
 			s->src = zc_manifest_new();
 			s->dst = zc_manifest_new();
+			s->dst_same = 0;
 			free(s->tries);
 			free(s->retry);
 			free(s->link_first);
