@@ -5,15 +5,17 @@
 #
 # usage: bench/run-mem.sh BIN_DIR...
 #   Each BIN_DIR holds a zcsyncd (two builds compare side by side).  Per
-#   build and round: a cold start (fresh receiver on an empty directory,
-#   then the sender), and a restart against the up-to-date peer (fresh
-#   receiver and sender again), the builds interleaved.  Recorded at the
-#   sender's "in sync; mirroring live" line: the seconds since its start
-#   and both daemons' user+system CPU seconds; 5 s later, VmHWM (the peak)
-#   and VmRSS (what stays once live) of each, in KiB.
+#   round and step (STEPS, default "cold warm"), each build in turn: cold,
+#   a cold start (fresh receiver on an empty directory, then the sender);
+#   warm, a restart against the up-to-date peer (fresh receiver and sender
+#   again; a cold step, of any build, must have made the target once).
+#   Recorded at the sender's "in sync; mirroring live" line: the seconds
+#   since its start and both daemons' user+system CPU seconds; 5 s later,
+#   VmHWM (the peak) and VmRSS (what stays once live) of each, in KiB.
 #
-# Env: FILES, RUNS (rounds, default 1), ZCB_ROOT (default /tmp/zcbench-mem;
-#      about 1 GiB for 100,000 files on each side), ZC_SHARED (for zcgen).
+# Env: FILES, RUNS (rounds, default 1), STEPS, ZCB_ROOT (default
+#      /tmp/zcbench-mem; about 1 GiB for 100,000 files on each side),
+#      ZC_SHARED (for zcgen).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -94,8 +96,13 @@ EOF
 }
 
 for ((r = 0; r < runs; r++)); do
-	for b in "$@"; do
-		one "$b" cold
-		one "$b" warm
+	for step in ${STEPS:-cold warm}; do
+		case $step in
+		cold|warm) ;;
+		*) echo "run-mem.sh: STEPS: cold or warm, not $step" >&2; exit 2 ;;
+		esac
+		for b in "$@"; do
+			one "$b" "$step"
+		done
 	done
 done

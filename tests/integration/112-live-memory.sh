@@ -4,10 +4,12 @@
 # against the up-to-date peer, so that both catch-up lists (its own tree
 # and the peer's) are alive at once.  Then:
 # - the sender's peak above what it keeps once live stays under
-#   SEND_PEAK_MAX bytes per entry (it was 230-280 with entries of 96
-#   bytes, names each in its own allocation, heap-grown arrays);
+#   SEND_PEAK_MAX bytes per entry (it was 273 here with entries of 96
+#   bytes, names each in its own allocation, heap-grown arrays and the
+#   receiver's whole manifest kept; now about 75);
 # - the receiver's peak in that catch-up, above its size before it, stays
-#   under RECV_PEAK_MAX bytes per entry (was 135-150);
+#   under RECV_PEAK_MAX bytes per entry (was 175; now about 90, part of
+#   it its output buffer, the same for any tree);
 # - once live, neither keeps per-file state: the sender's resident size
 #   drops by at least SEND_DROP_MIN bytes per entry from its peak, and the
 #   receiver keeps less than RECV_KEEP_MAX KiB of what its walk used (was
@@ -22,9 +24,9 @@ if grep -qa '__asan_init' "$ZCSYNCD"; then
 	skip "zcsyncd is built with AddressSanitizer: memory is not ours to measure"
 fi
 
-SEND_PEAK_MAX=190
+SEND_PEAK_MAX=130
 SEND_DROP_MIN=40
-RECV_PEAK_MAX=110
+RECV_PEAK_MAX=130
 RECV_KEEP_MAX=1200
 
 src=$T/src
