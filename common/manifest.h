@@ -43,7 +43,7 @@ struct zc_mentry {
 
 /* What an entry may carry besides its metadata and path. */
 struct zc_mextra {
-	const char	*target;	/* symlinks: need not be NUL-terminated */
+	const char	*target;	/* symlinks; need not end in NUL */
 	size_t		 target_len;
 	uint64_t	 link_id;	/* HARDLINK: st_ino of a file whose
 					   nlink > 1, else 0 */

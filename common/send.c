@@ -476,7 +476,8 @@ send_plan_unlink(struct zc_send *s, struct zc_mentry *e, const uint64_t *ids,
 
 	if (e->meta.type != ZC_TYPE_FILE || (e->flags & ZC_MENTRY_SEND) ||
 	    (d = zc_manifest_find(s->dst, e->path)) == NULL ||
-	    zc_mentry_link_id(d) == 0 || send_dst_links(ids, nids, zc_mentry_link_id(d)) < 2)
+	    zc_mentry_link_id(d) == 0 ||
+	    send_dst_links(ids, nids, zc_mentry_link_id(d)) < 2)
 		return;
 	e->flags &= ~ZC_MENTRY_META;
 	e->flags |= ZC_MENTRY_SEND;
@@ -541,7 +542,8 @@ send_plan_links(struct zc_send *s)
 		same = ad != NULL && zc_mentry_link_id(ad) != 0;
 		for (k = i; k < j && same; k++) {
 			d = send_dst_same(s, &s->src->v[v[k]]);
-			same = d != NULL && zc_mentry_link_id(d) == zc_mentry_link_id(ad);
+			same = d != NULL &&
+			    zc_mentry_link_id(d) == zc_mentry_link_id(ad);
 		}
 		for (k = i; k < j; k++) {
 			if (v[k] == anchor)
@@ -1177,7 +1179,8 @@ send_live_hl(struct zc_send *s, const char *path, const struct stat *st)
 		return (0);
 	for (i = 0; i < s->hl->n; i++) {
 		e = &s->hl->v[i];
-		if (zc_mentry_link_id(e) != (uint64_t)st->st_ino || zc_mentry_link_dev(e) != dev)
+		if (zc_mentry_link_id(e) != (uint64_t)st->st_ino ||
+		    zc_mentry_link_dev(e) != dev)
 			continue;
 		if (strcmp(e->path, path) == 0) {
 			known = 1;
@@ -1840,7 +1843,7 @@ send_dst_item(void *arg, struct zc_entry *ent, const char *path)
 	if (s->xattrs && ent->xattr_hash != ZC_XATTR_UNKEPT &&
 	    zc_mentry_xattr_hash(e) != ent->xattr_hash)
 		return (1);
-	/* A duplicate: kept, to be refused as one. */
+	/* A second item of a kept path: kept, to be refused as before. */
 	if (zc_manifest_find(s->dst, path) != NULL)
 		return (1);
 	e->flags |= ZC_MENTRY_SAME;

@@ -116,7 +116,8 @@ test_add_find(void **state)
 	    -EEXIST);
 	assert_int_equal(m->n, 3);
 	assert_int_equal(zc_manifest_find(m, "a/b")->meta.type, ZC_TYPE_FILE);
-	assert_string_equal(zc_mentry_target(zc_manifest_find(m, "a/lnk")), "../b/");
+	assert_string_equal(zc_mentry_target(zc_manifest_find(m, "a/lnk")),
+	    "../b/");
 
 	/* "ab" is not "a" (the index compares whole names). */
 	assert_int_equal(add_s(m, "ab", ZC_MANIFEST_NONE), 3);
