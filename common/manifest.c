@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <xxhash.h>
@@ -21,6 +22,11 @@
 #include "xattr.h"
 #include "xmalloc.h"
 
+struct manifest_chunk {
+	struct manifest_chunk	*next;
+	char			 data[];
+};
+
 struct zc_manifest *
 zc_manifest_new(void)
 {
@@ -30,17 +36,105 @@ zc_manifest_new(void)
 void
 zc_manifest_free(struct zc_manifest *m)
 {
-	size_t	i;
+	struct manifest_chunk	*c, *next;
 
 	if (m == NULL)
 		return;
-	for (i = 0; i < m->n; i++) {
-		free(m->v[i].path);
-		free(m->v[i].target);
+	for (c = m->chunks; c != NULL; c = next) {
+		next = c->next;
+		free(c);
 	}
 	free(m->v);
 	free(m->slots);
 	free(m);
+}
+
+/*
+ * size bytes in m's chunks.  Chunks double from ZC_MANIFEST_CHUNK_MIN to
+ * ZC_MANIFEST_CHUNK_MAX, so a small manifest (one live subtree) stays
+ * small and a large one needs few blocks.
+ */
+static char *
+manifest_alloc(struct zc_manifest *m, size_t size)
+{
+	struct manifest_chunk	*c;
+	size_t			 csize;
+	char			*p;
+
+	if (size > m->sleft) {
+		csize = m->sbytes < ZC_MANIFEST_CHUNK_MIN ?
+		    ZC_MANIFEST_CHUNK_MIN : m->sbytes;
+		if (csize > ZC_MANIFEST_CHUNK_MAX)
+			csize = ZC_MANIFEST_CHUNK_MAX;
+		if (csize < size)
+			csize = size;
+		c = xmalloc(sizeof *c + csize);
+		c->next = m->chunks;
+		m->chunks = c;
+		m->sp = c->data;
+		m->sleft = csize;
+		m->sbytes += csize;
+	}
+	p = m->sp;
+	m->sp += size;
+	m->sleft -= size;
+	return (p);
+}
+
+/* What follows e's path (and its target): the HAS_LINK, HAS_XATTR bytes. */
+static const char *
+mentry_tail(const struct zc_mentry *e)
+{
+	const char	*p = e->path + strlen(e->path) + 1;
+
+	if (e->flags & ZC_MENTRY_HAS_TARGET)
+		p += strlen(p) + 1;
+	return (p);
+}
+
+const char *
+zc_mentry_target(const struct zc_mentry *e)
+{
+	if (!(e->flags & ZC_MENTRY_HAS_TARGET))
+		return (NULL);
+	return (e->path + strlen(e->path) + 1);
+}
+
+uint64_t
+zc_mentry_link_id(const struct zc_mentry *e)
+{
+	uint64_t	id;
+
+	if (!(e->flags & ZC_MENTRY_HAS_LINK))
+		return (0);
+	memcpy(&id, mentry_tail(e), sizeof id);
+	return (id);
+}
+
+uint32_t
+zc_mentry_link_dev(const struct zc_mentry *e)
+{
+	uint32_t	dev;
+
+	if (!(e->flags & ZC_MENTRY_HAS_LINK))
+		return (0);
+	memcpy(&dev, mentry_tail(e) + sizeof(uint64_t), sizeof dev);
+	return (dev);
+}
+
+uint64_t
+zc_mentry_xattr_hash(const struct zc_mentry *e)
+{
+	const char	*p;
+	uint64_t	 h;
+
+	if (!(e->flags & ZC_MENTRY_HAS_XATTR))
+		return (0);
+	p = mentry_tail(e);
+	if (e->flags & ZC_MENTRY_HAS_LINK)
+		p += sizeof(uint64_t) + sizeof(uint32_t);
+	memcpy(&h, p, sizeof h);
+	return (h);
 }
 
 static size_t
@@ -88,8 +182,29 @@ zc_manifest_add(struct zc_manifest *m, const struct zc_meta *meta,
     const char *path, size_t path_len, const char *target, size_t target_len,
     uint32_t parent)
 {
+	struct zc_mextra	x;
+
+	memset(&x, 0, sizeof x);
+	x.target = target;
+	x.target_len = target_len;
+	return (zc_manifest_add_extra(m, meta, path, path_len, &x, parent));
+}
+
+/*
+ * The entry's strings, one block in the chunks: path, NUL, then only what
+ * it has: target and NUL; link_id and link_dev; xattr_hash (unaligned:
+ * read with memcpy).
+ */
+int
+zc_manifest_add_extra(struct zc_manifest *m, const struct zc_meta *meta,
+    const char *path, size_t path_len, const struct zc_mextra *x,
+    uint32_t parent)
+{
 	struct zc_mentry	*e;
-	size_t			 slot;
+	const struct zc_manifest *nm = m->names;
+	const char		*target = x->target;
+	size_t			 slot, ns, size, target_len = x->target_len;
+	char			*p;
 
 	if (m->n >= ZC_MANIFEST_MAX)
 		return (-E2BIG);
@@ -105,22 +220,51 @@ zc_manifest_add(struct zc_manifest *m, const struct zc_meta *meta,
 	e = &m->v[m->n];
 	memset(e, 0, sizeof *e);
 	e->meta = *meta;
-	e->path = xstrndup(path, path_len);
-	if (target != NULL)
-		e->target = xstrndup(target, target_len);
 	e->parent = parent;
+	if (target == NULL && meta->type == ZC_TYPE_SYMLINK) {
+		target = "";
+		target_len = 0;
+	}
+	size = path_len + 1;
+	if (target != NULL) {
+		e->flags |= ZC_MENTRY_HAS_TARGET;
+		size += target_len + 1;
+	}
+	if (x->link_id != 0) {
+		e->flags |= ZC_MENTRY_HAS_LINK;
+		size += sizeof x->link_id + sizeof x->link_dev;
+	}
+	if (x->xattr_hash != 0) {
+		e->flags |= ZC_MENTRY_HAS_XATTR;
+		size += sizeof x->xattr_hash;
+	}
+	if (size == path_len + 1 && nm != NULL && nm->nslots != 0) {
+		ns = manifest_slot(nm, path, path_len);
+		if (nm->slots[ns] != 0) {
+			e->path = nm->v[nm->slots[ns] - 1].path;
+			goto done;
+		}
+	}
+	e->path = p = manifest_alloc(m, size);
+	memcpy(p, path, path_len);
+	p[path_len] = '\0';
+	p += path_len + 1;
+	if (target != NULL) {
+		memcpy(p, target, target_len);
+		p[target_len] = '\0';
+		p += target_len + 1;
+	}
+	if (x->link_id != 0) {
+		memcpy(p, &x->link_id, sizeof x->link_id);
+		memcpy(p + sizeof x->link_id, &x->link_dev,
+		    sizeof x->link_dev);
+		p += sizeof x->link_id + sizeof x->link_dev;
+	}
+	if (x->xattr_hash != 0)
+		memcpy(p, &x->xattr_hash, sizeof x->xattr_hash);
+done:
 	m->slots[slot] = (uint32_t)m->n + 1;
 	return ((int)m->n++);
-}
-
-uint64_t
-zc_manifest_ctime(const struct stat *st)
-{
-	uint64_t	ns;
-
-	ns = (uint64_t)st->st_ctim.tv_sec * 1000000000 +
-	    (uint64_t)st->st_ctim.tv_nsec;
-	return (ns == 0 ? 1 : ns);
 }
 
 struct zc_mentry *
@@ -201,13 +345,14 @@ struct manifest_walk {
  * One listxattr for an entry without any.  A failure to read them is
  * logged and hashes as none: the entry itself is still carried.
  */
-static void
+static uint64_t
 manifest_xattr_hash(struct manifest_walk *w, int dfd, const char *leaf,
-    int idx, const struct stat *st)
+    int *none)
 {
-	uint8_t	*blk;
-	size_t	 len;
-	int	 error;
+	uint8_t		*blk;
+	size_t		 len;
+	uint64_t	 h;
+	int		 error;
 
 	error = zc_xattr_read(-1, dfd, leaf,
 	    (w->m->walk_flags & ZC_MANIFEST_XPRIV) ? ZC_XATTR_PRIV : 0,
@@ -215,18 +360,13 @@ manifest_xattr_hash(struct manifest_walk *w, int dfd, const char *leaf,
 	if (error != 0) {
 		zc_log_info("%s: extended attributes: %s", w->path,
 		    strerror(-error));
-		return;
+		return (0);
 	}
-	w->m->v[idx].xattr_hash = (w->m->walk_flags & ZC_MANIFEST_XNAMES) ?
+	h = (w->m->walk_flags & ZC_MANIFEST_XNAMES) ?
 	    zc_xattr_hash_named(blk, len) : zc_xattr_hash(blk, len);
-	/*
-	 * None, read after the stat: while the ctime stays, none still (a
-	 * set or removed attribute moves it), and the sender need not list
-	 * them again when it sends the file.
-	 */
-	if (len <= ZC_XATTR_EMPTY_LEN && S_ISREG(st->st_mode))
-		w->m->v[idx].xattr_ctime = zc_manifest_ctime(st);
+	*none = len <= ZC_XATTR_EMPTY_LEN;
 	free(blk);
+	return (h);
 }
 
 static int
@@ -236,9 +376,10 @@ manifest_walk_dir(struct manifest_walk *w, int dfd, size_t plen,
 	char		**names, target[ZC_PATH_MAX + 1];
 	struct stat	  st;
 	struct zc_meta	  meta;
+	struct zc_mextra  x;
 	size_t		  n, i, nlen, tlen;
 	ssize_t		  r;
-	int		  error, idx, cfd;
+	int		  error, idx, cfd, xnone;
 
 	if (depth >= ZC_PATH_DEPTH_MAX) {
 		snprintf(w->err, w->errlen, "%s: too deep", w->path);
@@ -292,23 +433,31 @@ manifest_walk_dir(struct manifest_walk *w, int dfd, size_t plen,
 			target[tlen] = '\0';
 			meta.size = tlen;
 		}
-		idx = zc_manifest_add(w->m, &meta, w->path + w->base,
-		    plen + (plen ? 1 : 0) + nlen - w->base,
-		    meta.type == ZC_TYPE_SYMLINK ? target : NULL, tlen, parent);
+		memset(&x, 0, sizeof x);
+		if (meta.type == ZC_TYPE_SYMLINK) {
+			x.target = target;
+			x.target_len = tlen;
+		}
+		if (meta.type == ZC_TYPE_FILE && st.st_nlink > 1) {
+			/* HARDLINK: the inode, for grouping and manifests. */
+			x.link_id = (uint64_t)st.st_ino;
+			x.link_dev = (uint32_t)(st.st_dev ^
+			    ((uint64_t)st.st_dev >> 32));
+		}
+		xnone = 0;
+		if (w->m->walk_flags & ZC_MANIFEST_XATTR)
+			x.xattr_hash = manifest_xattr_hash(w, dfd, names[i],
+			    &xnone);
+		idx = zc_manifest_add_extra(w->m, &meta, w->path + w->base,
+		    plen + (plen ? 1 : 0) + nlen - w->base, &x, parent);
 		if (idx < 0) {
 			error = idx;
 			snprintf(w->err, w->errlen, "%s: %s", w->path,
 			    strerror(-idx));
 			goto out;
 		}
-		if (meta.type == ZC_TYPE_FILE && st.st_nlink > 1) {
-			/* HARDLINK: the inode, for grouping and manifests. */
-			w->m->v[idx].link_id = (uint64_t)st.st_ino;
-			w->m->v[idx].link_dev = (uint32_t)(st.st_dev ^
-			    ((uint64_t)st.st_dev >> 32));
-		}
-		if (w->m->walk_flags & ZC_MANIFEST_XATTR)
-			manifest_xattr_hash(w, dfd, names[i], idx, &st);
+		if (xnone && meta.type == ZC_TYPE_FILE)
+			w->m->v[idx].flags |= ZC_MENTRY_XNONE;
 		if (meta.type != ZC_TYPE_DIR)
 			continue;
 		cfd = openat(dfd, names[i], O_RDONLY | O_DIRECTORY |
@@ -342,6 +491,32 @@ zc_manifest_walk(struct zc_manifest *m, int root_fd, char *err, size_t errlen)
 	return (zc_manifest_walk_flags(m, root_fd, 0, err, errlen));
 }
 
+/* The first walk's start (zc_manifest_xnone()). */
+static void
+manifest_walk_start(struct zc_manifest *m)
+{
+	struct timespec	ts;
+
+	if (m->walk_t0 != 0 ||
+	    clock_gettime(CLOCK_REALTIME_COARSE, &ts) == -1)
+		return;
+	m->walk_t0 = (uint64_t)ts.tv_sec * 1000000000 +
+	    (uint64_t)ts.tv_nsec;
+}
+
+int
+zc_manifest_xnone(const struct zc_manifest *m, const struct zc_mentry *e,
+    const struct stat *st)
+{
+	uint64_t	ctime;
+
+	if (!(e->flags & ZC_MENTRY_XNONE) || m->walk_t0 == 0)
+		return (0);
+	ctime = (uint64_t)st->st_ctim.tv_sec * 1000000000 +
+	    (uint64_t)st->st_ctim.tv_nsec;
+	return (ctime < m->walk_t0);
+}
+
 int
 zc_manifest_walk_flags(struct zc_manifest *m, int root_fd, int flags,
     char *err, size_t errlen)
@@ -349,6 +524,7 @@ zc_manifest_walk_flags(struct zc_manifest *m, int root_fd, int flags,
 	struct manifest_walk	*w;
 	int			 error;
 
+	manifest_walk_start(m);
 	w = xcalloc(1, sizeof *w);
 	w->m = m;
 	w->flags = flags;
@@ -372,6 +548,7 @@ zc_manifest_walk_filtered(struct zc_manifest *m, int root_fd,
 		snprintf(err, errlen, "%s: path too long", base);
 		return (-ENAMETOOLONG);
 	}
+	manifest_walk_start(m);
 	w = xcalloc(1, sizeof *w);
 	w->m = m;
 	w->filter = filter;
@@ -403,10 +580,7 @@ zc_manifest_drop(struct zc_manifest *m, const char *top)
 		    m->v[end].path[n] != '/')
 			break;
 	k = end - i;
-	for (e = &m->v[i]; e < &m->v[end]; e++) {
-		free(e->path);
-		free(e->target);
-	}
+	/* Their names stay in the chunks until zc_manifest_free(). */
 	memmove(&m->v[i], &m->v[end], (m->n - end) * sizeof *m->v);
 	m->n -= k;
 	for (e = &m->v[i]; e < &m->v[m->n]; e++)

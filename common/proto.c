@@ -728,15 +728,19 @@ static int
 proto_rmeta(struct zc_rd *r, struct zc_meta *m)
 {
 	uint64_t	 sec;
+	uint32_t	 mode;
 
 	if (zc_rd_u8(r, &m->type) != 0 ||
-	    zc_rd_u32(r, &m->mode) != 0 ||
+	    zc_rd_u32(r, &mode) != 0 ||
 	    zc_rd_u32(r, &m->uid) != 0 ||
 	    zc_rd_u32(r, &m->gid) != 0 ||
 	    zc_rd_u64(r, &m->size) != 0 ||
 	    zc_rd_u64(r, &sec) != 0 ||
 	    zc_rd_u32(r, &m->mtime_nsec) != 0)
 		return (-EPROTO);
+	if (mode > 07777)
+		return (-EPROTO);	/* before it is narrowed */
+	m->mode = (uint16_t)mode;
 	m->mtime_sec = (int64_t)sec;
 	return (proto_meta_ok(m) ? 0 : -EPROTO);
 }

@@ -125,15 +125,19 @@ struct zc_frame_hdr {
 	uint16_t	reserved;	/* 0 in v1 */
 };
 
-/* Metadata of one entry; the 33-byte META block on the wire. */
+/*
+ * Metadata of one entry; the 33-byte META block on the wire (type, mode,
+ * uid, gid, size, mtime).  Here 32 bytes, widest first: every manifest
+ * entry holds one (docs/benchmarks.md, memory at scale).
+ */
 struct zc_meta {
-	uint8_t		type;		/* ZC_TYPE_* */
-	uint32_t	mode;		/* permission bits, & 07777 */
-	uint32_t	uid;
-	uint32_t	gid;
 	uint64_t	size;		/* file bytes; 0 for dirs; target len for links */
 	int64_t		mtime_sec;
+	uint32_t	uid;
+	uint32_t	gid;
 	uint32_t	mtime_nsec;	/* < 1e9 */
+	uint16_t	mode;		/* permission bits, & 07777 */
+	uint8_t		type;		/* ZC_TYPE_* */
 };
 
 /*

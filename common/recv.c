@@ -9,6 +9,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -647,15 +650,14 @@ recv_on_writable(struct zc_conn *c)
 		 * 12.2): the server reads it so.
 		 */
 		ent.feat = r->client ? r->feat & ~ZC_FEAT_HARDLINK : r->feat;
-		ent.link_id = e->link_id;
-		ent.xattr_hash = r->xattrs ? e->xattr_hash : ZC_XATTR_UNKEPT;
+		ent.link_id = zc_mentry_link_id(e);
+		ent.xattr_hash = r->xattrs ? zc_mentry_xattr_hash(e) :
+		    ZC_XATTR_UNKEPT;
 		ent.meta = e->meta;
 		ent.path = e->path;
 		ent.path_len = strlen(e->path);
-		if (e->target != NULL) {
-			ent.target = e->target;
-			ent.target_len = strlen(e->target);
-		}
+		if ((ent.target = zc_mentry_target(e)) != NULL)
+			ent.target_len = strlen(ent.target);
 		error = zc_proto_manifest_add(c->out, &mf, &ent);
 		if (error == -ENOSPC) {
 			zc_proto_manifest_finish(c->out, &mf);
@@ -678,6 +680,10 @@ recv_on_writable(struct zc_conn *c)
 			return (recv_listed(r));
 		zc_manifest_free(r->man);
 		r->man = NULL;
+#ifdef __GLIBC__
+		/* Once a session: the walk's freed heap goes back too. */
+		malloc_trim(0);
+#endif
 		r->state = RECV_ENTRIES;
 	}
 	return (0);

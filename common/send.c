@@ -53,6 +53,8 @@ enum send_phase {
 /* send_flight.size of a META that makes a special file (SPECIAL). */
 #define SEND_FLIGHT_SPECIAL	UINT64_MAX
 
+#define SEND_FLIGHT_MIN	1024		/* slots; a catch-up grows them */
+
 /* An entry sent and not yet acknowledged. */
 struct send_flight {
 	uint64_t	 seq;
@@ -95,6 +97,7 @@ struct zc_send {
 
 	struct zc_manifest	*src;		/* owned */
 	struct zc_manifest	*dst;		/* owned */
+	uint64_t		 dst_same;	/* its items not kept (SAME) */
 	struct zc_filter	*filter;	/* owned; NULL: send all */
 	uint64_t		 dst_count;
 
@@ -186,23 +189,31 @@ send_fail(struct zc_send *s, int err, const char *fmt, ...)
 	return (err);
 }
 
+/* The in-flight FIFO in ncap slots (>= flight_len), from its head. */
+static void
+send_flight_resize(struct zc_send *s, size_t ncap)
+{
+	struct send_flight	*f;
+	size_t			 i;
+
+	f = xcalloc(ncap, sizeof *f);
+	for (i = 0; i < s->flight_len; i++)
+		f[i] = s->flight[(s->flight_head + i) % s->flight_cap];
+	free(s->flight);
+	s->flight = f;
+	s->flight_cap = ncap;
+	s->flight_head = 0;
+}
+
 static void
 send_flight_push(struct zc_send *s, uint64_t seq, uint8_t type,
     const char *path, uint32_t idx, uint64_t size)
 {
 	struct send_flight	*f;
-	size_t			 i, ncap;
 
-	if (s->flight_len == s->flight_cap) {
-		ncap = s->flight_cap == 0 ? 1024 : s->flight_cap * 2;
-		f = xcalloc(ncap, sizeof *f);
-		for (i = 0; i < s->flight_len; i++)
-			f[i] = s->flight[(s->flight_head + i) % s->flight_cap];
-		free(s->flight);
-		s->flight = f;
-		s->flight_cap = ncap;
-		s->flight_head = 0;
-	}
+	if (s->flight_len == s->flight_cap)
+		send_flight_resize(s, s->flight_cap == 0 ?
+		    SEND_FLIGHT_MIN : s->flight_cap * 2);
 	f = &s->flight[(s->flight_head + s->flight_len) % s->flight_cap];
 	f->seq = seq;
 	f->path = xstrdup(path);
@@ -333,6 +344,10 @@ send_plan(struct zc_send *s)
 			s->special_unsent++;
 			continue;
 		}
+		if (e->flags & ZC_MENTRY_SAME) {
+			s->stats.skipped++;	/* the receiver has it */
+			continue;
+		}
 		d = zc_manifest_find(s->dst, e->path);
 		if (d == NULL || (d->flags & ZC_MENTRY_DEL)) {
 			e->flags |= ZC_MENTRY_SEND;
@@ -375,8 +390,9 @@ send_plan(struct zc_send *s)
 				e->flags |= ZC_MENTRY_META;
 			break;
 		case ZC_TYPE_SYMLINK:
-			if (d->target == NULL ||
-			    strcmp(e->target, d->target) != 0) {
+			if (zc_mentry_target(d) == NULL ||
+			    strcmp(zc_mentry_target(e),
+			    zc_mentry_target(d)) != 0) {
 				e->flags |= ZC_MENTRY_SEND;
 				send_mark_parent(s, e);
 			} else if (e->meta.mtime_sec != d->meta.mtime_sec ||
@@ -386,8 +402,9 @@ send_plan(struct zc_send *s)
 			break;
 		}
 		/* XATTR: only the attributes differ: META (a DIR for a dir). */
-		if (s->xattrs && e->xattr_hash != d->xattr_hash &&
-		    d->xattr_hash != ZC_XATTR_UNKEPT &&
+		if (s->xattrs &&
+		    zc_mentry_xattr_hash(e) != zc_mentry_xattr_hash(d) &&
+		    zc_mentry_xattr_hash(d) != ZC_XATTR_UNKEPT &&
 		    !(e->flags & ZC_MENTRY_SEND))
 			e->flags |= e->meta.type == ZC_TYPE_DIR ?
 			    ZC_MENTRY_SEND : ZC_MENTRY_META;
@@ -402,10 +419,10 @@ send_inode_cmp(const void *a, const void *b, void *arg)
 	const struct zc_mentry	*x = &m->v[*(const uint32_t *)a];
 	const struct zc_mentry	*y = &m->v[*(const uint32_t *)b];
 
-	if (x->link_dev != y->link_dev)
-		return (x->link_dev < y->link_dev ? -1 : 1);
-	if (x->link_id != y->link_id)
-		return (x->link_id < y->link_id ? -1 : 1);
+	if (zc_mentry_link_dev(x) != zc_mentry_link_dev(y))
+		return (zc_mentry_link_dev(x) < zc_mentry_link_dev(y) ? -1 : 1);
+	if (zc_mentry_link_id(x) != zc_mentry_link_id(y))
+		return (zc_mentry_link_id(x) < zc_mentry_link_id(y) ? -1 : 1);
 	return (*(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1);
 }
 
@@ -460,7 +477,8 @@ send_plan_unlink(struct zc_send *s, struct zc_mentry *e, const uint64_t *ids,
 
 	if (e->meta.type != ZC_TYPE_FILE || (e->flags & ZC_MENTRY_SEND) ||
 	    (d = zc_manifest_find(s->dst, e->path)) == NULL ||
-	    d->link_id == 0 || send_dst_links(ids, nids, d->link_id) < 2)
+	    zc_mentry_link_id(d) == 0 ||
+	    send_dst_links(ids, nids, zc_mentry_link_id(d)) < 2)
 		return;
 	e->flags &= ~ZC_MENTRY_META;
 	e->flags |= ZC_MENTRY_SEND;
@@ -494,12 +512,12 @@ send_plan_links(struct zc_send *s)
 		return;
 	ids = xcalloc(s->dst->n + 1, sizeof *ids);
 	for (i = 0; i < s->dst->n; i++)
-		if (s->dst->v[i].link_id != 0)
-			ids[nids++] = s->dst->v[i].link_id;
+		if (zc_mentry_link_id(&s->dst->v[i]) != 0)
+			ids[nids++] = zc_mentry_link_id(&s->dst->v[i]);
 	qsort(ids, nids, sizeof *ids, send_u64_cmp);
 	v = xcalloc(s->src->n + 1, sizeof *v);
 	for (i = 0; i < s->src->n; i++) {
-		if (s->src->v[i].link_id != 0)
+		if (zc_mentry_link_id(&s->src->v[i]) != 0)
 			v[n++] = (uint32_t)i;
 		else
 			send_plan_unlink(s, &s->src->v[i], ids, nids);
@@ -509,8 +527,8 @@ send_plan_links(struct zc_send *s)
 		f = &s->src->v[v[i]];
 		for (j = i + 1; j < n; j++) {
 			e = &s->src->v[v[j]];
-			if (e->link_dev != f->link_dev ||
-			    e->link_id != f->link_id)
+			if (zc_mentry_link_dev(e) != zc_mentry_link_dev(f) ||
+			    zc_mentry_link_id(e) != zc_mentry_link_id(f))
 				break;
 		}
 		if (j - i < 2) {
@@ -522,10 +540,11 @@ send_plan_links(struct zc_send *s)
 		for (k = i; k < j && ad == NULL; k++)
 			if ((ad = send_dst_same(s, &s->src->v[v[k]])) != NULL)
 				anchor = v[k];
-		same = ad != NULL && ad->link_id != 0;
+		same = ad != NULL && zc_mentry_link_id(ad) != 0;
 		for (k = i; k < j && same; k++) {
 			d = send_dst_same(s, &s->src->v[v[k]]);
-			same = d != NULL && d->link_id == ad->link_id;
+			same = d != NULL &&
+			    zc_mentry_link_id(d) == zc_mentry_link_id(ad);
 		}
 		for (k = i; k < j; k++) {
 			if (v[k] == anchor)
@@ -713,8 +732,8 @@ send_entry_frame(struct zc_send *s, uint8_t msg, const struct zc_mentry *e,
 	ent.path = e->path;
 	ent.path_len = strlen(e->path);
 	if (msg == ZC_MSG_SYMLINK) {
-		ent.target = e->target;
-		ent.target_len = strlen(e->target);
+		ent.target = zc_mentry_target(e);
+		ent.target_len = strlen(ent.target);
 	}
 	return (send_put_entry(s, msg, &ent, -1, 0));
 }
@@ -909,8 +928,8 @@ send_file(struct zc_send *s, const char *path, uint32_t idx)
 	ent.path_len = strlen(path);
 	ent.segs = s->cur_segs;
 	ent.nsegs = s->cur_nsegs;
-	xnone = idx != ZC_MANIFEST_NONE && s->src->v[idx].xattr_ctime != 0 &&
-	    s->src->v[idx].xattr_ctime == zc_manifest_ctime(&s->cur_st);
+	xnone = idx != ZC_MANIFEST_NONE &&
+	    zc_manifest_xnone(s->src, &s->src->v[idx], &s->cur_st);
 	if ((error = send_put_entry(s, ZC_MSG_FILE, &ent, fd, xnone)) != 0)
 		return (send_fail(s, error, "cannot queue FILE"));
 	body = zc_proto_body_len(&ent);
@@ -1092,22 +1111,21 @@ static void
 send_live_hl_keep(struct zc_send *s)
 {
 	struct zc_mentry	*e;
+	struct zc_mextra	 x;
 	size_t			 i;
-	int			 r;
 
 	if (!(s->feat & ZC_FEAT_HARDLINK) || s->hl != NULL)
 		return;
 	s->hl = zc_manifest_new();
 	for (i = 0; i < s->src->n; i++) {
 		e = &s->src->v[i];
-		if (e->link_id == 0)
+		if (!(e->flags & ZC_MENTRY_HAS_LINK))
 			continue;
-		r = zc_manifest_add(s->hl, &e->meta, e->path, strlen(e->path),
-		    NULL, 0, ZC_MANIFEST_NONE);
-		if (r >= 0) {
-			s->hl->v[r].link_id = e->link_id;
-			s->hl->v[r].link_dev = e->link_dev;
-		}
+		memset(&x, 0, sizeof x);
+		x.link_id = zc_mentry_link_id(e);
+		x.link_dev = zc_mentry_link_dev(e);
+		(void)zc_manifest_add_extra(s->hl, &e->meta, e->path,
+		    strlen(e->path), &x, ZC_MANIFEST_NONE);
 	}
 }
 
@@ -1154,17 +1172,19 @@ send_live_hl(struct zc_send *s, const char *path, const struct stat *st)
 {
 	static const struct zc_meta file = { .type = ZC_TYPE_FILE };
 	struct zc_mentry	*e;
+	struct zc_mextra	 x;
 	const char		*other = NULL;
 	uint32_t		 dev = (uint32_t)(st->st_dev ^
 				    ((uint64_t)st->st_dev >> 32));
 	size_t			 i, before = s->nhl;
-	int			 known = 0, r;
+	int			 known = 0;
 
 	if (s->hl == NULL || st->st_nlink < 2)
 		return (0);
 	for (i = 0; i < s->hl->n; i++) {
 		e = &s->hl->v[i];
-		if (e->link_id != (uint64_t)st->st_ino || e->link_dev != dev)
+		if (zc_mentry_link_id(e) != (uint64_t)st->st_ino ||
+		    zc_mentry_link_dev(e) != dev)
 			continue;
 		if (strcmp(e->path, path) == 0) {
 			known = 1;
@@ -1177,12 +1197,11 @@ send_live_hl(struct zc_send *s, const char *path, const struct stat *st)
 		send_live_hl_queue(s, e->path, path);
 	}
 	if (!known) {
-		r = zc_manifest_add(s->hl, &file, path, strlen(path), NULL, 0,
-		    ZC_MANIFEST_NONE);
-		if (r >= 0) {
-			s->hl->v[r].link_id = (uint64_t)st->st_ino;
-			s->hl->v[r].link_dev = dev;
-		}
+		memset(&x, 0, sizeof x);
+		x.link_id = (uint64_t)st->st_ino;
+		x.link_dev = dev;
+		(void)zc_manifest_add_extra(s->hl, &file, path, strlen(path),
+		    &x, ZC_MANIFEST_NONE);
 	}
 	if (known || other == NULL)
 		return (0);
@@ -1703,16 +1722,22 @@ send_on_idmap(struct zc_send *s, struct zc_rd *rd)
 	return (0);
 }
 
+/* An item of a receiver's manifest: 1 to keep it, 0 to leave it out. */
+typedef int (*send_item_cb)(void *, struct zc_entry *, const char *);
+
 /*
  * One MANIFEST frame into m, checked as a sender checks a receiver's list:
  * canonical paths, no duplicates, each directory before its contents.
+ * item, if not NULL, sees each checked item (and may change its meta)
+ * before it is added, and may leave it out.
  */
-int
-zc_send_manifest_read(struct zc_manifest *m, uint64_t feat, struct zc_rd *rd,
-    char *err, size_t errlen)
+static int
+send_manifest_items(struct zc_manifest *m, uint64_t feat, struct zc_rd *rd,
+    send_item_cb item, void *arg, char *err, size_t errlen)
 {
 	struct zc_entry		 ent;
 	struct zc_mentry	*parent;
+	struct zc_mextra	 x;
 	char			 path[ZC_PATH_MAX + 1], *slash;
 	uint32_t		 count, i, pidx;
 	int			 r;
@@ -1742,23 +1767,33 @@ zc_send_manifest_read(struct zc_manifest *m, uint64_t feat, struct zc_rd *rd,
 			pidx = (uint32_t)(parent - m->v);
 			*slash = '/';
 		}
-		r = zc_manifest_add(m, &ent.meta, path, ent.path_len,
-		    ent.target, ent.target_len, pidx);
+		if (item != NULL && !item(arg, &ent, path))
+			continue;
+		memset(&x, 0, sizeof x);
+		x.target = ent.target;
+		x.target_len = ent.target_len;
+		x.link_id = ent.link_id;
+		x.xattr_hash = ent.xattr_hash;
+		r = zc_manifest_add_extra(m, &ent.meta, path, ent.path_len,
+		    &x, pidx);
 		if (r < 0) {
 			snprintf(err, errlen, "bad MANIFEST item: %s",
 			    strerror(-r));
 			return (-EPROTO);
 		}
-		if (ent.meta.type == ZC_TYPE_SYMLINK && m->v[r].target == NULL)
-			m->v[r].target = xstrdup("");
-		m->v[r].link_id = ent.link_id;
-		m->v[r].xattr_hash = ent.xattr_hash;
 	}
 	if (zc_proto_get_end(rd) != 0) {
 		snprintf(err, errlen, "trailing bytes in MANIFEST");
 		return (-EPROTO);
 	}
 	return (0);
+}
+
+int
+zc_send_manifest_read(struct zc_manifest *m, uint64_t feat, struct zc_rd *rd,
+    char *err, size_t errlen)
+{
+	return (send_manifest_items(m, feat, rd, NULL, NULL, err, errlen));
 }
 
 /* SPECIAL: one note per pass for the special files left out. */
@@ -1779,23 +1814,58 @@ send_specials_note(struct zc_send *s)
 		    (unsigned long long)s->special_unsent);
 }
 
+/*
+ * One item of the receiver's manifest, its owners made ours (IDMAP).  A
+ * plain file that we have too, with the same content and attributes, is
+ * one the plan leaves alone: our entry says so (SAME) and the item is not
+ * kept, so that a catch-up against an up-to-date peer does not hold its
+ * whole tree twice.  Not for hard links (their groups look the receiver's
+ * entries up) nor for a pull we serve.  1: keep it.
+ */
+static int
+send_dst_item(void *arg, struct zc_entry *ent, const char *path)
+{
+	struct zc_send		*s = arg;
+	struct zc_mentry	*e;
+	int			 aflags = s->owners ? ZC_META_CHOWN : 0;
+
+	if (s->idmap) {
+		ent->meta.uid = zc_owner_local(s->idmaps, ZC_IDMAP_USER,
+		    ent->meta.uid);
+		ent->meta.gid = zc_owner_local(s->idmaps, ZC_IDMAP_GROUP,
+		    ent->meta.gid);
+	}
+	if (s->serving || ent->meta.type != ZC_TYPE_FILE ||
+	    ent->link_id != 0 || ent->target != NULL)
+		return (1);
+	if ((e = zc_manifest_find(s->src, path)) == NULL ||
+	    e->meta.type != ZC_TYPE_FILE ||
+	    (e->flags & (ZC_MENTRY_SAME | ZC_MENTRY_HAS_LINK)) ||
+	    !zc_meta_same_content(&e->meta, &ent->meta) ||
+	    !zc_meta_same_attrs(&e->meta, &ent->meta, aflags))
+		return (1);
+	/* XATTR: as send_plan() compares them. */
+	if (s->xattrs && ent->xattr_hash != ZC_XATTR_UNKEPT &&
+	    zc_mentry_xattr_hash(e) != ent->xattr_hash)
+		return (1);
+	/* A second item of a kept path: kept, to be refused as before. */
+	if (zc_manifest_find(s->dst, path) != NULL)
+		return (1);
+	e->flags |= ZC_MENTRY_SAME;
+	s->dst_same++;
+	return (0);
+}
+
 static int
 send_on_manifest(struct zc_send *s, struct zc_rd *rd)
 {
 	char	err[128];
 
-	size_t	i, first = s->dst->n;
-
-	if (zc_send_manifest_read(s->dst, s->man_feat, rd, err,
-	    sizeof err) != 0)
+	/* Names both trees have are kept once (s->src lives as long). */
+	s->dst->names = s->src;
+	if (send_manifest_items(s->dst, s->man_feat, rd, send_dst_item, s,
+	    err, sizeof err) != 0)
 		return (send_fail(s, -EPROTO, "%s", err));
-	/* IDMAP: the receiver's owners, in our ids by their names. */
-	for (i = first; s->idmap && i < s->dst->n; i++) {
-		s->dst->v[i].meta.uid = zc_owner_local(s->idmaps,
-		    ZC_IDMAP_USER, s->dst->v[i].meta.uid);
-		s->dst->v[i].meta.gid = zc_owner_local(s->idmaps,
-		    ZC_IDMAP_GROUP, s->dst->v[i].meta.gid);
-	}
 	return (0);
 }
 
@@ -1840,7 +1910,7 @@ send_guard_plan(struct zc_send *s)
 		else if (!(s->dst->v[i].flags & ZC_MENTRY_SEEN))
 			kept++;		/* not ours, not deleted */
 	}
-	if (zc_guard_pass(&s->opts.max_delete, n, s->dst->n, err,
+	if (zc_guard_pass(&s->opts.max_delete, n, s->dst->n + s->dst_same, err,
 	    sizeof err) != 0) {
 		send_fail(s, -ENOTEMPTY, "%s", err);
 		if (!s->serving)
@@ -1909,7 +1979,7 @@ send_on_manifest_end(struct zc_send *s, struct zc_rd *rd)
 	int		error;
 
 	if (zc_proto_get_manifest_end(rd, &count) != 0 ||
-	    count != s->dst->n)
+	    count != s->dst->n + s->dst_same)
 		return (send_fail(s, -EPROTO, "MANIFEST_END count mismatch"));
 	if ((error = send_check_empty(s, err, sizeof err)) != 0)
 		return (send_fail(s, error, "%s", err));
@@ -1979,10 +2049,14 @@ send_account(struct zc_send *s, const struct send_flight *f)
 			 * A live link keeps no per-file state.
 			 */
 			send_live_hl_keep(s);
+			if (s->flight_cap > SEND_FLIGHT_MIN &&
+			    s->flight_len <= SEND_FLIGHT_MIN / 2)
+				send_flight_resize(s, SEND_FLIGHT_MIN);
 			zc_manifest_free(s->src);
 			zc_manifest_free(s->dst);
 			s->src = zc_manifest_new();
 			s->dst = zc_manifest_new();
+			s->dst_same = 0;
 			free(s->tries);
 			free(s->retry);
 			free(s->link_first);

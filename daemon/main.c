@@ -5,6 +5,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +71,24 @@ main_prepare_sets(struct zc_config *cfg)
 		close(fd);
 	}
 	return (0);
+}
+
+/*
+ * glibc raises its mmap threshold each time a mapped block is freed (up to
+ * 32 MiB), after which the next catch-up's manifests (megabytes of entry
+ * arrays, hash slots and name chunks) come from the heap: growing them
+ * copies, and what is freed stays resident.  Fixed thresholds keep every
+ * block of 128 KiB or more mapped (grown by mremap, unmapped when freed)
+ * and trim the heap's top, so a daemon's size after a catch-up is what it
+ * holds, not what its largest catch-up held (docs/benchmarks.md).
+ */
+static void
+main_malloc_tune(void)
+{
+#ifdef __GLIBC__
+	(void)mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	(void)mallopt(M_TRIM_THRESHOLD, 256 * 1024);
+#endif
 }
 
 /* This node's TLS context, from node.identity (NULL without one). */
@@ -279,6 +300,7 @@ main(int argc, char **argv)
 	int		 ch, test = 0, level = ZC_LOG_INFO, ready_fd = -1;
 	long		 l;
 
+	main_malloc_tune();
 	memset(&zcd, 0, sizeof zcd);
 	zcd.config_file = ZC_CONFIG_DEFAULT_FILE;
 	zcd.listen_fd = -1;

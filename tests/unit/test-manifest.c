@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -85,7 +86,7 @@ test_add_find(void **state)
 	assert_ptr_equal(e, &m->v[0]);
 	assert_int_equal(e->meta.type, ZC_TYPE_DIR);
 	assert_int_equal(e->parent, ZC_MANIFEST_NONE);
-	assert_null(e->target);
+	assert_null(zc_mentry_target(e));
 	assert_int_equal(e->flags, 0);
 
 	e = zc_manifest_find(m, "a/b");
@@ -98,7 +99,7 @@ test_add_find(void **state)
 	e = zc_manifest_find(m, "a/lnk");
 	assert_non_null(e);
 	assert_string_equal(e->path, "a/lnk");
-	assert_string_equal(e->target, "../b/");
+	assert_string_equal(zc_mentry_target(e), "../b/");
 	assert_int_equal(e->meta.type, ZC_TYPE_SYMLINK);
 	assert_null(zc_manifest_find(m, "a/lnkXXX"));
 
@@ -117,7 +118,8 @@ test_add_find(void **state)
 	    -EEXIST);
 	assert_int_equal(m->n, 3);
 	assert_int_equal(zc_manifest_find(m, "a/b")->meta.type, ZC_TYPE_FILE);
-	assert_string_equal(zc_manifest_find(m, "a/lnk")->target, "../b/");
+	assert_string_equal(zc_mentry_target(zc_manifest_find(m, "a/lnk")),
+	    "../b/");
 
 	/* "ab" is not "a" (the index compares whole names). */
 	assert_int_equal(add_s(m, "ab", ZC_MANIFEST_NONE), 3);
@@ -214,7 +216,7 @@ want(const struct zc_manifest *m, size_t i, const char *path, int type,
 	assert_int_equal(e->parent, parent);
 	assert_ptr_equal(zc_manifest_find(m, path), e);
 	if (type != ZC_TYPE_SYMLINK)
-		assert_null(e->target);
+		assert_null(zc_mentry_target(e));
 	return (e);
 }
 
@@ -299,14 +301,14 @@ test_walk(void **state)
 	e = want(m, 6, "b/z", ZC_TYPE_FILE, 2);
 	assert_int_equal(e->meta.size, 2);
 	e = want(m, 7, "c", ZC_TYPE_SYMLINK, ZC_MANIFEST_NONE);
-	assert_string_equal(e->target, "b");
+	assert_string_equal(zc_mentry_target(e), "b");
 	assert_int_equal(e->meta.size, 1);
 	e = want(m, 8, "d", ZC_TYPE_SYMLINK, ZC_MANIFEST_NONE);
-	assert_string_equal(e->target, "/nonexistent/x");
+	assert_string_equal(zc_mentry_target(e), "/nonexistent/x");
 	assert_int_equal(e->meta.size, strlen("/nonexistent/x"));
 	want(m, 9, "e", ZC_TYPE_DIR, ZC_MANIFEST_NONE);
 	e = want(m, 10, "f", ZC_TYPE_SYMLINK, ZC_MANIFEST_NONE);
-	assert_string_equal(e->target, outside);
+	assert_string_equal(zc_mentry_target(e), outside);
 
 	/* Links were not entered, temp names and special files not listed. */
 	assert_null(zc_manifest_find(m, "c/z"));
@@ -392,11 +394,20 @@ test_walk_parents(void **state)
 }
 
 /*
- * XATTR: a file the walk read no attributes of keeps its ctime in
- * xattr_ctime (the sender then need not list them again while the ctime
- * stays); one with attributes, and a directory, keep 0.  Setting an
- * attribute moves the ctime.
+ * XATTR: a file the walk read no attributes of is marked XNONE, and
+ * zc_manifest_xnone() takes that as still true while its ctime is before
+ * the walk began; one with attributes, and a directory, are not marked.
+ * Setting an attribute moves the ctime past the walk's start.
  */
+static uint64_t
+coarse_ns(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec);
+}
+
 static void
 test_walk_xattr_ctime(void **state)
 {
@@ -405,7 +416,7 @@ test_walk_xattr_ctime(void **state)
 	struct stat		 st;
 	char			 tmpl[] = "/tmp/test-manifest.XXXXXX";
 	char			 err[256];
-	int			 root, fd;
+	int			 root, fd, i;
 
 	assert_non_null(mkdtemp(tmpl));
 	root = open(tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -422,19 +433,24 @@ test_walk_xattr_ctime(void **state)
 		skip();
 	}
 	close(fd);
+	/* The coarse clock past the files' ctimes (bounded: 2 s). */
+	assert_int_equal(fstatat(root, "tagged", &st, AT_SYMLINK_NOFOLLOW), 0);
+	for (i = 0; i < 200 && coarse_ns() <= (uint64_t)st.st_ctim.tv_sec *
+	    1000000000 + (uint64_t)st.st_ctim.tv_nsec; i++)
+		usleep(10000);
 
 	m = zc_manifest_new();
 	m->walk_flags = ZC_MANIFEST_XATTR;
 	assert_int_equal(zc_manifest_walk(m, root, err, sizeof(err)), 0);
 	assert_non_null(e = zc_manifest_find(m, "bare"));
 	assert_int_equal(fstatat(root, "bare", &st, AT_SYMLINK_NOFOLLOW), 0);
-	assert_true(e->xattr_ctime != 0);
-	assert_true(e->xattr_ctime == zc_manifest_ctime(&st));
+	assert_true(e->flags & ZC_MENTRY_XNONE);
+	assert_true(zc_manifest_xnone(m, e, &st));
 	assert_non_null(e = zc_manifest_find(m, "tagged"));
-	assert_true(e->xattr_ctime == 0);
-	assert_true(e->xattr_hash != 0);
+	assert_false(e->flags & ZC_MENTRY_XNONE);
+	assert_true(zc_mentry_xattr_hash(e) != 0);
 	assert_non_null(e = zc_manifest_find(m, "dir"));
-	assert_true(e->xattr_ctime == 0);
+	assert_false(e->flags & ZC_MENTRY_XNONE);
 
 	/* An attribute set after the walk: the ctime no longer matches. */
 	fd = openat(root, "bare", O_RDONLY | O_CLOEXEC);
@@ -443,14 +459,14 @@ test_walk_xattr_ctime(void **state)
 	assert_int_equal(fstat(fd, &st), 0);
 	close(fd);
 	assert_non_null(e = zc_manifest_find(m, "bare"));
-	assert_true(e->xattr_ctime != zc_manifest_ctime(&st));
+	assert_false(zc_manifest_xnone(m, e, &st));
 
 	/* Without XATTR nothing is read, nothing kept. */
 	zc_manifest_free(m);
 	m = zc_manifest_new();
 	assert_int_equal(zc_manifest_walk(m, root, err, sizeof(err)), 0);
 	assert_non_null(e = zc_manifest_find(m, "bare"));
-	assert_true(e->xattr_ctime == 0);
+	assert_false(e->flags & ZC_MENTRY_XNONE);
 	zc_manifest_free(m);
 	close(root);
 	rm_tree(tmpl);
@@ -503,6 +519,98 @@ test_drop(void **state)
 	zc_manifest_free(m);
 }
 
+/*
+ * What an entry carries besides its path (target, hard link, attribute
+ * hash) is packed behind it, each only when present, and read back whole;
+ * a second list that borrows names shares the path of an entry that has
+ * nothing else, and copies the others.
+ */
+static void
+test_extra_names(void **state)
+{
+	struct zc_manifest	*a, *b;
+	struct zc_mentry	*e, *f;
+	struct zc_mextra	 x;
+	struct zc_meta		 meta = file_meta(7), link;
+	char			 name[32];
+	int			 i, r;
+
+	(void)state;
+	a = zc_manifest_new();
+	b = zc_manifest_new();
+	memset(&link, 0, sizeof link);
+	link.type = ZC_TYPE_SYMLINK;
+	link.mode = 0777;
+	/* Enough names for several chunks. */
+	for (i = 0; i < 5000; i++) {
+		snprintf(name, sizeof name, "dir/file-%04d", i);
+		memset(&x, 0, sizeof x);
+		if (i % 3 == 1) {
+			x.link_id = 0x1122334455667788ULL + (uint64_t)i;
+			x.link_dev = 0xa0b0c0d0U;
+		}
+		if (i % 5 == 2)
+			x.xattr_hash = 0xfedcba9876543210ULL ^ (uint64_t)i;
+		r = zc_manifest_add_extra(a, &meta, name, strlen(name), &x,
+		    ZC_MANIFEST_NONE);
+		assert_int_equal(r, i);
+	}
+	memset(&x, 0, sizeof x);
+	x.target = "../t/aXXX";
+	x.target_len = 6;
+	x.link_id = 5;
+	x.xattr_hash = 9;
+	assert_int_equal(zc_manifest_add_extra(a, &link, "sym", 3, &x,
+	    ZC_MANIFEST_NONE), 5000);
+	assert_true(a->sbytes > ZC_MANIFEST_CHUNK_MIN * 32);
+	for (i = 0; i < 5000; i++) {
+		snprintf(name, sizeof name, "dir/file-%04d", i);
+		e = zc_manifest_find(a, name);
+		assert_non_null(e);
+		assert_string_equal(e->path, name);
+		assert_null(zc_mentry_target(e));
+		assert_true(zc_mentry_link_id(e) == (i % 3 == 1 ?
+		    0x1122334455667788ULL + (uint64_t)i : 0));
+		assert_true(zc_mentry_link_dev(e) == (i % 3 == 1 ?
+		    0xa0b0c0d0U : 0));
+		assert_true(zc_mentry_xattr_hash(e) == (i % 5 == 2 ?
+		    0xfedcba9876543210ULL ^ (uint64_t)i : 0));
+	}
+	e = zc_manifest_find(a, "sym");
+	assert_string_equal(zc_mentry_target(e), "../t/a");
+	assert_true(zc_mentry_link_id(e) == 5);
+	assert_true(zc_mentry_xattr_hash(e) == 9);
+
+	/* b borrows a's names: shared when b's entry has nothing else. */
+	b->names = a;
+	assert_int_equal(add_s(b, "dir/file-0001", ZC_MANIFEST_NONE), 0);
+	memset(&x, 0, sizeof x);
+	x.xattr_hash = 3;
+	assert_int_equal(zc_manifest_add_extra(b, &meta, "dir/file-0002",
+	    13, &x, ZC_MANIFEST_NONE), 1);
+	assert_int_equal(add_s(b, "only-b", ZC_MANIFEST_NONE), 2);
+	assert_int_equal(zc_manifest_add(b, &link, "sym", 3, NULL, 0,
+	    ZC_MANIFEST_NONE), 3);
+	e = zc_manifest_find(b, "dir/file-0001");
+	f = zc_manifest_find(a, "dir/file-0001");
+	assert_ptr_equal(e->path, f->path);
+	/* a's entry has a link behind its name; b's has none. */
+	assert_true(zc_mentry_link_id(f) != 0);
+	assert_true(zc_mentry_link_id(e) == 0);
+	e = zc_manifest_find(b, "dir/file-0002");
+	assert_ptr_not_equal(e->path, zc_manifest_find(a,
+	    "dir/file-0002")->path);
+	assert_true(zc_mentry_xattr_hash(e) == 3);
+	assert_string_equal(zc_manifest_find(b, "only-b")->path, "only-b");
+	/* A symlink always has a target, "" if none was given: copied. */
+	e = zc_manifest_find(b, "sym");
+	assert_string_equal(zc_mentry_target(e), "");
+	assert_ptr_not_equal(e->path, zc_manifest_find(a, "sym")->path);
+	assert_null(zc_manifest_find(b, "dir/file-0003"));
+	zc_manifest_free(b);
+	zc_manifest_free(a);
+}
+
 int
 main(void)
 {
@@ -513,6 +621,7 @@ main(void)
 		cmocka_unit_test(test_walk_parents),
 		cmocka_unit_test(test_walk_xattr_ctime),
 		cmocka_unit_test(test_drop),
+		cmocka_unit_test(test_extra_names),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

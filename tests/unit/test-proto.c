@@ -19,13 +19,16 @@
 #define BIG	(ZC_PROTO_HDR_LEN + ZC_PROTO_FRAME_MAX)
 
 static const struct zc_meta meta_file = {
-	ZC_TYPE_FILE, 0644, 1000, 1001, 12345, 1700000000, 123456789
+	.type = ZC_TYPE_FILE, .mode = 0644, .uid = 1000, .gid = 1001,
+	.size = 12345, .mtime_sec = 1700000000, .mtime_nsec = 123456789
 };
 static const struct zc_meta meta_dir = {
-	ZC_TYPE_DIR, 02755, 0, 0, 0, -5, 999999999
+	.type = ZC_TYPE_DIR, .mode = 02755, .uid = 0, .gid = 0, .size = 0,
+	.mtime_sec = -5, .mtime_nsec = 999999999
 };
 static const struct zc_meta meta_link = {
-	ZC_TYPE_SYMLINK, 0777, 7, 8, 6, 1, 0
+	.type = ZC_TYPE_SYMLINK, .mode = 0777, .uid = 7, .gid = 8, .size = 6,
+	.mtime_sec = 1, .mtime_nsec = 0
 };
 
 static struct zc_entry

@@ -108,7 +108,7 @@ test_read_good(void **state)
 	assert_int_equal(read_items(tree, NTREE, m), 0);
 	assert_int_equal(m->n, NTREE);
 	assert_non_null(e = zc_manifest_find(m, "d/e/l"));
-	assert_string_equal(e->target, "../f");
+	assert_string_equal(zc_mentry_target(e), "../f");
 	assert_string_equal(m->v[e->parent].path, "d/e");
 	assert_non_null(e = zc_manifest_find(m, "top"));
 	assert_int_equal(e->parent, ZC_MANIFEST_NONE);
