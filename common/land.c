@@ -424,15 +424,27 @@ int
 zc_land_file_place(struct zc_land_file *lf, int flags)
 {
 	char	proc[64];
-	int	error, tries;
+	int	error, tries, checked = 0;
 
 	if (lf->tmp[0] == '\0') {
 		/*
-		 * linkat() will not replace a name (EEXIST), so link the
-		 * unnamed file to a fresh temporary name, then rename.  The
-		 * /proc form needs no CAP_DAC_READ_SEARCH (linkat(2)).
+		 * A new name: the unnamed file is linked there at once (the
+		 * /proc form needs no CAP_DAC_READ_SEARCH, linkat(2)), and a
+		 * reader sees nothing, then all of it.  linkat() will not
+		 * replace a name (EEXIST): then link it to a fresh temporary
+		 * name and rename that over the old file.
 		 */
 		snprintf(proc, sizeof proc, "/proc/self/fd/%d", lf->fd);
+		if ((error = land_still_beneath(lf)) != 0)
+			goto fail;
+		checked = 1;
+		if (linkat(AT_FDCWD, proc, lf->dir_fd, lf->leaf,
+		    AT_SYMLINK_FOLLOW) == 0)
+			goto placed;
+		if (errno != EEXIST) {
+			error = -errno;
+			goto fail;
+		}
 		for (tries = 0; tries < 8; tries++) {
 			zc_path_make_temp(lf->tmp, sizeof lf->tmp);
 			if (linkat(AT_FDCWD, proc, lf->dir_fd, lf->tmp,
@@ -455,12 +467,15 @@ zc_land_file_place(struct zc_land_file *lf, int flags)
 	    lf->root_fd, lf->dir_fd, lf->leaf, lf->rel, ZC_BACKUP_LINK,
 	    flags)) != 0)
 		goto fail;
-	if ((error = land_still_beneath(lf)) != 0 ||
+	/* Checked again if a backup was made since. */
+	if (((!checked || lf->backup != NULL) &&
+	    (error = land_still_beneath(lf)) != 0) ||
 	    renameat(lf->dir_fd, lf->tmp, lf->dir_fd, lf->leaf) == -1) {
 		if (error == 0)
 			error = -errno;
 		goto fail;
 	}
+placed:
 	lf->tmp[0] = '\0';
 	if ((flags & ZC_LAND_FSYNC) && !(flags & ZC_LAND_DEFER_DIRSYNC) &&
 	    fsync(lf->dir_fd) == -1) {
