@@ -47,18 +47,7 @@ status_kb()
 
 FSYNC=false recv_config "$T/beta.yaml" "site:$dst"
 start_daemon beta "$T/beta.yaml"
-cat >"$T/alpha.yaml" <<EOF
-node:
-  name: alpha
-peers:
-  - name: beta
-    address: "127.0.0.1:${DAEMON_PORT[beta]}"
-sets:
-  - name: site
-    path: $src
-    push_to: [beta]
-    delete: true
-EOF
+live_config "$T/alpha.yaml" site:"$src" "delete: true"
 start_node alpha "$T/alpha.yaml"
 wait_log alpha 'peer=beta set=site: in sync; mirroring live' 120
 mirror_ok "$src" "$dst" alpha beta
