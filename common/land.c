@@ -23,7 +23,7 @@
 #include "sparse.h"
 
 static int	land_file_open(struct zc_land_file *, int, const char *,
-		    const struct zc_meta *, struct zc_land_dirs *, int);
+		    const struct zc_meta *, struct zc_land_dirs *, int, int);
 
 static int
 land_copy_leaf(char *out, size_t outlen, const char *leaf)
@@ -122,20 +122,21 @@ known:
 
 int
 zc_land_file_begin(struct zc_land_file *lf, int root_fd, const char *rel,
-    const struct zc_meta *meta, struct zc_land_dirs *dirs)
+    const struct zc_meta *meta, struct zc_land_dirs *dirs, int flags)
 {
-	return (land_file_open(lf, root_fd, rel, meta, dirs, 1));
+	return (land_file_open(lf, root_fd, rel, meta, dirs, flags, 1));
 }
 
 /* SPARSE: the same, sized with holes; only the data is reserved. */
 int
 zc_land_file_begin_segs(struct zc_land_file *lf, int root_fd, const char *rel,
-    const struct zc_meta *meta, struct zc_land_dirs *dirs,
+    const struct zc_meta *meta, struct zc_land_dirs *dirs, int flags,
     const uint8_t *segs, uint32_t nsegs)
 {
 	int	error;
 
-	if ((error = land_file_open(lf, root_fd, rel, meta, dirs, 0)) != 0)
+	if ((error = land_file_open(lf, root_fd, rel, meta, dirs, flags,
+	    0)) != 0)
 		return (error);
 	if ((error = zc_sparse_prepare(lf->fd, segs, nsegs, meta->size,
 	    ZC_LAND_PREALLOC_MIN)) != 0)
@@ -143,9 +144,28 @@ zc_land_file_begin_segs(struct zc_land_file *lf, int root_fd, const char *rel,
 	return (error);
 }
 
+/*
+ * Does no entry have this name yet?  Then a small body goes into an
+ * O_TMPFILE that is linked at the name (one directory insertion); else
+ * into a named temporary file renamed over the old one, which is cheaper
+ * than an unnamed file whose linkat() fails first (land.h).  The answer
+ * is a hint: the commit copes with either.  The lookup leaves its entry
+ * (or its absence) in the dentry cache, so the linkat's own lookup does
+ * not search the directory again.
+ */
+static int
+land_name_free(int dir_fd, const char *leaf)
+{
+	struct stat	st;
+
+	return (fstatat(dir_fd, leaf, &st, AT_SYMLINK_NOFOLLOW) == -1 &&
+	    errno == ENOENT);
+}
+
 static int
 land_file_open(struct zc_land_file *lf, int root_fd, const char *rel,
-    const struct zc_meta *meta, struct zc_land_dirs *dirs, int prealloc)
+    const struct zc_meta *meta, struct zc_land_dirs *dirs, int flags,
+    int prealloc)
 {
 	const char	*leaf;
 	int		 error;
@@ -166,12 +186,13 @@ land_file_open(struct zc_land_file *lf, int root_fd, const char *rel,
 		goto fail;
 	/*
 	 * A directory in the way is the sender's to delete first; the final
-	 * renameat() refuses to replace it (EISDIR), so no stat here.
+	 * renameat() refuses to replace it (EISDIR).
 	 */
 	lf->fd = -1;
 	errno = EOPNOTSUPP;
 	/* O_RDWR: VERIFY reads the body back before the rename. */
-	if (meta->size > ZC_LAND_NAMED_MAX)
+	if (meta->size > ZC_LAND_NAMED_MAX || (!(flags & ZC_LAND_RENAME) &&
+	    land_name_free(lf->dir_fd, lf->leaf)))
 		lf->fd = openat(lf->dir_fd, ".", O_TMPFILE | O_RDWR |
 		    O_CLOEXEC, 0600);
 	if (lf->fd == -1 && (errno == EOPNOTSUPP || errno == EISDIR ||
@@ -420,35 +441,51 @@ zc_land_files_sync(struct zc_land_file *const *v, size_t n, int flags,
 	}
 }
 
+/*
+ * Give the unnamed body the name leaf in its directory: linkat(2) with
+ * AT_EMPTY_PATH, which needs CAP_DAC_READ_SEARCH before Linux 6.10 and,
+ * since, only that the file was opened with our credentials; else
+ * (ENOENT) through /proc, which needs neither but costs a path walk.
+ * 0, or -1 with errno set.
+ */
+static int
+land_link(struct zc_land_file *lf, const char *leaf)
+{
+	char	proc[64];
+
+	if (linkat(lf->fd, "", lf->dir_fd, leaf, AT_EMPTY_PATH) == 0)
+		return (0);
+	if (errno != ENOENT)
+		return (-1);
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", lf->fd);
+	return (linkat(AT_FDCWD, proc, lf->dir_fd, leaf, AT_SYMLINK_FOLLOW));
+}
+
 int
 zc_land_file_place(struct zc_land_file *lf, int flags)
 {
-	char	proc[64];
 	int	error, tries, checked = 0, old;
 
 	if (lf->tmp[0] == '\0') {
 		/*
-		 * A new name: the unnamed file is linked there at once (the
-		 * /proc form needs no CAP_DAC_READ_SEARCH, linkat(2)), and a
-		 * reader sees nothing, then all of it.  linkat() will not
-		 * replace a name (EEXIST): then link it to a fresh temporary
-		 * name and rename that over the old file.
+		 * A new name: the unnamed file is linked there at once
+		 * (land_link()), and a reader sees nothing, then all of it.
+		 * linkat() will not replace a name (EEXIST), and a watched
+		 * root wants a rename (ZC_LAND_RENAME): then link it to a
+		 * fresh temporary name and rename that over the target.
 		 */
-		snprintf(proc, sizeof proc, "/proc/self/fd/%d", lf->fd);
 		if ((error = land_still_beneath(lf)) != 0)
 			goto fail;
 		checked = 1;
-		if (linkat(AT_FDCWD, proc, lf->dir_fd, lf->leaf,
-		    AT_SYMLINK_FOLLOW) == 0)
+		if (!(flags & ZC_LAND_RENAME) && land_link(lf, lf->leaf) == 0)
 			goto placed;
-		if (errno != EEXIST) {
+		if (!(flags & ZC_LAND_RENAME) && errno != EEXIST) {
 			error = -errno;
 			goto fail;
 		}
 		for (tries = 0; tries < 8; tries++) {
 			zc_path_make_temp(lf->tmp, sizeof lf->tmp);
-			if (linkat(AT_FDCWD, proc, lf->dir_fd, lf->tmp,
-			    AT_SYMLINK_FOLLOW) == 0)
+			if (land_link(lf, lf->tmp) == 0)
 				break;
 			if (errno != EEXIST) {
 				error = -errno;

@@ -3,10 +3,11 @@
  *
  * Every path is checked (path.c) by the caller and opened beneath root_fd
  * with openat2; a file body goes into an unnamed O_TMPFILE beside the
- * target, gets its metadata on the held fd, is fsynced, linked to a
- * temporary name and renamed over the target: readers see the old file or
- * the new one, never a mix, and a killed receiver leaves at most a
- * ".zc.*.zctmp" name behind (removed by zc_land_sweep()).
+ * target, gets its metadata on the held fd, is fsynced and linked at the
+ * target's name; where that name is taken, the body is renamed over it
+ * from a temporary name: readers see the old file or the new one, never
+ * a mix, and a killed receiver leaves at most a ".zc.*.zctmp" name behind
+ * (removed by zc_land_sweep()).
  */
 #ifndef ZC_LAND_H
 #define ZC_LAND_H
@@ -21,13 +22,23 @@
 #define ZC_LAND_HOLD_OLD 0x8	/* place: free a replaced file after, not in,
 				   the rename (live: the new one is seen
 				   sooner) */
+#define ZC_LAND_RENAME	0x10	/* every body comes in by a rename from a
+				   temporary name, never by a bare link: we
+				   watch this root (push_to), and inotify
+				   shows a linked O_TMPFILE as IN_CREATE
+				   alone, never its close (IN_EXCL_UNLINK),
+				   while a rename is IN_MOVED_TO, complete */
 
 /*
- * Bodies up to this size land through a named temporary file (create,
- * write, rename); larger ones through O_TMPFILE + linkat, which a killed
- * receiver cannot leave behind.  O_TMPFILE's orphan-list work and the
- * extra linkat cost more than a small file's write (docs/benchmarks.md);
- * a named temp left by a crash is removed at the next start.
+ * Bodies up to this size whose name is taken already land through a named
+ * temporary file (create, write, rename over the old file); a new name
+ * gets an O_TMPFILE linked there.  For a 4 KiB file on ext4 here, the
+ * unnamed file linked at a new name cost 0.86 of a named temp renamed
+ * (one directory insertion instead of an insertion, a rename and a
+ * removal), but 1.13 of it where the name existed (its linkat fails
+ * first, docs/benchmarks.md).  Larger bodies always go unnamed, which a
+ * killed receiver cannot leave behind; a named temp left by a crash is
+ * removed at the next start.
  */
 #define ZC_LAND_NAMED_MAX	(64 * 1024)
 
@@ -92,7 +103,7 @@ struct zc_land_file {
  * 0 or -errno; on error nothing is left behind.
  */
 int	zc_land_file_begin(struct zc_land_file *, int root_fd, const char *rel,
-	    const struct zc_meta *, struct zc_land_dirs *);
+	    const struct zc_meta *, struct zc_land_dirs *, int flags);
 /*
  * SPARSE: the same for a file of meta->size whose data is the segments
  * (proto.h, wire order): sized with ftruncate, space reserved for the
@@ -100,7 +111,7 @@ int	zc_land_file_begin(struct zc_land_file *, int root_fd, const char *rel,
  */
 int	zc_land_file_begin_segs(struct zc_land_file *, int root_fd,
 	    const char *rel, const struct zc_meta *, struct zc_land_dirs *,
-	    const uint8_t *segs, uint32_t nsegs);
+	    int flags, const uint8_t *segs, uint32_t nsegs);
 /*
  * Apply metadata, fsync, rename into place, fsync the directory.  0 or
  * -errno (then aborted).  With ZC_LAND_DEFER_DIRSYNC the directory is not

@@ -564,6 +564,7 @@ recv_on_push(struct zc_recv *r, struct zc_rd *rd)
 		return (recv_refuse(r, ZC_E_IO, "set root unavailable"));
 	}
 	r->land_flags = (t.fsync ? ZC_LAND_FSYNC : 0) |
+	    (t.watched ? ZC_LAND_RENAME : 0) |
 	    (zc_owner_can_chown() ? ZC_LAND_CHOWN : 0);
 	r->safe_links = t.safe_links;
 	r->devices = t.specials;
@@ -885,7 +886,7 @@ recv_file_segs(struct zc_recv *r, const char *path, const struct zc_entry *e)
 	r->file_nsegs = r->file_seg = 0;
 	r->file_pos = 0;
 	if ((error = zc_land_file_begin_segs(&r->file, r->root_fd, path,
-	    &e->meta, &r->ldirs, e->segs, e->nsegs)) != 0)
+	    &e->meta, &r->ldirs, r->land_flags, e->segs, e->nsegs)) != 0)
 		return (error);
 	if (e->nsegs > 0) {
 		r->file_segs = xmalloc((size_t)e->nsegs * ZC_PROTO_SEG_LEN);
@@ -1038,7 +1039,7 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 			error = recv_file_segs(r, path, &ent);
 		else
 			error = zc_land_file_begin(&r->file, r->root_fd, path,
-			    &ent.meta, &r->ldirs);
+			    &ent.meta, &r->ldirs, r->land_flags);
 		r->file_open = error == 0;
 		if (r->file_open && zc_backup_on(&r->backup))
 			r->file.backup = &r->backup;
