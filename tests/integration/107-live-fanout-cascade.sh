@@ -111,9 +111,4 @@ for ((i = 0; i < 200; i++)); do
 done
 all_equal "200 files"
 
-for n in alpha beta gamma delta; do
-	stop_daemon "$n"
-	[ "${DAEMON_RC[$n]}" = 0 ] || fail "$n exited ${DAEMON_RC[$n]}"
-done
-check_logs
-exit 0
+finish_ok alpha beta gamma delta
