@@ -19,27 +19,26 @@
 #      directories, made by gen-workloads.sh under $ZCB_ROOT/src),
 #      ZCB_ROOT (default /tmp/zcbench-fsync), RUNS (default 3),
 #      TARGET (ext4img: a fresh 8 GiB ext4 image on a loop device, direct
-#      I/O, as the harness's lib.sh makes it, needs root; or a directory: a
-#      plain directory, e.g. on the scratch disk), STRACE=1.
+#      I/O, the harness's lib.sh target_up, needs root; or a directory: a
+#      plain directory, e.g. on the scratch disk), STRACE=1, ZC_SHARED.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 [ $# -gt 0 ] || { sed -n '2,22p' "$0"; exit 2; }
-ZCB_ROOT=${ZCB_ROOT:-/tmp/zcbench-fsync}
+export ZCB_ROOT=${ZCB_ROOT:-/tmp/zcbench-fsync}
 RUNS=${RUNS:-3}
 TARGET=${TARGET:-ext4img}
 shared=${ZC_SHARED:-$repo/../shared}/bench
 mkdir -p "$ZCB_ROOT"
+. "$repo/bench/lib.sh"
+bench_harness
+export ZCB_TARGET=plain
+[ "$TARGET" != ext4img ] || ZCB_TARGET=ext4img
+. "$H/lib.sh"
+trap bench_exit EXIT
 if [ -z "${WL:-}" ]; then
-	if [ ! -f "$ZCB_ROOT/src/.small.complete" ]; then
-		rm -rf "${ZCB_ROOT:?}/harness"
-		cp -R "$shared" "$ZCB_ROOT/harness"
-		chmod -R u+w "$ZCB_ROOT/harness"
-		rm -rf "$ZCB_ROOT/harness/bin"
-		make -s -C "$ZCB_ROOT/harness" >&2
-		ZCB_ROOT=$ZCB_ROOT bash "$ZCB_ROOT/harness/gen-workloads.sh" small >&2
-	fi
-	WL=$ZCB_ROOT/src/small
+	need_workload small
+	WL=$ZCB_SRC/small
 fi
 names=()
 declare -A bin
@@ -50,26 +49,13 @@ for a in "$@"; do
 		{ echo "run-fsync.sh: no zcsync/zcsyncd in ${a#*=}" >&2; exit 1; }
 done
 
-MNT=$ZCB_ROOT/dst
+MNT=$ZCB_DST
 LOOP=
 DPID=
-cleanup() {
-	set +e
-	[ -z "$DPID" ] || { kill "$DPID"; wait "$DPID"; } 2>/dev/null
-	if [ -n "$LOOP" ]; then
-		umount "$MNT" && losetup -d "$LOOP"
-		rm -f "$ZCB_ROOT/target.img"
-	fi
-}
-trap cleanup EXIT
 if [ "$TARGET" = ext4img ]; then
 	[ "$(id -u)" = 0 ] || { echo "run-fsync.sh: ext4img needs root" >&2; exit 1; }
-	mkdir -p "$MNT"
-	rm -f "$ZCB_ROOT/target.img"
-	truncate -s 8G "$ZCB_ROOT/target.img"
-	mkfs.ext4 -F -q -E lazy_itable_init=0,lazy_journal_init=0,nodiscard "$ZCB_ROOT/target.img"
-	LOOP=$(losetup --direct-io=on -f --show "$ZCB_ROOT/target.img")
-	mount -o noatime "$LOOP" "$MNT"
+	bench_target_fresh
+	LOOP=$ZCB_LOOP
 	JBD=/proc/fs/jbd2/$(basename "$LOOP")-8/info
 else
 	MNT=$TARGET
@@ -86,22 +72,12 @@ echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 # beta NAME DIR [WRAPPER...]: start zcsyncd of build NAME with a set s at
 # DIR (fsync: true); sets DPID and PORT.
 beta() {
-	local name=$1 dir=$2 d=$ZCB_ROOT/run
+	local name=$1 dir=$2 d=$ZCB_ROOT/run-$1
 	shift 2
-	mkdir -p "$d"
-	cat >"$d/beta.yaml" <<EOF
-node: {name: beta, listen: "127.0.0.1:0"}
-peers: [{name: alpha}]
-sets: [{name: s, path: "$dir", accept_from: [alpha], fsync: true}]
-EOF
-	rm -f "$d/port"
-	"$@" "${bin[$name]}/zcsyncd" -c "$d/beta.yaml" --ready-fd 3 3>"$d/port" 2>"$d/beta-$name.log" &
-	DPID=$!
-	for _ in $(seq 400); do
-		grep -qx '[0-9]\+' "$d/port" 2>/dev/null && break
-		sleep 0.05
-	done
-	PORT=$(cat "$d/port")
+	bench_recv_config "$ZCB_ROOT/beta.yaml" true "s:$dir"
+	bench_daemon "$d" "$@" "${bin[$name]}/zcsyncd" -c "$ZCB_ROOT/beta.yaml"
+	DPID=$bench_pid PORT=$bench_port
+	zcb_track "$DPID"
 }
 stop_beta() {
 	# Under strace: stop the daemon, strace then ends and writes its table.
