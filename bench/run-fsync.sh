@@ -10,10 +10,11 @@
 # Per round, per build: a fresh empty set directory on the target, a fresh
 # zcsyncd (fsync: true), `sync`, then the timed push of the workload (an
 # empty receiver: every file is sent), then the target's jbd2 commit count
-# (/proc/fs/jbd2/DEV/info, "transactions") before and after.  With
-# STRACE=1, one more push per build with the receiver under `strace -c -f`
-# (its fsync, fdatasync, syncfs and sync_file_range counts; strace slows it:
-# not timed).
+# (/proc/fs/jbd2/DEV/info, "transactions") before and after, and the
+# receiver's CPU (user + system of all its threads, /proc/PID/stat) at the
+# end.  With STRACE=1, one more push per build with the receiver under
+# `strace -c -f` (its fsync, fdatasync, syncfs, sync_file_range, clone3 and
+# futex counts, and all its calls; strace slows it: not timed).
 #
 # Env: WL (default: the harness's small workload, 20,000 x 4 KiB in 100
 #      directories, made by gen-workloads.sh under $ZCB_ROOT/src),
@@ -24,7 +25,7 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-[ $# -gt 0 ] || { sed -n '2,22p' "$0"; exit 2; }
+[ $# -gt 0 ] || { sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 2; }
 export ZCB_ROOT=${ZCB_ROOT:-/tmp/zcbench-fsync}
 RUNS=${RUNS:-3}
 TARGET=${TARGET:-ext4img}
@@ -79,6 +80,11 @@ beta() {
 	DPID=$bench_pid PORT=$bench_port
 	zcb_track "$DPID"
 }
+# The receiver's user + system CPU seconds so far (all its threads).
+daemon_cpu() {
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' \
+		"/proc/$(pgrep -P "$DPID" -x zcsyncd || echo "$DPID")/stat"
+}
 stop_beta() {
 	# Under strace: stop the daemon, strace then ends and writes its table.
 	kill "$(pgrep -P "$DPID" -x zcsyncd || echo "$DPID")"
@@ -101,21 +107,23 @@ for ((r = 1; r <= RUNS; r++)); do
 			{ echo "run-fsync.sh: push failed:" >&2; cat "$ZCB_ROOT/push.out" >&2; exit 1; }
 		t1=$(date +%s.%N)
 		c1=$(commits)
+		cpu=$(daemon_cpu)
 		stop_beta
 		s=$(echo "$t1 - $t0" | bc)
-		printf '  round %d %-10s %7.3f s  %6d journal commits  load %s\n' "$r" "$n" "$s" $((c1 - c0)) "$(cut -d' ' -f1 /proc/loadavg)"
-		echo "$n $s $((c1 - c0))" >>"$res"
+		printf '  round %d %-10s %7.3f s  %6d journal commits  receiver CPU %5.2f s  load %s\n' "$r" "$n" "$s" $((c1 - c0)) "$cpu" "$(cut -d' ' -f1 /proc/loadavg)"
+		echo "$n $s $((c1 - c0)) $cpu" >>"$res"
 		rm -rf "${dst:?}"
 		sync
 	done
 done
-echo "medians (s, commits; ratio to ${names[0]}):"
+echo "medians (s, commits, receiver CPU s; ratio to ${names[0]}):"
 base=$(awk -v n="${names[0]}" '$1 == n { print $2 }' "$res" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 for n in "${names[@]}"; do
 	m=$(awk -v n="$n" '$1 == n { print $2 }' "$res" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 	c=$(awk -v n="$n" '$1 == n { print $3 }' "$res" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
-	printf '  %-10s %7.3f s (%s files/s)  %s commits (%.3f per file)  x%.2f\n' "$n" "$m" \
-		"$(echo "$nfiles / $m" | bc)" "$c" "$(echo "$c / $nfiles" | bc -l)" "$(echo "$base / $m" | bc -l)"
+	u=$(awk -v n="$n" '$1 == n { print $4 }' "$res" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+	printf '  %-10s %7.3f s (%s files/s)  %s commits (%.3f per file)  CPU %.2f s  x%.2f\n' "$n" "$m" \
+		"$(echo "$nfiles / $m" | bc)" "$c" "$(echo "$c / $nfiles" | bc -l)" "$u" "$(echo "$base / $m" | bc -l)"
 done
 if [ "${STRACE:-0}" = 1 ]; then
 	echo "receiver system calls (strace -c -f, one untimed push each):"
@@ -128,7 +136,7 @@ if [ "${STRACE:-0}" = 1 ]; then
 			{ echo "run-fsync.sh: push failed:" >&2; cat "$ZCB_ROOT/push.out" >&2; exit 1; }
 		stop_beta
 		printf '  %-10s' "$n"
-		for sc in fsync fdatasync syncfs sync_file_range renameat linkat; do
+		for sc in fsync fdatasync syncfs sync_file_range renameat linkat clone3 futex total; do
 			printf ' %s=%s' "$sc" "$(awk -v s="$sc" '$NF == s { print $4 }' "$ZCB_ROOT/strace-$n.txt" | head -1)"
 		done
 		echo
