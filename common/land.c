@@ -4,8 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +19,7 @@
 #include "xmalloc.h"
 #include "path.h"
 #include "sparse.h"
+#include "syncpool.h"
 
 static int	land_file_open(struct zc_land_file *, int, const char *,
 		    const struct zc_meta *, struct zc_land_dirs *, int, int);
@@ -331,82 +330,12 @@ zc_land_file_sync(struct zc_land_file *lf, int flags)
 	return (0);
 }
 
-#define ZC_LAND_SYNC_STACK	(256 * 1024)
-
-struct land_sync_job {
-	struct zc_land_file	*const *v;
-	const size_t		*idx;	/* the files this job fsyncs, by ... */
-	size_t			 n;	/* ... index in v, every step-th */
-	size_t			 first, step;
-	int			*errors;
-};
-
-static void *
-land_sync_run(void *arg)
-{
-	struct land_sync_job	*j = arg;
-	size_t			 k;
-
-	for (k = j->first; k < j->n; k += j->step) {
-		if (fsync(j->v[j->idx[k]]->fd) == -1)
-			j->errors[j->idx[k]] = -errno;
-	}
-	return (NULL);
-}
-
-/*
- * fsync the small files of a batch from threads of our own (the caller is
- * one of them), all at once: the journal is committed already, and the
- * cache flush each fsync still asks for is merged by the block layer with
- * the ones in flight (a few flushes for the batch, not one per file).  The
- * calling thread waits: nothing else happens meanwhile.  Signals stay with
- * the loop's thread.  A thread that cannot start leaves its share to the
- * caller.
- */
-static void
-land_sync_together(struct zc_land_file *const *v, const size_t *idx,
-    size_t n, int *errors)
-{
-	struct land_sync_job	 job[ZC_LAND_SYNC_THREADS];
-	pthread_t		 tid[ZC_LAND_SYNC_THREADS];
-	pthread_attr_t		 attr;
-	int			 started[ZC_LAND_SYNC_THREADS];
-	sigset_t		 all, old;
-	size_t			 i, nth;
-
-	nth = n < ZC_LAND_SYNC_THREADS ? n : ZC_LAND_SYNC_THREADS;
-	/* An fsync needs little stack: not the default 8 MiB each. */
-	pthread_attr_init(&attr);
-	(void)pthread_attr_setstacksize(&attr, ZC_LAND_SYNC_STACK);
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	for (i = 0; i < nth; i++) {
-		job[i].v = v;
-		job[i].idx = idx;
-		job[i].n = n;
-		job[i].first = i;
-		job[i].step = nth;
-		job[i].errors = errors;
-		started[i] = i > 0 &&
-		    pthread_create(&tid[i], &attr, land_sync_run, &job[i]) == 0;
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
-	for (i = 0; i < nth; i++) {
-		if (!started[i])
-			land_sync_run(&job[i]);
-	}
-	for (i = 0; i < nth; i++) {
-		if (started[i])
-			pthread_join(tid[i], NULL);
-	}
-}
-
 void
 zc_land_files_sync(struct zc_land_file *const *v, size_t n, int flags,
-    int *errors)
+    struct zc_syncpool *pool, int *errors)
 {
 	size_t	idx[ZC_LAND_SYNC_MAX];
+	int	fds[ZC_LAND_SYNC_MAX], errs[ZC_LAND_SYNC_MAX];
 	size_t	i, nsmall = 0;
 	int	first = 1;
 
@@ -430,10 +359,24 @@ zc_land_files_sync(struct zc_land_file *const *v, size_t n, int flags,
 		} else
 			idx[nsmall++] = i;
 	}
-	if (nsmall == 1 && fsync(v[idx[0]]->fd) == -1)
-		errors[idx[0]] = -errno;
-	else if (nsmall > 1)
-		land_sync_together(v, idx, nsmall, errors);
+	/*
+	 * The small ones at once, from the pool's threads and ours: the
+	 * journal is committed already, and the cache flush each fsync still
+	 * asks for is merged by the block layer with the ones in flight (a
+	 * few flushes for the batch, not one per file).
+	 */
+	if (nsmall < 2 || pool == NULL) {
+		for (i = 0; i < nsmall; i++) {
+			if (fsync(v[idx[i]]->fd) == -1)
+				errors[idx[i]] = -errno;
+		}
+	} else {
+		for (i = 0; i < nsmall; i++)
+			fds[i] = v[idx[i]]->fd;
+		zc_syncpool_fsync(pool, fds, nsmall, errs);
+		for (i = 0; i < nsmall; i++)
+			errors[idx[i]] = errs[i];
+	}
 	/* fsyncgate: never again; discarded (zc_land_file_sync()). */
 	for (i = 0; i < n; i++) {
 		if (errors[i] != 0)

@@ -135,15 +135,14 @@ int	zc_land_file_place(struct zc_land_file *, int flags);
 /*
  * zc_land_file_sync() for each of v[0..n) (at most ZC_LAND_SYNC_MAX):
  * errors[i] is 0 or -errno, and v[i] is then aborted.  Bodies over
- * ZC_LAND_NAMED_MAX are fsynced in order; the small ones at once, from up
- * to ZC_LAND_SYNC_THREADS threads, so that their cache flushes merge.
+ * ZC_LAND_NAMED_MAX are fsynced in order; the small ones at once, by the
+ * threads of pool (syncpool.h), so that their cache flushes merge; in
+ * order too if pool is NULL.
  */
 #define ZC_LAND_SYNC_MAX	256
-#ifndef ZC_LAND_SYNC_THREADS	/* -D for the benchmark that chose it */
-#define ZC_LAND_SYNC_THREADS	32
-#endif
+struct zc_syncpool;
 void	zc_land_files_sync(struct zc_land_file *const *v, size_t n, int flags,
-	    int *errors);
+	    struct zc_syncpool *pool, int *errors);
 /* Drop the temporary file; safe to call twice or after commit. */
 void	zc_land_file_abort(struct zc_land_file *);
 /*

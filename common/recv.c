@@ -32,6 +32,7 @@
 #include "recv.h"
 #include "send.h"
 #include "special.h"
+#include "syncpool.h"
 #include "verify.h"
 #include "xattr.h"
 #include "xmalloc.h"
@@ -142,6 +143,7 @@ struct zc_recv {
 	struct recv_batched	*batch;		/* owned; ZC_RECV_BATCH_MAX */
 	size_t			 nbatch;
 	uint64_t		 batch_bytes;
+	struct zc_syncpool	*syncpool;	/* owned; the rounds' threads */
 
 	/*
 	 * ACKs of files renamed into place whose directory fsync is pending
@@ -411,7 +413,10 @@ recv_batch_flush(struct zc_recv *r)
 #else
 	for (i = 0; i < n; i++)
 		v[i] = &b[i].lf;
-	zc_land_files_sync(v, n, r->land_flags, errors);
+	/* Its threads start with the first round that fsyncs together. */
+	if (r->syncpool == NULL && (r->land_flags & ZC_LAND_FSYNC))
+		r->syncpool = zc_syncpool_new();
+	zc_land_files_sync(v, n, r->land_flags, r->syncpool, errors);
 	for (i = 0; i < n; i++)
 		b[i].error = errors[i];
 #endif
@@ -1999,6 +2004,7 @@ zc_recv_free(struct zc_recv *r)
 		close(r->root_fd);
 	recv_batch_drop(r);
 	free(r->batch);
+	zc_syncpool_free(r->syncpool);
 	while (r->ndsync_dirs > 0)
 		close(r->dsync_dirs[--r->ndsync_dirs].fd);
 	while (r->ndsync > 0) {

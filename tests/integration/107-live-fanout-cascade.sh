@@ -132,9 +132,4 @@ for size in 300000 4000; do
 done
 all_equal "bodies before markers"
 
-for n in alpha beta gamma delta; do
-	stop_daemon "$n"
-	[ "${DAEMON_RC[$n]}" = 0 ] || fail "$n exited ${DAEMON_RC[$n]}"
-done
-check_logs
-exit 0
+finish_ok alpha beta gamma delta

@@ -183,6 +183,4 @@ push_ok "$src" "$(dest beta site)"
 expect_summary sent 200 failed 0
 tree_equal "$src" "$dst"
 no_temp_files "$dst"
-stop_daemon beta
-check_logs
-exit 0
+finish_ok -n beta
