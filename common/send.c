@@ -128,9 +128,9 @@ struct zc_send {
 	struct zc_mwalk		*walk;		/* owned */
 	uv_idle_t		*walk_idle;	/* owned until closed: freed by
 						   its close callback */
-	int			 streamed;	/* the receiver has nothing: plan
-						   each entry as it is walked */
-	size_t			 planned;	/* streamed: src entries planned */
+	int			 streamed;	/* the receiver has nothing:
+						   plan entries as walked */
+	size_t			 planned;	/* streamed: entries planned */
 	struct send_ino		*ino;		/* owned; streamed, HARDLINK */
 	size_t			 nino, ino_slots;
 	uint64_t		 dst_same;	/* its items not kept (SAME) */
