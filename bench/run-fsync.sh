@@ -10,36 +10,36 @@
 # Per round, per build: a fresh empty set directory on the target, a fresh
 # zcsyncd (fsync: true), `sync`, then the timed push of the workload (an
 # empty receiver: every file is sent), then the target's jbd2 commit count
-# (/proc/fs/jbd2/DEV/info, "transactions") before and after.  With
-# STRACE=1, one more push per build with the receiver under `strace -c -f`
-# (its fsync, fdatasync, syncfs and sync_file_range counts; strace slows it:
-# not timed).
+# (/proc/fs/jbd2/DEV/info, "transactions") before and after, and the
+# receiver's CPU (user + system of all its threads, /proc/PID/stat) at the
+# end.  With STRACE=1, one more push per build with the receiver under
+# `strace -c -f` (its fsync, fdatasync, syncfs, sync_file_range, clone3 and
+# futex counts, and all its calls; strace slows it: not timed).
 #
 # Env: WL (default: the harness's small workload, 20,000 x 4 KiB in 100
 #      directories, made by gen-workloads.sh under $ZCB_ROOT/src),
 #      ZCB_ROOT (default /tmp/zcbench-fsync), RUNS (default 3),
 #      TARGET (ext4img: a fresh 8 GiB ext4 image on a loop device, direct
-#      I/O, as the harness's lib.sh makes it, needs root; or a directory: a
-#      plain directory, e.g. on the scratch disk), STRACE=1.
+#      I/O, the harness's lib.sh target_up, needs root; or a directory: a
+#      plain directory, e.g. on the scratch disk), STRACE=1, ZC_SHARED.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-[ $# -gt 0 ] || { sed -n '2,22p' "$0"; exit 2; }
-ZCB_ROOT=${ZCB_ROOT:-/tmp/zcbench-fsync}
+[ $# -gt 0 ] || { sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 2; }
+export ZCB_ROOT=${ZCB_ROOT:-/tmp/zcbench-fsync}
 RUNS=${RUNS:-3}
 TARGET=${TARGET:-ext4img}
 shared=${ZC_SHARED:-$repo/../shared}/bench
 mkdir -p "$ZCB_ROOT"
+. "$repo/bench/lib.sh"
+bench_harness
+export ZCB_TARGET=plain
+[ "$TARGET" != ext4img ] || ZCB_TARGET=ext4img
+. "$H/lib.sh"
+trap bench_exit EXIT
 if [ -z "${WL:-}" ]; then
-	if [ ! -f "$ZCB_ROOT/src/.small.complete" ]; then
-		rm -rf "${ZCB_ROOT:?}/harness"
-		cp -R "$shared" "$ZCB_ROOT/harness"
-		chmod -R u+w "$ZCB_ROOT/harness"
-		rm -rf "$ZCB_ROOT/harness/bin"
-		make -s -C "$ZCB_ROOT/harness" >&2
-		ZCB_ROOT=$ZCB_ROOT bash "$ZCB_ROOT/harness/gen-workloads.sh" small >&2
-	fi
-	WL=$ZCB_ROOT/src/small
+	need_workload small
+	WL=$ZCB_SRC/small
 fi
 names=()
 declare -A bin
@@ -50,26 +50,13 @@ for a in "$@"; do
 		{ echo "run-fsync.sh: no zcsync/zcsyncd in ${a#*=}" >&2; exit 1; }
 done
 
-MNT=$ZCB_ROOT/dst
+MNT=$ZCB_DST
 LOOP=
 DPID=
-cleanup() {
-	set +e
-	[ -z "$DPID" ] || { kill "$DPID"; wait "$DPID"; } 2>/dev/null
-	if [ -n "$LOOP" ]; then
-		umount "$MNT" && losetup -d "$LOOP"
-		rm -f "$ZCB_ROOT/target.img"
-	fi
-}
-trap cleanup EXIT
 if [ "$TARGET" = ext4img ]; then
 	[ "$(id -u)" = 0 ] || { echo "run-fsync.sh: ext4img needs root" >&2; exit 1; }
-	mkdir -p "$MNT"
-	rm -f "$ZCB_ROOT/target.img"
-	truncate -s 8G "$ZCB_ROOT/target.img"
-	mkfs.ext4 -F -q -E lazy_itable_init=0,lazy_journal_init=0,nodiscard "$ZCB_ROOT/target.img"
-	LOOP=$(losetup --direct-io=on -f --show "$ZCB_ROOT/target.img")
-	mount -o noatime "$LOOP" "$MNT"
+	bench_target_fresh
+	LOOP=$ZCB_LOOP
 	JBD=/proc/fs/jbd2/$(basename "$LOOP")-8/info
 else
 	MNT=$TARGET
@@ -86,22 +73,17 @@ echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 # beta NAME DIR [WRAPPER...]: start zcsyncd of build NAME with a set s at
 # DIR (fsync: true); sets DPID and PORT.
 beta() {
-	local name=$1 dir=$2 d=$ZCB_ROOT/run
+	local name=$1 dir=$2 d=$ZCB_ROOT/run-$1
 	shift 2
-	mkdir -p "$d"
-	cat >"$d/beta.yaml" <<EOF
-node: {name: beta, listen: "127.0.0.1:0"}
-peers: [{name: alpha}]
-sets: [{name: s, path: "$dir", accept_from: [alpha], fsync: true}]
-EOF
-	rm -f "$d/port"
-	"$@" "${bin[$name]}/zcsyncd" -c "$d/beta.yaml" --ready-fd 3 3>"$d/port" 2>"$d/beta-$name.log" &
-	DPID=$!
-	for _ in $(seq 400); do
-		grep -qx '[0-9]\+' "$d/port" 2>/dev/null && break
-		sleep 0.05
-	done
-	PORT=$(cat "$d/port")
+	bench_recv_config "$ZCB_ROOT/beta.yaml" true "s:$dir"
+	bench_daemon "$d" "$@" "${bin[$name]}/zcsyncd" -c "$ZCB_ROOT/beta.yaml"
+	DPID=$bench_pid PORT=$bench_port
+	zcb_track "$DPID"
+}
+# The receiver's user + system CPU seconds so far (all its threads).
+daemon_cpu() {
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' \
+		"/proc/$(pgrep -P "$DPID" -x zcsyncd || echo "$DPID")/stat"
 }
 stop_beta() {
 	# Under strace: stop the daemon, strace then ends and writes its table.
@@ -125,21 +107,23 @@ for ((r = 1; r <= RUNS; r++)); do
 			{ echo "run-fsync.sh: push failed:" >&2; cat "$ZCB_ROOT/push.out" >&2; exit 1; }
 		t1=$(date +%s.%N)
 		c1=$(commits)
+		cpu=$(daemon_cpu)
 		stop_beta
 		s=$(echo "$t1 - $t0" | bc)
-		printf '  round %d %-10s %7.3f s  %6d journal commits  load %s\n' "$r" "$n" "$s" $((c1 - c0)) "$(cut -d' ' -f1 /proc/loadavg)"
-		echo "$n $s $((c1 - c0))" >>"$res"
+		printf '  round %d %-10s %7.3f s  %6d journal commits  receiver CPU %5.2f s  load %s\n' "$r" "$n" "$s" $((c1 - c0)) "$cpu" "$(cut -d' ' -f1 /proc/loadavg)"
+		echo "$n $s $((c1 - c0)) $cpu" >>"$res"
 		rm -rf "${dst:?}"
 		sync
 	done
 done
-echo "medians (s, commits; ratio to ${names[0]}):"
+echo "medians (s, commits, receiver CPU s; ratio to ${names[0]}):"
 base=$(awk -v n="${names[0]}" '$1 == n { print $2 }' "$res" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 for n in "${names[@]}"; do
 	m=$(awk -v n="$n" '$1 == n { print $2 }' "$res" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 	c=$(awk -v n="$n" '$1 == n { print $3 }' "$res" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
-	printf '  %-10s %7.3f s (%s files/s)  %s commits (%.3f per file)  x%.2f\n' "$n" "$m" \
-		"$(echo "$nfiles / $m" | bc)" "$c" "$(echo "$c / $nfiles" | bc -l)" "$(echo "$base / $m" | bc -l)"
+	u=$(awk -v n="$n" '$1 == n { print $4 }' "$res" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+	printf '  %-10s %7.3f s (%s files/s)  %s commits (%.3f per file)  CPU %.2f s  x%.2f\n' "$n" "$m" \
+		"$(echo "$nfiles / $m" | bc)" "$c" "$(echo "$c / $nfiles" | bc -l)" "$u" "$(echo "$base / $m" | bc -l)"
 done
 if [ "${STRACE:-0}" = 1 ]; then
 	echo "receiver system calls (strace -c -f, one untimed push each):"
@@ -152,7 +136,7 @@ if [ "${STRACE:-0}" = 1 ]; then
 			{ echo "run-fsync.sh: push failed:" >&2; cat "$ZCB_ROOT/push.out" >&2; exit 1; }
 		stop_beta
 		printf '  %-10s' "$n"
-		for sc in fsync fdatasync syncfs sync_file_range renameat linkat; do
+		for sc in fsync fdatasync syncfs sync_file_range renameat linkat clone3 futex total; do
 			printf ' %s=%s' "$sc" "$(awk -v s="$sc" '$NF == s { print $4 }' "$ZCB_ROOT/strace-$n.txt" | head -1)"
 		done
 		echo

@@ -15,14 +15,14 @@
 #
 # Env: FILES, RUNS (rounds, default 1), STEPS, ZCB_ROOT (default
 #      /tmp/zcbench-mem; about 1 GiB for 100,000 files on each side),
-#      ZC_SHARED (for zcgen).
+#      ZC_SHARED (the harness, for zcgen).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 files=${FILES:-100000}
 runs=${RUNS:-1}
 root=${ZCB_ROOT:-/tmp/zcbench-mem}
-shared=${ZC_SHARED:-$repo/../shared}
+shared=${ZC_SHARED:-$repo/../shared}/bench
 [ $# -gt 0 ] || { echo "usage: bench/run-mem.sh BIN_DIR..." >&2; exit 2; }
 for b in "$@"; do
 	[ -x "$b/zcsyncd" ] || { echo "run-mem.sh: no $b/zcsyncd" >&2; exit 1; }
@@ -30,11 +30,13 @@ done
 : "${root:?}"
 mkdir -p "$root"
 src=$root/src dst=$root/dst run=$root/run out=$root/results.tsv
+ZCB_ROOT=$root
+. "$repo/bench/lib.sh"
 
 if [ ! -d "$src/t" ]; then
-	gcc -O2 -o "$root/zcgen" "$shared/bench/probe/zcgen.c"
+	bench_harness
 	mkdir -p "$src"
-	"$root/zcgen" tree "$src/t" "$files" 1024 10 46
+	"$H/bin/zcgen" tree "$src/t" "$files" 1024 10 46
 fi
 entries=$(find "$src" -mindepth 1 | wc -l)
 echo "# $(date -u +%FT%TZ) $entries entries; load: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out"
@@ -58,21 +60,13 @@ one()
 		rm -rf "$dst"
 		mkdir -p "$dst"
 	fi
-	cat >"$run/beta.yaml" <<EOF
-node: {name: beta, listen: "127.0.0.1:0"}
-peers: [{name: alpha}]
-sets: [{name: s, path: "$dst", accept_from: [alpha], fsync: false}]
-EOF
-	"$bin/zcsyncd" -c "$run/beta.yaml" --ready-fd 3 3>"$run/port" 2>"$run/beta.log" &
-	bpid=$!
+	bench_recv_config "$run/beta.yaml" false "s:$dst"
+	bench_daemon "$run" "$bin/zcsyncd" -c "$run/beta.yaml"
+	bpid=$bench_pid
 	pids+=("$bpid")
-	for ((i = 0; i < 200; i++)); do
-		grep -qx '[0-9]\+' "$run/port" 2>/dev/null && break
-		sleep 0.05
-	done
 	cat >"$run/alpha.yaml" <<EOF
 node: {name: alpha}
-peers: [{name: beta, address: "127.0.0.1:$(cat "$run/port")"}]
+peers: [{name: beta, address: "127.0.0.1:$bench_port"}]
 sets: [{name: s, path: "$src", push_to: [beta], delete: true, fsync: false}]
 EOF
 	t0=$EPOCHREALTIME

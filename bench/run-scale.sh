@@ -55,17 +55,7 @@ bench_harness
 bench_zcsync
 command -v rsync >/dev/null || { echo "run-scale.sh: rsync missing: apt-get install -y rsync" >&2; exit 1; }
 . "$H/lib.sh"
-run_scale_exit() {
-	set +e
-	zcb_cleanup
-	for _ in $(seq 100); do
-		mountpoint -q "$ZCB_DST" || break
-		[ -z "$(fuser -m "$ZCB_DST" 2>/dev/null)" ] && break
-		sleep 0.1
-	done
-	target_down
-}
-trap run_scale_exit EXIT
+trap bench_exit EXIT
 need_bins
 S=$ZCB_RESULTS/summary.txt
 T=$ZCB_RESULTS/runs.tsv
@@ -78,11 +68,7 @@ for n in "${sizes[@]}"; do
 	find "$ZCB_SRC/scale$n" -type d -exec touch -d @1704067200 {} +
 	: >"$ZCB_SRC/.scale$n.complete"
 done
-if [ "$ZCB_TARGET" = ext4img ] && mountpoint -q "$ZCB_DST" &&
-	losetup -j "$ZCB_ROOT/target.img" | grep -q .; then
-	umount "$ZCB_DST" && losetup -j "$ZCB_ROOT/target.img" | cut -d: -f1 | xargs -r -n1 losetup -d
-fi
-target_up
+bench_target_fresh
 for n in "${sizes[@]}"; do
 	mkdir -p "$ZCB_DST/scale$n"
 done
@@ -95,47 +81,18 @@ log "run-scale.sh $(date -u +%Y-%m-%dT%H:%MZ): $(machine_line)"
 	echo "runs: $RUNS per tool and size, interleaved; load before start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee -a "$S"
 
-rd=$ZCB_ROOT/rsyncd
-mkdir -p "$rd"
-rport=$(free_port)
-cat >"$rd/rsyncd.conf" <<CONF
-pid file = $rd/rsyncd.pid
-use chroot = no
-max connections = 8
-[zcb]
-    path = $ZCB_DST
-    read only = false
-    uid = root
-    gid = root
-CONF
-rm -f "$rd/rsyncd.pid"
-rsync --daemon --no-detach --config="$rd/rsyncd.conf" --address=127.0.0.1 --port="$rport" \
-	--log-file="$rd/rsyncd.log" &
-rpid=$!
-zcb_track "$rpid"
-wait_port "$rport"
+bench_rsyncd
 
 zd=$ZCB_ROOT/zcsyncd
 mkdir -p "$zd"
-{
-	echo 'node: {name: beta, listen: "127.0.0.1:0"}'
-	echo 'peers: [{name: alpha}]'
-	echo 'sets:'
-	for n in "${sizes[@]}"; do
-		echo "  - {name: scale$n, path: \"$ZCB_DST/scale$n\", accept_from: [alpha], fsync: false}"
-	done
-} >"$zd/zcsyncd.yaml"
-rm -f "$zd/port"
-"$ZCSYNCD" -q -c "$zd/zcsyncd.yaml" --ready-fd 3 3>"$zd/port" 2>>"$zd/zcsyncd.log" &
-zpid=$!
-zcb_track "$zpid"
-for _ in $(seq 100); do
-	grep -qx '[0-9]\+' "$zd/port" 2>/dev/null && break
-	kill -0 "$zpid" 2>/dev/null || { echo "run-scale.sh: zcsyncd died:" >&2; tail -5 "$zd/zcsyncd.log" >&2; exit 1; }
-	sleep 0.1
+sets=()
+for n in "${sizes[@]}"; do
+	sets+=("scale$n:$ZCB_DST/scale$n")
 done
-zport=$(cat "$zd/port")
-[ -n "$zport" ] || { echo "run-scale.sh: zcsyncd never became ready" >&2; exit 1; }
+bench_recv_config "$zd/zcsyncd.yaml" false "${sets[@]}"
+bench_daemon "$zd" "$ZCSYNCD" -q -c "$zd/zcsyncd.yaml"
+zpid=$bench_pid zport=$bench_port
+zcb_track "$zpid"
 
 # CPU seconds (clock ticks) of a daemon and its reaped children, once it
 # has no child left (rsync's per-connection processes are reaped late).

@@ -67,20 +67,7 @@ bench_harness
 bench_zcsync
 
 . "$H/lib.sh"
-# lib.sh's EXIT trap runs under set -e: run it without -e, and wait for
-# sshd's per-connection processes, whose working directory may be on the
-# target, before unmounting it.
-run_tls_exit() {
-	set +e
-	zcb_cleanup
-	for _ in $(seq 100); do
-		mountpoint -q "$ZCB_DST" || break
-		[ -z "$(fuser -m "$ZCB_DST" 2>/dev/null)" ] && break
-		sleep 0.1
-	done
-	target_down
-}
-trap run_tls_exit EXIT
+trap bench_exit EXIT
 need_bins
 P=$BIN/zcprobe
 S=$ZCB_RESULTS/summary.txt
@@ -100,11 +87,7 @@ else
 	need_workload big
 fi
 
-if [ "$ZCB_TARGET" = ext4img ] && mountpoint -q "$ZCB_DST" &&
-	losetup -j "$ZCB_ROOT/target.img" | grep -q .; then
-	umount "$ZCB_DST" && losetup -j "$ZCB_ROOT/target.img" | cut -d: -f1 | xargs -r -n1 losetup -d
-fi
-target_up
+bench_target_fresh
 mkdir -p "$ZCB_DST/$WL"
 
 log "run-tls.sh $(date -u +%Y-%m-%dT%H:%MZ): $(machine_line)"
@@ -143,18 +126,9 @@ pin_b=$(pin "$id/beta.out")
 
 declare -A zpid zport
 zcsyncd_start() { # name config
-	local d=$ZCB_ROOT/zcsyncd-$1
-	rm -f "$d/port"
-	"$ZCSYNCD" -c "$2" --ready-fd 3 3>"$d/port" 2>>"$d/zcsyncd.log" &
-	zpid[$1]=$!
+	bench_daemon "$ZCB_ROOT/zcsyncd-$1" "$ZCSYNCD" -c "$2"
+	zpid[$1]=$bench_pid zport[$1]=$bench_port
 	zcb_track "${zpid[$1]}"
-	for _ in $(seq 100); do
-		grep -qx '[0-9]\+' "$d/port" 2>/dev/null && break
-		kill -0 "${zpid[$1]}" 2>/dev/null || { echo "run-tls.sh: zcsyncd $1 died:" >&2; tail -5 "$d/zcsyncd.log" >&2; exit 1; }
-		sleep 0.1
-	done
-	zport[$1]=$(cat "$d/port")
-	[ -n "${zport[$1]}" ] || { echo "run-tls.sh: zcsyncd $1 never became ready" >&2; exit 1; }
 }
 mkdir -p "$ZCB_ROOT/zcsyncd-tls" "$ZCB_ROOT/zcsyncd-plain"
 : >"$ZCB_ROOT/zcsyncd-tls/zcsyncd.log"

@@ -112,11 +112,16 @@ push_on_progress(uv_timer_t *t)
 	rate = secs > 0 ? (double)st->bytes / secs : 0;
 	eta = rate > 0 ? (double)(st->plan_bytes > st->bytes ?
 	    st->plan_bytes - st->bytes : 0) / rate : 0;
-	fprintf(stderr, "\r%llu/%llu files  %.1f/%.1f MiB  %.1f MiB/s  "
-	    "ETA %.0fs   ", (unsigned long long)st->files,
-	    (unsigned long long)st->plan_files,
+	/*
+	 * Into an empty target the totals grow while the source is still
+	 * being walked (send.c): "+" after them until they are whole.
+	 */
+	fprintf(stderr, "\r%llu/%llu%s files  %.1f/%.1f%s MiB  %.1f MiB/s  "
+	    "ETA %.0fs%s   ", (unsigned long long)st->files,
+	    (unsigned long long)st->plan_files, st->walking ? "+" : "",
 	    (double)st->bytes / 1048576.0, (double)st->plan_bytes / 1048576.0,
-	    rate / 1048576.0, eta);
+	    st->walking ? "+" : "", rate / 1048576.0, eta,
+	    st->walking ? "+" : "");
 	p->progress_shown = 1;
 }
 

@@ -4,8 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +19,10 @@
 #include "xmalloc.h"
 #include "path.h"
 #include "sparse.h"
+#include "syncpool.h"
 
 static int	land_file_open(struct zc_land_file *, int, const char *,
-		    const struct zc_meta *, struct zc_land_dirs *, int);
+		    const struct zc_meta *, struct zc_land_dirs *, int, int);
 
 static int
 land_copy_leaf(char *out, size_t outlen, const char *leaf)
@@ -122,20 +121,21 @@ known:
 
 int
 zc_land_file_begin(struct zc_land_file *lf, int root_fd, const char *rel,
-    const struct zc_meta *meta, struct zc_land_dirs *dirs)
+    const struct zc_meta *meta, struct zc_land_dirs *dirs, int flags)
 {
-	return (land_file_open(lf, root_fd, rel, meta, dirs, 1));
+	return (land_file_open(lf, root_fd, rel, meta, dirs, flags, 1));
 }
 
 /* SPARSE: the same, sized with holes; only the data is reserved. */
 int
 zc_land_file_begin_segs(struct zc_land_file *lf, int root_fd, const char *rel,
-    const struct zc_meta *meta, struct zc_land_dirs *dirs,
+    const struct zc_meta *meta, struct zc_land_dirs *dirs, int flags,
     const uint8_t *segs, uint32_t nsegs)
 {
 	int	error;
 
-	if ((error = land_file_open(lf, root_fd, rel, meta, dirs, 0)) != 0)
+	if ((error = land_file_open(lf, root_fd, rel, meta, dirs, flags,
+	    0)) != 0)
 		return (error);
 	if ((error = zc_sparse_prepare(lf->fd, segs, nsegs, meta->size,
 	    ZC_LAND_PREALLOC_MIN)) != 0)
@@ -143,9 +143,28 @@ zc_land_file_begin_segs(struct zc_land_file *lf, int root_fd, const char *rel,
 	return (error);
 }
 
+/*
+ * Does no entry have this name yet?  Then a small body goes into an
+ * O_TMPFILE that is linked at the name (one directory insertion); else
+ * into a named temporary file renamed over the old one, which is cheaper
+ * than an unnamed file whose linkat() fails first (land.h).  The answer
+ * is a hint: the commit copes with either.  The lookup leaves its entry
+ * (or its absence) in the dentry cache, so the linkat's own lookup does
+ * not search the directory again.
+ */
+static int
+land_name_free(int dir_fd, const char *leaf)
+{
+	struct stat	st;
+
+	return (fstatat(dir_fd, leaf, &st, AT_SYMLINK_NOFOLLOW) == -1 &&
+	    errno == ENOENT);
+}
+
 static int
 land_file_open(struct zc_land_file *lf, int root_fd, const char *rel,
-    const struct zc_meta *meta, struct zc_land_dirs *dirs, int prealloc)
+    const struct zc_meta *meta, struct zc_land_dirs *dirs, int flags,
+    int prealloc)
 {
 	const char	*leaf;
 	int		 error;
@@ -166,12 +185,13 @@ land_file_open(struct zc_land_file *lf, int root_fd, const char *rel,
 		goto fail;
 	/*
 	 * A directory in the way is the sender's to delete first; the final
-	 * renameat() refuses to replace it (EISDIR), so no stat here.
+	 * renameat() refuses to replace it (EISDIR).
 	 */
 	lf->fd = -1;
 	errno = EOPNOTSUPP;
 	/* O_RDWR: VERIFY reads the body back before the rename. */
-	if (meta->size > ZC_LAND_NAMED_MAX)
+	if (meta->size > ZC_LAND_NAMED_MAX || (!(flags & ZC_LAND_RENAME) &&
+	    land_name_free(lf->dir_fd, lf->leaf)))
 		lf->fd = openat(lf->dir_fd, ".", O_TMPFILE | O_RDWR |
 		    O_CLOEXEC, 0600);
 	if (lf->fd == -1 && (errno == EOPNOTSUPP || errno == EISDIR ||
@@ -310,82 +330,12 @@ zc_land_file_sync(struct zc_land_file *lf, int flags)
 	return (0);
 }
 
-#define ZC_LAND_SYNC_STACK	(256 * 1024)
-
-struct land_sync_job {
-	struct zc_land_file	*const *v;
-	const size_t		*idx;	/* the files this job fsyncs, by ... */
-	size_t			 n;	/* ... index in v, every step-th */
-	size_t			 first, step;
-	int			*errors;
-};
-
-static void *
-land_sync_run(void *arg)
-{
-	struct land_sync_job	*j = arg;
-	size_t			 k;
-
-	for (k = j->first; k < j->n; k += j->step) {
-		if (fsync(j->v[j->idx[k]]->fd) == -1)
-			j->errors[j->idx[k]] = -errno;
-	}
-	return (NULL);
-}
-
-/*
- * fsync the small files of a batch from threads of our own (the caller is
- * one of them), all at once: the journal is committed already, and the
- * cache flush each fsync still asks for is merged by the block layer with
- * the ones in flight (a few flushes for the batch, not one per file).  The
- * calling thread waits: nothing else happens meanwhile.  Signals stay with
- * the loop's thread.  A thread that cannot start leaves its share to the
- * caller.
- */
-static void
-land_sync_together(struct zc_land_file *const *v, const size_t *idx,
-    size_t n, int *errors)
-{
-	struct land_sync_job	 job[ZC_LAND_SYNC_THREADS];
-	pthread_t		 tid[ZC_LAND_SYNC_THREADS];
-	pthread_attr_t		 attr;
-	int			 started[ZC_LAND_SYNC_THREADS];
-	sigset_t		 all, old;
-	size_t			 i, nth;
-
-	nth = n < ZC_LAND_SYNC_THREADS ? n : ZC_LAND_SYNC_THREADS;
-	/* An fsync needs little stack: not the default 8 MiB each. */
-	pthread_attr_init(&attr);
-	(void)pthread_attr_setstacksize(&attr, ZC_LAND_SYNC_STACK);
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	for (i = 0; i < nth; i++) {
-		job[i].v = v;
-		job[i].idx = idx;
-		job[i].n = n;
-		job[i].first = i;
-		job[i].step = nth;
-		job[i].errors = errors;
-		started[i] = i > 0 &&
-		    pthread_create(&tid[i], &attr, land_sync_run, &job[i]) == 0;
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
-	for (i = 0; i < nth; i++) {
-		if (!started[i])
-			land_sync_run(&job[i]);
-	}
-	for (i = 0; i < nth; i++) {
-		if (started[i])
-			pthread_join(tid[i], NULL);
-	}
-}
-
 void
 zc_land_files_sync(struct zc_land_file *const *v, size_t n, int flags,
-    int *errors)
+    struct zc_syncpool *pool, int *errors)
 {
 	size_t	idx[ZC_LAND_SYNC_MAX];
+	int	fds[ZC_LAND_SYNC_MAX], errs[ZC_LAND_SYNC_MAX];
 	size_t	i, nsmall = 0;
 	int	first = 1;
 
@@ -409,15 +359,49 @@ zc_land_files_sync(struct zc_land_file *const *v, size_t n, int flags,
 		} else
 			idx[nsmall++] = i;
 	}
-	if (nsmall == 1 && fsync(v[idx[0]]->fd) == -1)
-		errors[idx[0]] = -errno;
-	else if (nsmall > 1)
-		land_sync_together(v, idx, nsmall, errors);
+	/*
+	 * The small ones at once, from the pool's threads and ours: the
+	 * journal is committed already, and the cache flush each fsync still
+	 * asks for is merged by the block layer with the ones in flight (a
+	 * few flushes for the batch, not one per file).
+	 */
+	if (nsmall < 2 || pool == NULL) {
+		for (i = 0; i < nsmall; i++) {
+			if (fsync(v[idx[i]]->fd) == -1)
+				errors[idx[i]] = -errno;
+		}
+	} else {
+		for (i = 0; i < nsmall; i++)
+			fds[i] = v[idx[i]]->fd;
+		zc_syncpool_fsync(pool, fds, nsmall, errs);
+		for (i = 0; i < nsmall; i++)
+			errors[idx[i]] = errs[i];
+	}
 	/* fsyncgate: never again; discarded (zc_land_file_sync()). */
 	for (i = 0; i < n; i++) {
 		if (errors[i] != 0)
 			zc_land_file_abort(v[i]);
 	}
+}
+
+/*
+ * Give the unnamed body the name leaf in its directory: linkat(2) with
+ * AT_EMPTY_PATH, which needs CAP_DAC_READ_SEARCH before Linux 6.10 and,
+ * since, only that the file was opened with our credentials; else
+ * (ENOENT) through /proc, which needs neither but costs a path walk.
+ * 0, or -1 with errno set.
+ */
+static int
+land_link(struct zc_land_file *lf, const char *leaf)
+{
+	char	proc[64];
+
+	if (linkat(lf->fd, "", lf->dir_fd, leaf, AT_EMPTY_PATH) == 0)
+		return (0);
+	if (errno != ENOENT)
+		return (-1);
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", lf->fd);
+	return (linkat(AT_FDCWD, proc, lf->dir_fd, leaf, AT_SYMLINK_FOLLOW));
 }
 
 /*
@@ -456,32 +440,28 @@ land_swap(struct zc_land_file *lf)
 int
 zc_land_file_place(struct zc_land_file *lf, int flags)
 {
-	char	proc[64];
 	int	error, tries, checked = 0;
 
 	if (lf->tmp[0] == '\0') {
 		/*
-		 * A new name: the unnamed file is linked there at once (the
-		 * /proc form needs no CAP_DAC_READ_SEARCH, linkat(2)), and a
-		 * reader sees nothing, then all of it.  linkat() will not
-		 * replace a name (EEXIST): then link it to a fresh temporary
-		 * name and rename that over the old file.
+		 * A new name: the unnamed file is linked there at once
+		 * (land_link()), and a reader sees nothing, then all of it.
+		 * linkat() will not replace a name (EEXIST), and a watched
+		 * root wants a rename (ZC_LAND_RENAME): then link it to a
+		 * fresh temporary name and rename that over the target.
 		 */
-		snprintf(proc, sizeof proc, "/proc/self/fd/%d", lf->fd);
 		if ((error = land_still_beneath(lf)) != 0)
 			goto fail;
 		checked = 1;
-		if (linkat(AT_FDCWD, proc, lf->dir_fd, lf->leaf,
-		    AT_SYMLINK_FOLLOW) == 0)
+		if (!(flags & ZC_LAND_RENAME) && land_link(lf, lf->leaf) == 0)
 			goto placed;
-		if (errno != EEXIST) {
+		if (!(flags & ZC_LAND_RENAME) && errno != EEXIST) {
 			error = -errno;
 			goto fail;
 		}
 		for (tries = 0; tries < 8; tries++) {
 			zc_path_make_temp(lf->tmp, sizeof lf->tmp);
-			if (linkat(AT_FDCWD, proc, lf->dir_fd, lf->tmp,
-			    AT_SYMLINK_FOLLOW) == 0)
+			if (land_link(lf, lf->tmp) == 0)
 				break;
 			if (errno != EEXIST) {
 				error = -errno;

@@ -3,10 +3,11 @@
  *
  * Every path is checked (path.c) by the caller and opened beneath root_fd
  * with openat2; a file body goes into an unnamed O_TMPFILE beside the
- * target, gets its metadata on the held fd, is fsynced, linked to a
- * temporary name and renamed over the target: readers see the old file or
- * the new one, never a mix, and a killed receiver leaves at most a
- * ".zc.*.zctmp" name behind (removed by zc_land_sweep()).
+ * target, gets its metadata on the held fd, is fsynced and linked at the
+ * target's name; where that name is taken, the body is renamed over it
+ * from a temporary name: readers see the old file or the new one, never
+ * a mix, and a killed receiver leaves at most a ".zc.*.zctmp" name behind
+ * (removed by zc_land_sweep()).
  */
 #ifndef ZC_LAND_H
 #define ZC_LAND_H
@@ -21,13 +22,23 @@
 #define ZC_LAND_SWAP_OLD 0x8	/* place: exchange with a replaced file and
 				   remove it after (live: the new one is
 				   seen sooner) */
+#define ZC_LAND_RENAME	0x10	/* every body comes in by a rename from a
+				   temporary name, never by a bare link: we
+				   watch this root (push_to), and inotify
+				   shows a linked O_TMPFILE as IN_CREATE
+				   alone, never its close (IN_EXCL_UNLINK),
+				   while a rename is IN_MOVED_TO, complete */
 
 /*
- * Bodies up to this size land through a named temporary file (create,
- * write, rename); larger ones through O_TMPFILE + linkat, which a killed
- * receiver cannot leave behind.  O_TMPFILE's orphan-list work and the
- * extra linkat cost more than a small file's write (docs/benchmarks.md);
- * a named temp left by a crash is removed at the next start.
+ * Bodies up to this size whose name is taken already land through a named
+ * temporary file (create, write, rename over the old file); a new name
+ * gets an O_TMPFILE linked there.  For a 4 KiB file on ext4 here, the
+ * unnamed file linked at a new name cost 0.86 of a named temp renamed
+ * (one directory insertion instead of an insertion, a rename and a
+ * removal), but 1.13 of it where the name existed (its linkat fails
+ * first, docs/benchmarks.md).  Larger bodies always go unnamed, which a
+ * killed receiver cannot leave behind; a named temp left by a crash is
+ * removed at the next start.
  */
 #define ZC_LAND_NAMED_MAX	(64 * 1024)
 
@@ -92,7 +103,7 @@ struct zc_land_file {
  * 0 or -errno; on error nothing is left behind.
  */
 int	zc_land_file_begin(struct zc_land_file *, int root_fd, const char *rel,
-	    const struct zc_meta *, struct zc_land_dirs *);
+	    const struct zc_meta *, struct zc_land_dirs *, int flags);
 /*
  * SPARSE: the same for a file of meta->size whose data is the segments
  * (proto.h, wire order): sized with ftruncate, space reserved for the
@@ -100,7 +111,7 @@ int	zc_land_file_begin(struct zc_land_file *, int root_fd, const char *rel,
  */
 int	zc_land_file_begin_segs(struct zc_land_file *, int root_fd,
 	    const char *rel, const struct zc_meta *, struct zc_land_dirs *,
-	    const uint8_t *segs, uint32_t nsegs);
+	    int flags, const uint8_t *segs, uint32_t nsegs);
 /*
  * Apply metadata, fsync, rename into place, fsync the directory.  0 or
  * -errno (then aborted).  With ZC_LAND_DEFER_DIRSYNC the directory is not
@@ -124,15 +135,14 @@ int	zc_land_file_place(struct zc_land_file *, int flags);
 /*
  * zc_land_file_sync() for each of v[0..n) (at most ZC_LAND_SYNC_MAX):
  * errors[i] is 0 or -errno, and v[i] is then aborted.  Bodies over
- * ZC_LAND_NAMED_MAX are fsynced in order; the small ones at once, from up
- * to ZC_LAND_SYNC_THREADS threads, so that their cache flushes merge.
+ * ZC_LAND_NAMED_MAX are fsynced in order; the small ones at once, by the
+ * threads of pool (syncpool.h), so that their cache flushes merge; in
+ * order too if pool is NULL.
  */
 #define ZC_LAND_SYNC_MAX	256
-#ifndef ZC_LAND_SYNC_THREADS	/* -D for the benchmark that chose it */
-#define ZC_LAND_SYNC_THREADS	32
-#endif
+struct zc_syncpool;
 void	zc_land_files_sync(struct zc_land_file *const *v, size_t n, int flags,
-	    int *errors);
+	    struct zc_syncpool *pool, int *errors);
 /* Drop the temporary file; safe to call twice or after commit. */
 void	zc_land_file_abort(struct zc_land_file *);
 /*

@@ -3,6 +3,8 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -330,14 +332,31 @@ manifest_readdir(int dfd, char ***namesp, size_t *np)
 	return (0);
 }
 
-struct manifest_walk {
-	struct zc_manifest	*m;
+/* One directory being listed: its names, sorted, and the next to look at. */
+struct manifest_frame {
+	int		  fd;		/* owned; the walk's root: borrowed */
+	char		**names;	/* owned */
+	size_t		  n, i;
+	size_t		  plen;		/* path[0..plen) names it */
+	uint32_t	  parent;	/* its entry's index, or NONE */
+};
+
+/*
+ * A walk in steps: a stack of the directories being listed, one frame per
+ * level (at most ZC_PATH_DEPTH_MAX), so that it can stop after any entry
+ * and go on later with the same result as in one go.
+ */
+struct zc_mwalk {
+	struct zc_manifest	*m;		/* borrowed */
 	struct zc_filter	*filter;	/* borrowed; NULL: none */
+	char			*prune;		/* owned; NULL: none */
 	size_t			 base;		/* path[0..base) is not ours */
-	char			 path[ZC_PATH_MAX + 1];
-	char			*err;
-	size_t			 errlen;
+	struct manifest_frame	*stack;		/* owned */
+	size_t			 depth, cap;
 	int			 flags;		/* ZC_MANIFEST_* */
+	int			 error;		/* the first; then every step */
+	char			 err[512];
+	char			 path[ZC_PATH_MAX + 1];
 };
 
 /*
@@ -346,8 +365,7 @@ struct manifest_walk {
  * logged and hashes as none: the entry itself is still carried.
  */
 static uint64_t
-manifest_xattr_hash(struct manifest_walk *w, int dfd, const char *leaf,
-    int *none)
+manifest_xattr_hash(struct zc_mwalk *w, int dfd, const char *leaf, int *none)
 {
 	uint8_t		*blk;
 	size_t		 len;
@@ -369,126 +387,171 @@ manifest_xattr_hash(struct manifest_walk *w, int dfd, const char *leaf,
 	return (h);
 }
 
+/* Fail the walk: the first error stays (and its text in w->err). */
 static int
-manifest_walk_dir(struct manifest_walk *w, int dfd, size_t plen,
-    uint32_t parent, int depth)
+manifest_walk_fail(struct zc_mwalk *w, int error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int
+manifest_walk_fail(struct zc_mwalk *w, int error, const char *fmt, ...)
 {
-	char		**names, target[ZC_PATH_MAX + 1];
-	struct stat	  st;
-	struct zc_meta	  meta;
-	struct zc_mextra  x;
-	size_t		  n, i, nlen, tlen;
-	ssize_t		  r;
-	int		  error, idx, cfd, xnone;
+	va_list	ap;
 
-	if (depth >= ZC_PATH_DEPTH_MAX) {
-		snprintf(w->err, w->errlen, "%s: too deep", w->path);
-		return (-ELOOP);
+	if (w->error == 0) {
+		w->error = error;
+		va_start(ap, fmt);
+		vsnprintf(w->err, sizeof w->err, fmt, ap);
+		va_end(ap);
 	}
-	if ((error = manifest_readdir(dfd, &names, &n)) != 0) {
-		snprintf(w->err, w->errlen, "%s: %s", plen ? w->path : ".",
-		    strerror(-error));
-		return (error);
-	}
-	if (w->filter != NULL)
-		(void)zc_filter_load_dir(w->filter, dfd, w->path);
-	for (i = 0; i < n; i++) {
-		nlen = strlen(names[i]);
-		if (plen + (plen ? 1 : 0) + nlen > ZC_PATH_MAX) {
-			zc_log_warn("skipping a name under %s: path too long",
-			    plen ? w->path : ".");
-			continue;
-		}
-		if (plen)
-			w->path[plen] = '/';
-		memcpy(w->path + plen + (plen ? 1 : 0), names[i], nlen + 1);
-		if (fstatat(dfd, names[i], &st, AT_SYMLINK_NOFOLLOW) == -1) {
-			if (errno == ENOENT)
-				continue;	/* vanished */
-			error = -errno;
-			snprintf(w->err, w->errlen, "%s: %s", w->path,
-			    strerror(errno));
-			goto out;
-		}
-		if (zc_meta_from_stat(&st, &meta) != 0 &&
-		    ((w->flags & ZC_MANIFEST_SPECIALS) == 0 ||
-		    zc_special_from_stat(&st, &meta) != 0)) {
-			/* fifo, device, socket: said once per walk */
-			w->m->skipped_specials++;
-			w->m->skipped_kinds |= zc_special_kind(st.st_mode);
-			continue;
-		}
-		if (w->filter != NULL && zc_filter_match(w->filter, w->path,
-		    meta.type == ZC_TYPE_DIR))
-			continue;	/* excluded: and not descended into */
-		tlen = 0;
-		if (meta.type == ZC_TYPE_SYMLINK) {
-			r = readlinkat(dfd, names[i], target, sizeof target);
-			if (r <= 0 || (size_t)r >= sizeof target) {
-				zc_log_warn("skipping symlink %s: %s", w->path,
-				    r < 0 ? strerror(errno) : "bad length");
-				continue;
-			}
-			tlen = (size_t)r;
-			target[tlen] = '\0';
-			meta.size = tlen;
-		}
-		memset(&x, 0, sizeof x);
-		if (meta.type == ZC_TYPE_SYMLINK) {
-			x.target = target;
-			x.target_len = tlen;
-		}
-		if (meta.type == ZC_TYPE_FILE && st.st_nlink > 1) {
-			/* HARDLINK: the inode, for grouping and manifests. */
-			x.link_id = (uint64_t)st.st_ino;
-			x.link_dev = (uint32_t)(st.st_dev ^
-			    ((uint64_t)st.st_dev >> 32));
-		}
-		xnone = 0;
-		if (w->m->walk_flags & ZC_MANIFEST_XATTR)
-			x.xattr_hash = manifest_xattr_hash(w, dfd, names[i],
-			    &xnone);
-		idx = zc_manifest_add_extra(w->m, &meta, w->path + w->base,
-		    plen + (plen ? 1 : 0) + nlen - w->base, &x, parent);
-		if (idx < 0) {
-			error = idx;
-			snprintf(w->err, w->errlen, "%s: %s", w->path,
-			    strerror(-idx));
-			goto out;
-		}
-		if (xnone && meta.type == ZC_TYPE_FILE)
-			w->m->v[idx].flags |= ZC_MENTRY_XNONE;
-		if (meta.type != ZC_TYPE_DIR)
-			continue;
-		cfd = openat(dfd, names[i], O_RDONLY | O_DIRECTORY |
-		    O_NOFOLLOW | O_CLOEXEC);
-		if (cfd == -1) {
-			if (errno == ENOENT)
-				continue;
-			error = -errno;
-			snprintf(w->err, w->errlen, "%s: %s", w->path,
-			    strerror(errno));
-			goto out;
-		}
-		error = manifest_walk_dir(w, cfd, plen + (plen ? 1 : 0) + nlen,
-		    (uint32_t)idx, depth + 1);
-		close(cfd);
-		if (error != 0)
-			goto out;
-	}
-	error = 0;
-out:
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	w->path[plen] = '\0';
 	return (error);
 }
 
-int
-zc_manifest_walk(struct zc_manifest *m, int root_fd, char *err, size_t errlen)
+/*
+ * List the directory dfd (the root's fd is borrowed, any other is taken),
+ * named path[0..plen), and put it on top of the stack: its names are the
+ * next to walk.  0 or -errno.
+ */
+static int
+manifest_walk_push(struct zc_mwalk *w, int dfd, size_t plen, uint32_t parent)
 {
-	return (zc_manifest_walk_flags(m, root_fd, 0, err, errlen));
+	struct manifest_frame	*f;
+	char			**names;
+	size_t			  n;
+	int			  error;
+
+	if (w->depth >= ZC_PATH_DEPTH_MAX) {
+		if (w->depth > 0)
+			close(dfd);
+		return (manifest_walk_fail(w, -ELOOP, "%s: too deep",
+		    w->path));
+	}
+	if ((error = manifest_readdir(dfd, &names, &n)) != 0) {
+		if (w->depth > 0)
+			close(dfd);
+		return (manifest_walk_fail(w, error, "%s: %s",
+		    plen ? w->path : ".", strerror(-error)));
+	}
+	if (w->filter != NULL)
+		(void)zc_filter_load_dir(w->filter, dfd, w->path);
+	if (w->depth == w->cap) {
+		w->cap = w->cap == 0 ? 16 : w->cap * 2;
+		w->stack = xreallocarray(w->stack, w->cap, sizeof *w->stack);
+	}
+	f = &w->stack[w->depth++];
+	f->fd = dfd;
+	f->names = names;
+	f->n = n;
+	f->i = 0;
+	f->plen = plen;
+	f->parent = parent;
+	return (0);
+}
+
+/* Done with the directory on top of the stack. */
+static void
+manifest_walk_pop(struct zc_mwalk *w)
+{
+	struct manifest_frame	*f = &w->stack[--w->depth];
+	size_t			 i;
+
+	if (w->depth > 0)
+		close(f->fd);
+	for (i = 0; i < f->n; i++)
+		free(f->names[i]);
+	free(f->names);
+	w->path[f->plen] = '\0';
+}
+
+/*
+ * The next name of the directory on top: its entry, and, for a directory,
+ * its listing pushed on top (pre-order).  0 or -errno.
+ */
+static int
+manifest_walk_name(struct zc_mwalk *w)
+{
+	struct manifest_frame	*f = &w->stack[w->depth - 1];
+	const char		*name = f->names[f->i++];
+	char			 target[ZC_PATH_MAX + 1];
+	struct stat		 st;
+	struct zc_meta		 meta;
+	struct zc_mextra	 x;
+	size_t			 plen = f->plen, nlen, tlen;
+	ssize_t			 r;
+	int			 dfd = f->fd, idx, cfd, xnone;
+
+	nlen = strlen(name);
+	if (plen + (plen ? 1 : 0) + nlen > ZC_PATH_MAX) {
+		zc_log_warn("skipping a name under %s: path too long",
+		    plen ? w->path : ".");
+		return (0);
+	}
+	if (plen)
+		w->path[plen] = '/';
+	memcpy(w->path + plen + (plen ? 1 : 0), name, nlen + 1);
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+		if (errno == ENOENT)
+			return (0);	/* vanished */
+		return (manifest_walk_fail(w, -errno, "%s: %s", w->path,
+		    strerror(errno)));
+	}
+	if (zc_meta_from_stat(&st, &meta) != 0 &&
+	    ((w->flags & ZC_MANIFEST_SPECIALS) == 0 ||
+	    zc_special_from_stat(&st, &meta) != 0)) {
+		/* fifo, device, socket: said once per walk */
+		w->m->skipped_specials++;
+		w->m->skipped_kinds |= zc_special_kind(st.st_mode);
+		return (0);
+	}
+	if (w->filter != NULL && zc_filter_match(w->filter, w->path,
+	    meta.type == ZC_TYPE_DIR))
+		return (0);	/* excluded: and not descended into */
+	if (w->prune != NULL && strcmp(w->path, w->prune) == 0)
+		return (0);	/* left out with all beneath it */
+	tlen = 0;
+	if (meta.type == ZC_TYPE_SYMLINK) {
+		r = readlinkat(dfd, name, target, sizeof target);
+		if (r <= 0 || (size_t)r >= sizeof target) {
+			zc_log_warn("skipping symlink %s: %s", w->path,
+			    r < 0 ? strerror(errno) : "bad length");
+			return (0);
+		}
+		tlen = (size_t)r;
+		target[tlen] = '\0';
+		meta.size = tlen;
+	}
+	memset(&x, 0, sizeof x);
+	if (meta.type == ZC_TYPE_SYMLINK) {
+		x.target = target;
+		x.target_len = tlen;
+	}
+	if (meta.type == ZC_TYPE_FILE && st.st_nlink > 1) {
+		/* HARDLINK: the inode, for grouping and manifests. */
+		x.link_id = (uint64_t)st.st_ino;
+		x.link_dev = (uint32_t)(st.st_dev ^
+		    ((uint64_t)st.st_dev >> 32));
+	}
+	xnone = 0;
+	if (w->m->walk_flags & ZC_MANIFEST_XATTR)
+		x.xattr_hash = manifest_xattr_hash(w, dfd, name, &xnone);
+	idx = zc_manifest_add_extra(w->m, &meta, w->path + w->base,
+	    plen + (plen ? 1 : 0) + nlen - w->base, &x, f->parent);
+	if (idx < 0)
+		return (manifest_walk_fail(w, idx, "%s: %s", w->path,
+		    strerror(-idx)));
+	if (xnone && meta.type == ZC_TYPE_FILE)
+		w->m->v[idx].flags |= ZC_MENTRY_XNONE;
+	if (meta.type != ZC_TYPE_DIR)
+		return (0);
+	cfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (cfd == -1) {
+		if (errno == ENOENT)
+			return (0);
+		return (manifest_walk_fail(w, -errno, "%s: %s", w->path,
+		    strerror(errno)));
+	}
+	/* f is not used past here: the push may move the stack. */
+	return (manifest_walk_push(w, cfd, plen + (plen ? 1 : 0) + nlen,
+	    (uint32_t)idx));
 }
 
 /* The first walk's start (zc_manifest_xnone()). */
@@ -502,6 +565,84 @@ manifest_walk_start(struct zc_manifest *m)
 		return;
 	m->walk_t0 = (uint64_t)ts.tv_sec * 1000000000 +
 	    (uint64_t)ts.tv_nsec;
+}
+
+int
+zc_mwalk_start(struct zc_manifest *m, int root_fd, const char *base,
+    struct zc_filter *filter, int flags, const char *prune,
+    struct zc_mwalk **out, char *err, size_t errlen)
+{
+	struct zc_mwalk	*w;
+	size_t		 blen = strlen(base);
+	int		 error;
+
+	*out = NULL;
+	if (blen >= ZC_PATH_MAX) {
+		snprintf(err, errlen, "%s: path too long", base);
+		return (-ENAMETOOLONG);
+	}
+	manifest_walk_start(m);
+	w = xcalloc(1, sizeof *w);
+	w->m = m;
+	w->filter = filter;
+	w->flags = flags;
+	if (prune != NULL)
+		w->prune = xstrdup(prune);
+	memcpy(w->path, base, blen + 1);
+	w->base = blen ? blen + 1 : 0;
+	if ((error = manifest_walk_push(w, root_fd, blen,
+	    ZC_MANIFEST_NONE)) != 0) {
+		snprintf(err, errlen, "%s", w->err);
+		zc_mwalk_free(w);
+		return (error);
+	}
+	*out = w;
+	return (0);
+}
+
+int
+zc_mwalk_step(struct zc_mwalk *w, size_t max, char *err, size_t errlen)
+{
+	int	error;
+
+	while (w->error == 0 && w->depth > 0 && max > 0) {
+		if (w->stack[w->depth - 1].i == w->stack[w->depth - 1].n) {
+			manifest_walk_pop(w);
+			continue;
+		}
+		max--;
+		if ((error = manifest_walk_name(w)) != 0)
+			break;
+	}
+	if (w->error != 0) {
+		snprintf(err, errlen, "%s", w->err);
+		return (w->error);
+	}
+	return (w->depth == 0);
+}
+
+int
+zc_mwalk_done(const struct zc_mwalk *w)
+{
+	return (w == NULL || (w->error == 0 && w->depth == 0));
+}
+
+void
+zc_mwalk_free(struct zc_mwalk *w)
+{
+	if (w == NULL)
+		return;
+	while (w->depth > 0)
+		manifest_walk_pop(w);
+	free(w->stack);
+	free(w->prune);
+	free(w);
+}
+
+int
+zc_manifest_walk(struct zc_manifest *m, int root_fd, char *err, size_t errlen)
+{
+	return (zc_manifest_walk_flags(m, root_fd, 0, err, errlen));
 }
 
 int
@@ -521,18 +662,8 @@ int
 zc_manifest_walk_flags(struct zc_manifest *m, int root_fd, int flags,
     char *err, size_t errlen)
 {
-	struct manifest_walk	*w;
-	int			 error;
-
-	manifest_walk_start(m);
-	w = xcalloc(1, sizeof *w);
-	w->m = m;
-	w->flags = flags;
-	w->err = err;
-	w->errlen = errlen;
-	error = manifest_walk_dir(w, root_fd, 0, ZC_MANIFEST_NONE, 0);
-	free(w);
-	return (error);
+	return (zc_manifest_walk_filtered(m, root_fd, "", NULL, flags, err,
+	    errlen));
 }
 
 int
@@ -540,26 +671,15 @@ zc_manifest_walk_filtered(struct zc_manifest *m, int root_fd,
     const char *base, struct zc_filter *filter, int flags, char *err,
     size_t errlen)
 {
-	struct manifest_walk	*w;
-	size_t			 blen = strlen(base);
-	int			 error;
+	struct zc_mwalk	*w;
+	int		 error;
 
-	if (blen >= ZC_PATH_MAX) {
-		snprintf(err, errlen, "%s: path too long", base);
-		return (-ENAMETOOLONG);
-	}
-	manifest_walk_start(m);
-	w = xcalloc(1, sizeof *w);
-	w->m = m;
-	w->filter = filter;
-	w->flags = flags;
-	w->err = err;
-	w->errlen = errlen;
-	memcpy(w->path, base, blen + 1);
-	w->base = blen ? blen + 1 : 0;
-	error = manifest_walk_dir(w, root_fd, blen, ZC_MANIFEST_NONE, 0);
-	free(w);
-	return (error);
+	if ((error = zc_mwalk_start(m, root_fd, base, filter, flags, NULL, &w,
+	    err, errlen)) != 0)
+		return (error);
+	error = zc_mwalk_step(w, SIZE_MAX, err, errlen);
+	zc_mwalk_free(w);
+	return (error < 0 ? error : 0);
 }
 
 /*

@@ -156,4 +156,26 @@ int	zc_manifest_walk_filtered(struct zc_manifest *, int root_fd,
 	    const char *base, struct zc_filter *filter, int flags, char *err,
 	    size_t errlen);
 
+/*
+ * The same walk in steps, for a sender that starts sending before it has
+ * seen its whole tree.  zc_mwalk_start() lists root_fd (so a missing or
+ * unreadable root fails at once), with base and filter as for
+ * zc_manifest_walk_filtered() (filter may be NULL); prune, if not NULL, is
+ * a path relative to the set root left out with all beneath it (a
+ * sender's backup directory).  Each zc_mwalk_step() adds at most max
+ * names' entries to m, in the order one walk adds them, and returns 1 when
+ * the walk is over, 0 when there is more, or -errno with err set (and the
+ * same on every later step).  m and filter are borrowed and must outlive
+ * the walk; m must not be changed meanwhile but by the walk.
+ */
+struct zc_mwalk;
+int	zc_mwalk_start(struct zc_manifest *, int root_fd, const char *base,
+	    struct zc_filter *filter, int flags, const char *prune,
+	    struct zc_mwalk **out, char *err, size_t errlen);
+int	zc_mwalk_step(struct zc_mwalk *, size_t max, char *err,
+	    size_t errlen);
+/* 1 when the walk is over without an error (or w is NULL). */
+int	zc_mwalk_done(const struct zc_mwalk *);
+void	zc_mwalk_free(struct zc_mwalk *);
+
 #endif

@@ -1057,24 +1057,42 @@ zc_proto_get_sync(struct zc_rd *rd, uint64_t *seq)
 	return (0);
 }
 
-/* RENAME: path = old name, target = new name. */
-int
-zc_proto_get_rename(struct zc_rd *rd, struct zc_entry *e)
+/*
+ * RENAME and LINK, as type says: seq, for LINK a file's META, then two
+ * names of 1..ZC_PROTO_PATH_MAX bytes, path and target.  LINK keeps
+ * e->feat and needs ZC_FEAT_HARDLINK in it; RENAME clears all of e.
+ */
+static int
+proto_get_pair(struct zc_rd *rd, uint8_t type, struct zc_entry *e)
 {
 	struct zc_rd	 r = *rd;
+	int		 link = type == ZC_MSG_LINK;
+	uint64_t	 feat = link ? e->feat : 0;
 
 	memset(e, 0, sizeof(*e));
-	if (zc_rd_u64(&r, &e->seq) != 0 || e->seq == 0 ||
+	e->feat = feat;
+	if ((link && !(feat & ZC_FEAT_HARDLINK)) ||
+	    zc_rd_u64(&r, &e->seq) != 0 || e->seq == 0 ||
+	    (link && (proto_rmeta(&r, &e->meta) != 0 ||
+	    e->meta.type != ZC_TYPE_FILE)) ||
 	    zc_rd_str16(&r, &e->path, &e->path_len) != 0 ||
 	    zc_rd_str16(&r, &e->target, &e->target_len) != 0 ||
 	    e->path_len == 0 || e->path_len > ZC_PROTO_PATH_MAX ||
 	    e->target_len == 0 || e->target_len > ZC_PROTO_PATH_MAX ||
 	    zc_proto_get_end(&r) != 0) {
 		memset(e, 0, sizeof(*e));
+		e->feat = feat;
 		return (-EPROTO);
 	}
 	*rd = r;
 	return (0);
+}
+
+/* RENAME: path = old name, target = new name. */
+int
+zc_proto_get_rename(struct zc_rd *rd, struct zc_entry *e)
+{
+	return (proto_get_pair(rd, ZC_MSG_RENAME, e));
 }
 
 /* LINK: seq, META (a file), path, target (the file it links to). */
@@ -1134,26 +1152,7 @@ zc_proto_put_idmap(struct zc_buf *out, const struct zc_idmap_msg *m)
 int
 zc_proto_get_link(struct zc_rd *rd, struct zc_entry *e)
 {
-	struct zc_rd	 r = *rd;
-	uint64_t	 feat = e->feat;
-
-	memset(e, 0, sizeof(*e));
-	e->feat = feat;
-	if (!(feat & ZC_FEAT_HARDLINK) ||
-	    zc_rd_u64(&r, &e->seq) != 0 || e->seq == 0 ||
-	    proto_rmeta(&r, &e->meta) != 0 ||
-	    e->meta.type != ZC_TYPE_FILE ||
-	    zc_rd_str16(&r, &e->path, &e->path_len) != 0 ||
-	    zc_rd_str16(&r, &e->target, &e->target_len) != 0 ||
-	    e->path_len == 0 || e->path_len > ZC_PROTO_PATH_MAX ||
-	    e->target_len == 0 || e->target_len > ZC_PROTO_PATH_MAX ||
-	    zc_proto_get_end(&r) != 0) {
-		memset(e, 0, sizeof(*e));
-		e->feat = feat;
-		return (-EPROTO);
-	}
-	*rd = r;
-	return (0);
+	return (proto_get_pair(rd, ZC_MSG_LINK, e));
 }
 
 /* IDMAP. */

@@ -23,6 +23,7 @@
 #include "conn.h"
 #include "filter.h"
 #include "land.h"
+#include "landq.h"
 #include "log.h"
 #include "manifest.h"
 #include "owner.h"
@@ -31,6 +32,7 @@
 #include "recv.h"
 #include "send.h"
 #include "special.h"
+#include "syncpool.h"
 #include "verify.h"
 #include "xattr.h"
 #include "xmalloc.h"
@@ -141,6 +143,7 @@ struct zc_recv {
 	struct recv_batched	*batch;		/* owned; ZC_RECV_BATCH_MAX */
 	size_t			 nbatch;
 	uint64_t		 batch_bytes;
+	struct zc_syncpool	*syncpool;	/* owned; the rounds' threads */
 
 	/*
 	 * ACKs of files renamed into place whose directory fsync is pending
@@ -150,6 +153,14 @@ struct zc_recv {
 	size_t			 ndsync_dirs;
 	struct recv_dsync_file	*dsync;		/* owned; ZC_RECV_DIRSYNC_MAX */
 	size_t			 ndsync;
+
+	/*
+	 * fsync off, not live: complete bodies are committed on a worker
+	 * thread while the next ones arrive (landq.h); their ACKs go when
+	 * they are taken back, in order, before any other ACK.
+	 */
+	struct zc_landq		*landq;		/* owned; NULL until needed */
+	int			 landq_off;	/* it could not start: inline */
 
 	struct zc_recv_stats	 stats;
 	char			 name[1024];	/* recv_name()'s */
@@ -270,6 +281,38 @@ recv_dsync_flush(struct zc_recv *r)
 
 static int	recv_batch_flush(struct zc_recv *);
 
+/*
+ * Files committed on the worker (landq.h), taken back in order: counted,
+ * and ACKed while the connection lasts.  wait: ZC_LANDQ_NOWAIT, _ONE or
+ * _ALL.
+ */
+static int
+recv_landq_take(struct zc_recv *r, int wait)
+{
+	struct zc_landq_done	 d[ZC_LANDQ_MAX];
+	size_t			 i, n;
+	uint32_t		 code;
+	int			 rc = 0;
+
+	if (zc_landq_pending(r->landq) == 0)
+		return (0);
+	n = zc_landq_take(r->landq, d, ZC_LANDQ_MAX, wait);
+	for (i = 0; i < n; i++) {
+		code = zc_land_code(d[i].error);
+		if (code == ZC_OK) {
+			r->stats.files++;
+			r->stats.bytes += d[i].body;
+			if (d[i].xattr_err != 0)
+				(void)recv_xattr_err(r, d[i].xattr_err);
+		}
+		if (rc == 0 && r->conn != NULL)
+			rc = recv_ack_now(r, d[i].seq, code, d[i].name,
+			    d[i].error);
+		free(d[i].name);
+	}
+	return (rc);
+}
+
 /* Answer one entry; name is display-ready (recv_name()). */
 static int
 recv_ack(struct zc_recv *r, uint64_t seq, uint32_t code, const char *name,
@@ -277,7 +320,8 @@ recv_ack(struct zc_recv *r, uint64_t seq, uint32_t code, const char *name,
 {
 	int	rc;
 
-	if ((rc = recv_batch_flush(r)) != 0 ||
+	if ((rc = recv_landq_take(r, ZC_LANDQ_ALL)) != 0 ||
+	    (rc = recv_batch_flush(r)) != 0 ||
 	    (rc = recv_dsync_flush(r)) != 0)
 		return (rc);
 	return (recv_ack_now(r, seq, code, name, error));
@@ -369,7 +413,10 @@ recv_batch_flush(struct zc_recv *r)
 #else
 	for (i = 0; i < n; i++)
 		v[i] = &b[i].lf;
-	zc_land_files_sync(v, n, r->land_flags, errors);
+	/* Its threads start with the first round that fsyncs together. */
+	if (r->syncpool == NULL && (r->land_flags & ZC_LAND_FSYNC))
+		r->syncpool = zc_syncpool_new();
+	zc_land_files_sync(v, n, r->land_flags, r->syncpool, errors);
 	for (i = 0; i < n; i++)
 		b[i].error = errors[i];
 #endif
@@ -564,6 +611,7 @@ recv_on_push(struct zc_recv *r, struct zc_rd *rd)
 		return (recv_refuse(r, ZC_E_IO, "set root unavailable"));
 	}
 	r->land_flags = (t.fsync ? ZC_LAND_FSYNC : 0) |
+	    (t.watched ? ZC_LAND_RENAME : 0) |
 	    (zc_owner_can_chown() ? ZC_LAND_CHOWN : 0);
 	r->safe_links = t.safe_links;
 	r->devices = t.specials;
@@ -885,7 +933,7 @@ recv_file_segs(struct zc_recv *r, const char *path, const struct zc_entry *e)
 	r->file_nsegs = r->file_seg = 0;
 	r->file_pos = 0;
 	if ((error = zc_land_file_begin_segs(&r->file, r->root_fd, path,
-	    &e->meta, &r->ldirs, e->segs, e->nsegs)) != 0)
+	    &e->meta, &r->ldirs, r->land_flags, e->segs, e->nsegs)) != 0)
 		return (error);
 	if (e->nsegs > 0) {
 		r->file_segs = xmalloc((size_t)e->nsegs * ZC_PROTO_SEG_LEN);
@@ -979,7 +1027,7 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 	struct zc_entry	 ent;
 	char		 path[ZC_PATH_MAX + 1], target[ZC_PROTO_TARGET_MAX + 1];
 	uint8_t		*mapped;
-	int		 error;
+	int		 error, tries, rc;
 
 	ent.feat = r->feat;
 	if (zc_proto_get_entry(rd, type, &ent) != 0)
@@ -1034,11 +1082,24 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 		    recv_name(r, path, strlen(path)));
 		snprintf(r->file_raw, sizeof r->file_raw, "%s", path);
 		r->file_body = zc_proto_body_len(&ent);
-		if (ent.feat & ZC_FEAT_SPARSE)
-			error = recv_file_segs(r, path, &ent);
-		else
-			error = zc_land_file_begin(&r->file, r->root_fd, path,
-			    &ent.meta, &r->ldirs);
+		for (tries = 0; tries < 2; tries++) {
+			if (ent.feat & ZC_FEAT_SPARSE)
+				error = recv_file_segs(r, path, &ent);
+			else
+				error = zc_land_file_begin(&r->file,
+				    r->root_fd, path, &ent.meta, &r->ldirs,
+				    r->land_flags);
+			/*
+			 * Out of descriptors: the worker's files give theirs
+			 * back, and this session commits inline from now on.
+			 */
+			if ((error != -EMFILE && error != -ENFILE) ||
+			    zc_landq_pending(r->landq) == 0)
+				break;
+			r->landq_off = 1;
+			if ((rc = recv_landq_take(r, ZC_LANDQ_ALL)) != 0)
+				return (rc);
+		}
 		r->file_open = error == 0;
 		if (r->file_open && zc_backup_on(&r->backup))
 			r->file.backup = &r->backup;
@@ -1154,6 +1215,43 @@ recv_on_body(struct zc_conn *c, int sink_error)
 	return (0);
 }
 
+/*
+ * Commit on the worker (landq.h)?  Not with fsync on (the group commit
+ * batches those), not live (one file at a time: the hand-over would only
+ * add to its latency), not with backups (kept in the commit, beside the
+ * loop's own use of the backup directory).
+ */
+static int
+recv_landq_on(struct zc_recv *r)
+{
+	if ((r->land_flags & ZC_LAND_FSYNC) || r->live || r->landq_off ||
+	    zc_backup_on(&r->backup))
+		return (0);
+	if (r->landq == NULL && zc_landq_new(&r->landq) != 0) {
+		zc_log_info("set=%s: no commit thread; committing inline",
+		    r->set);
+		r->landq_off = 1;
+		return (0);
+	}
+	return (1);
+}
+
+/* The complete body in r->file to the worker; its ACK waits for it. */
+static int
+recv_landq_push(struct zc_recv *r, uint64_t seq)
+{
+	int	rc;
+
+	while (zc_landq_push(r->landq, &r->file, r->land_flags, seq,
+	    r->file_body, r->file_path) == -EAGAIN) {
+		if ((rc = recv_landq_take(r, ZC_LANDQ_ONE)) != 0) {
+			zc_land_file_abort(&r->file);
+			return (rc);
+		}
+	}
+	return (0);
+}
+
 static int
 recv_on_file_end(struct zc_recv *r, struct zc_rd *rd)
 {
@@ -1193,6 +1291,8 @@ recv_on_file_end(struct zc_recv *r, struct zc_rd *rd)
 	}
 	if (r->land_flags & ZC_LAND_FSYNC)
 		return (recv_batch_add(r, seq));
+	if (recv_landq_on(r))
+		return (recv_landq_push(r, seq));
 	error = zc_land_file_commit(&r->file, r->land_flags |
 	    (r->live ? ZC_LAND_SWAP_OLD : 0));
 	code = zc_land_code(error);
@@ -1554,15 +1654,19 @@ recv_on_frame(struct zc_conn *c, const struct zc_frame_hdr *hdr,
 		if (hdr->type == ZC_MSG_PULL)
 			return (recv_on_pull(r, rd));
 		break;
-	case RECV_ENTRIES:
-		/* What follows the batch's files waits for them to land. */
-		if (hdr->type != ZC_MSG_FILE && hdr->type != ZC_MSG_IDMAP &&
-		    r->nbatch > 0) {
-			int	rc;
+	case RECV_ENTRIES: {
+		int	rc;
 
-			if ((rc = recv_batch_flush(r)) != 0)
+		/*
+		 * What follows the files committed on the worker, or in the
+		 * batch, waits for them to land.
+		 */
+		if (hdr->type != ZC_MSG_FILE && hdr->type != ZC_MSG_IDMAP) {
+			if ((rc = recv_landq_take(r, ZC_LANDQ_ALL)) != 0 ||
+			    (r->nbatch > 0 && (rc = recv_batch_flush(r)) != 0))
 				return (rc);
-		}
+		} else if ((rc = recv_landq_take(r, ZC_LANDQ_NOWAIT)) != 0)
+			return (rc);
 		switch (hdr->type) {
 		case ZC_MSG_DIR:
 		case ZC_MSG_FILE:
@@ -1582,6 +1686,7 @@ recv_on_frame(struct zc_conn *c, const struct zc_frame_hdr *hdr,
 			return (recv_on_idmap(r, rd));
 		}
 		break;
+	}
 	case RECV_FILE_END:
 		if (hdr->type == ZC_MSG_FILE_END)
 			return (recv_on_file_end(r, rd));
@@ -1622,7 +1727,8 @@ recv_on_idle(struct zc_conn *c)
 	struct zc_recv	*r = c->data;
 	int		 rc;
 
-	if ((rc = recv_batch_flush(r)) != 0)
+	if ((rc = recv_landq_take(r, ZC_LANDQ_ALL)) != 0 ||
+	    (rc = recv_batch_flush(r)) != 0)
 		return (rc);
 	return (recv_dsync_flush(r));
 }
@@ -1637,6 +1743,7 @@ recv_on_close(struct zc_conn *c, int err)
 		zc_land_file_abort(&r->file);
 		r->file_open = 0;
 	}
+	(void)recv_landq_take(r, ZC_LANDQ_ALL);	/* counted, not ACKed */
 	recv_batch_drop(r);
 	/* A failed handshake was logged where it failed (conn.c). */
 	if (r->state != RECV_DONE && r->state != RECV_REFUSED &&
@@ -1891,10 +1998,13 @@ zc_recv_free(struct zc_recv *r)
 {
 	if (r == NULL)
 		return;
+	/* Its commits use root_fd: they end first. */
+	zc_landq_free(r->landq);
 	if (r->root_fd != -1)
 		close(r->root_fd);
 	recv_batch_drop(r);
 	free(r->batch);
+	zc_syncpool_free(r->syncpool);
 	while (r->ndsync_dirs > 0)
 		close(r->dsync_dirs[--r->ndsync_dirs].fd);
 	while (r->ndsync > 0) {

@@ -52,6 +52,8 @@ struct zc_recv_target {
 					   push: accept device nodes */
 	int		 no_xattrs;	/* XATTR: neither keep nor send them */
 	int		 numeric_ids;	/* IDMAP: owners as numbers only */
+	int		 watched;	/* push: we mirror this root on (push_to),
+					   so land by rename (ZC_LAND_RENAME) */
 	unsigned	*warned;	/* borrowed; NULL: per session */
 #define ZC_RECV_WARN_XATTR	0x1	/* "keeps no extended attributes" */
 #define ZC_RECV_WARN_CHOWN	0x2	/* "owners are not kept" */

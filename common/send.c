@@ -6,6 +6,15 @@
  * pre-order: directories before what they hold, file bodies, symlinks and
  * metadata-only updates.  Everything is pipelined: no round trip per file;
  * the receiver answers each entry with an ACK, in order.
+ *
+ * The source is walked in steps from the loop (manifest.h), from the
+ * moment the session starts, while the receiver walks its own tree.  When
+ * the receiver's manifest is empty (a first push, a new mirror) there is
+ * nothing to compare: every entry is new and nothing is deleted, so each
+ * entry is planned as the walk reaches it and the stream starts with the
+ * first one, instead of after the last.  Otherwise the walk is finished
+ * when the manifest arrives and the plan is made whole, as it needs both
+ * trees.  Either way the same frames leave, in the same order.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -55,6 +64,19 @@ enum send_phase {
 
 #define SEND_FLIGHT_MIN	1024		/* slots; a catch-up grows them */
 
+/*
+ * Names the source walk looks at per step from the loop: a few hundred
+ * microseconds, so that the manifest or an ACK is not kept waiting.
+ */
+#define SEND_WALK_STEP	128
+
+/* HARDLINK, streamed plan: the first src index of each inode seen. */
+struct send_ino {
+	uint64_t	 ino;
+	uint32_t	 dev;
+	uint32_t	 idx;		/* + 1; 0: a free slot */
+};
+
 /* An entry sent and not yet acknowledged. */
 struct send_flight {
 	uint64_t	 seq;
@@ -82,6 +104,7 @@ struct zc_send {
 	struct zc_owner_map	*idmaps;	/* owned; IDMAP, both ways */
 	uint32_t		*link_first;	/* owned; HARDLINK: src index of
 						   each entry's group's first */
+	size_t			 link_cap;
 	uint64_t		 special_unsent; /* SPECIAL not negotiated */
 	int			 special_noted;	/* live: said it once */
 
@@ -97,6 +120,19 @@ struct zc_send {
 
 	struct zc_manifest	*src;		/* owned */
 	struct zc_manifest	*dst;		/* owned */
+	/*
+	 * The source walk, NULL once over.  An idle handle walks on from
+	 * the loop; the manifest's arrival finishes the walk, or (streamed)
+	 * the stream walks on when it has sent all that is walked.
+	 */
+	struct zc_mwalk		*walk;		/* owned */
+	uv_idle_t		*walk_idle;	/* owned until closed: freed by
+						   its close callback */
+	int			 streamed;	/* the receiver has nothing:
+						   plan entries as walked */
+	size_t			 planned;	/* streamed: entries planned */
+	struct send_ino		*ino;		/* owned; streamed, HARDLINK */
+	size_t			 nino, ino_slots;
 	uint64_t		 dst_same;	/* its items not kept (SAME) */
 	struct zc_filter	*filter;	/* owned; NULL: send all */
 	uint64_t		 dst_count;
@@ -106,6 +142,7 @@ struct zc_send {
 	uint32_t		*retry;		/* owned; src indices */
 	size_t			 nretry, retry_cap, retry_pos;
 	uint8_t			*tries;		/* owned; per src entry */
+	size_t			 tries_cap;
 
 	struct send_flight	*flight;	/* owned; a FIFO */
 	size_t			 flight_head, flight_len, flight_cap;
@@ -271,6 +308,118 @@ send_walk(struct zc_send *s, struct zc_manifest *m, int fd, const char *base,
 	    errlen));
 }
 
+static void
+send_walk_idle_closed(uv_handle_t *h)
+{
+	free(h);
+}
+
+/* No more walking from the loop. */
+static void
+send_walk_idle_stop(struct zc_send *s)
+{
+	if (s->walk_idle == NULL)
+		return;
+	uv_idle_stop(s->walk_idle);
+	uv_close((uv_handle_t *)s->walk_idle, send_walk_idle_closed);
+	s->walk_idle = NULL;
+}
+
+static void	send_specials_note(struct zc_send *);
+static void	send_walk_flags(struct zc_send *, struct zc_manifest *);
+static void	send_plan_streamed(struct zc_send *);
+
+/*
+ * The source walk is over: streamed, the plan is now whole (the notes and
+ * the live delete guard that need its totals).
+ */
+static void
+send_walk_over(struct zc_send *s)
+{
+	zc_mwalk_free(s->walk);
+	s->walk = NULL;
+	s->stats.walking = 0;
+	send_walk_idle_stop(s);
+	if (!s->streamed)
+		return;
+	send_specials_note(s);
+	/* The live window's base, as send_guard_plan() sets it. */
+	if (s->opts.max_delete.set)
+		zc_guard_init(&s->guard, &s->opts.max_delete, s->src->n);
+}
+
+/*
+ * Walk up to max more names of the source (SIZE_MAX: to the end); when
+ * streamed, plan what they added.  1 when the walk is over, 0 when there
+ * is more, -errno when it failed (the session fails with it).
+ */
+static int
+send_walk_step(struct zc_send *s, size_t max)
+{
+	char	err[512];
+	int	r;
+
+	if (s->walk == NULL)
+		return (1);
+	if ((r = zc_mwalk_step(s->walk, max, err, sizeof err)) < 0) {
+		send_walk_idle_stop(s);
+		return (send_fail(s, r, "walking the source: %s", err));
+	}
+	if (s->streamed)
+		send_plan_streamed(s);
+	if (r == 1)
+		send_walk_over(s);
+	return (r);
+}
+
+/* From the loop when it has nothing else to do: walk on. */
+static void
+send_on_walk_idle(uv_idle_t *h)
+{
+	struct zc_send	*s = h->data;
+	size_t		 n = s->src->n;
+	int		 r;
+
+	if ((r = send_walk_step(s, SEND_WALK_STEP)) < 0) {
+		if (s->conn != NULL)
+			zc_conn_close(s->conn, r);
+		return;
+	}
+	/* Streaming, and the stream may have caught up with the walk. */
+	if (s->state == SEND_STREAM && s->src->n > n && s->conn != NULL)
+		zc_conn_want_write(s->conn);
+}
+
+/*
+ * Start walking the source: its root is listed now (a missing or
+ * unreadable root fails here), the rest from the loop.  0 or -errno.
+ */
+static int
+send_walk_begin(struct zc_send *s, int src_fd, char *err, size_t errlen)
+{
+	int	error;
+
+	send_walk_flags(s, s->src);
+	if ((error = zc_mwalk_start(s->src, src_fd, "", s->filter,
+	    s->opts.specials ? ZC_MANIFEST_SPECIALS : 0, s->opts.backup_dir,
+	    &s->walk, err, errlen)) != 0)
+		return (error);
+	s->stats.walking = 1;
+	return (0);
+}
+
+/* Walk from the loop's idle time (the loop is s->loop). */
+static void
+send_walk_idle_start(struct zc_send *s)
+{
+	if (s->walk == NULL || s->walk_idle != NULL)
+		return;
+	s->walk_idle = xcalloc(1, sizeof *s->walk_idle);
+	uv_idle_init(s->loop, s->walk_idle);
+	s->walk_idle->data = s;
+	uv_idle_start(s->walk_idle, send_on_walk_idle);
+}
+
 /*
  * rsync's protect-excluded: a receiver entry our rules exclude is neither
  * compared nor deleted, and neither are the directories holding one (their
@@ -301,6 +450,18 @@ send_plan_protect(struct zc_send *s)
 				break;
 			a->flags &= ~ZC_MENTRY_DEL;
 		}
+	}
+}
+
+/* A source entry the receiver lacks (or loses first): sent whole. */
+static void
+send_plan_new(struct zc_send *s, struct zc_mentry *e)
+{
+	e->flags |= ZC_MENTRY_SEND;
+	send_mark_parent(s, e);
+	if (e->meta.type == ZC_TYPE_FILE) {
+		s->stats.plan_files++;
+		s->stats.plan_bytes += e->meta.size;
 	}
 }
 
@@ -350,12 +511,7 @@ send_plan(struct zc_send *s)
 		}
 		d = zc_manifest_find(s->dst, e->path);
 		if (d == NULL || (d->flags & ZC_MENTRY_DEL)) {
-			e->flags |= ZC_MENTRY_SEND;
-			send_mark_parent(s, e);
-			if (e->meta.type == ZC_TYPE_FILE) {
-				s->stats.plan_files++;
-				s->stats.plan_bytes += e->meta.size;
-			}
+			send_plan_new(s, e);
 			continue;
 		}
 		switch (e->meta.type) {
@@ -408,6 +564,101 @@ send_plan(struct zc_send *s)
 		    !(e->flags & ZC_MENTRY_SEND))
 			e->flags |= e->meta.type == ZC_TYPE_DIR ?
 			    ZC_MENTRY_SEND : ZC_MENTRY_META;
+	}
+}
+
+/* HARDLINK: src entry idx is a LINK to the src entry anchor. */
+static void
+send_link_set(struct zc_send *s, uint32_t idx, uint32_t anchor)
+{
+	size_t	ncap;
+
+	if (idx >= s->link_cap) {
+		ncap = s->src->cap > idx ? s->src->cap : (size_t)idx + 1;
+		s->link_first = xreallocarray(s->link_first, ncap,
+		    sizeof *s->link_first);
+		s->link_cap = ncap;
+	}
+	s->link_first[idx] = anchor;
+	s->src->v[idx].flags |= ZC_MENTRY_HLINK;
+}
+
+/* HARDLINK, streamed: the slot of (dev, ino), free or holding it. */
+static struct send_ino *
+send_ino_slot(struct send_ino *t, size_t nslots, uint32_t dev, uint64_t ino)
+{
+	size_t	h, mask = nslots - 1;
+
+	h = (size_t)((ino ^ ((uint64_t)dev << 32)) * 0x9e3779b97f4a7c15ULL >>
+	    32) & mask;
+	while (t[h].idx != 0 && (t[h].ino != ino || t[h].dev != dev))
+		h = (h + 1) & mask;
+	return (&t[h]);
+}
+
+/*
+ * HARDLINK, streamed (the receiver has nothing): the first path of an
+ * inode, in walk order, is its group's anchor and is sent as a file; each
+ * later path of it is a LINK to the anchor.  What send_plan_links() plans
+ * for an empty receiver, decided as the walk goes: an anchor whose inode
+ * has no other path in the set is a plain file either way.
+ */
+static void
+send_plan_link_streamed(struct zc_send *s, uint32_t idx)
+{
+	struct zc_mentry	*e = &s->src->v[idx];
+	struct send_ino		*t, *slot;
+	size_t			 i, n;
+
+	if (!(s->feat & ZC_FEAT_HARDLINK) || !(e->flags & ZC_MENTRY_HAS_LINK))
+		return;
+	if ((s->nino + 1) * 2 > s->ino_slots) {
+		n = s->ino_slots == 0 ? 256 : s->ino_slots * 2;
+		t = xcalloc(n, sizeof *t);
+		for (i = 0; i < s->ino_slots; i++)
+			if (s->ino[i].idx != 0)
+				*send_ino_slot(t, n, s->ino[i].dev,
+				    s->ino[i].ino) = s->ino[i];
+		free(s->ino);
+		s->ino = t;
+		s->ino_slots = n;
+	}
+	slot = send_ino_slot(s->ino, s->ino_slots, zc_mentry_link_dev(e),
+	    zc_mentry_link_id(e));
+	if (slot->idx == 0) {
+		slot->ino = zc_mentry_link_id(e);
+		slot->dev = zc_mentry_link_dev(e);
+		slot->idx = idx + 1;
+		s->nino++;
+		return;
+	}
+	if (e->flags & ZC_MENTRY_SEND) {
+		s->stats.plan_files--;
+		s->stats.plan_bytes -= e->meta.size;
+	}
+	e->flags &= ~(ZC_MENTRY_SEND | ZC_MENTRY_META);
+	send_link_set(s, idx, slot->idx - 1);
+	send_mark_parent(s, e);
+}
+
+/*
+ * Streamed: plan the entries the walk added since the last call, as
+ * send_plan() and send_plan_links() plan them against an empty manifest.
+ */
+static void
+send_plan_streamed(struct zc_send *s)
+{
+	struct zc_mentry	*e;
+
+	for (; s->planned < s->src->n; s->planned++) {
+		e = &s->src->v[s->planned];
+		if (zc_special_type(e->meta.type) &&
+		    !(s->feat & ZC_FEAT_SPECIAL)) {
+			s->special_unsent++;
+			continue;
+		}
+		send_plan_new(s, e);
+		send_plan_link_streamed(s, (uint32_t)s->planned);
 	}
 }
 
@@ -558,11 +809,7 @@ send_plan_links(struct zc_send *s)
 			e->flags &= ~(ZC_MENTRY_SEND | ZC_MENTRY_META);
 			if (same)
 				continue;
-			if (s->link_first == NULL)
-				s->link_first = xcalloc(s->src->n,
-				    sizeof *s->link_first);
-			s->link_first[v[k]] = anchor;
-			e->flags |= ZC_MENTRY_HLINK;
+			send_link_set(s, v[k], anchor);
 			send_mark_parent(s, e);
 		}
 	}
@@ -753,11 +1000,24 @@ send_changed(struct zc_send *s, int fd)
 	    st.st_ctim.tv_nsec != s->cur_st.st_ctim.tv_nsec);
 }
 
+/* How many times src entry idx was sent again (tries_cap grows with src). */
+static uint8_t
+send_tries(const struct zc_send *s, uint32_t idx)
+{
+	return (idx < s->tries_cap ? s->tries[idx] : 0);
+}
+
 static void
 send_retry_later(struct zc_send *s, uint32_t idx)
 {
-	if (s->tries == NULL)
-		s->tries = xcalloc(s->src->n, 1);
+	size_t	ncap;
+
+	if (idx >= s->tries_cap) {
+		ncap = s->src->cap > idx ? s->src->cap : (size_t)idx + 1;
+		s->tries = xrealloc(s->tries, ncap);
+		memset(s->tries + s->tries_cap, 0, ncap - s->tries_cap);
+		s->tries_cap = ncap;
+	}
 	if (++s->tries[idx] > ZC_SEND_RETRIES) {
 		s->stats.failed++;
 		send_report(s, ZC_SEND_FAILED, s->src->v[idx].path,
@@ -1580,6 +1840,13 @@ send_on_writable(struct zc_conn *c)
 			break;
 		case PHASE_TREE:
 			if (s->cursor == s->src->n) {
+				/* Streamed: all that is walked is sent. */
+				if (s->walk != NULL) {
+					if ((error = send_walk_step(s,
+					    SEND_WALK_STEP)) < 0)
+						return (error);
+					break;
+				}
 				s->phase = PHASE_RETRY;
 				break;
 			}
@@ -1860,6 +2127,11 @@ static int
 send_on_manifest(struct zc_send *s, struct zc_rd *rd)
 {
 	char	err[128];
+	int	error;
+
+	/* Items are matched against our whole tree (send_dst_item()). */
+	if ((error = send_walk_step(s, SIZE_MAX)) < 0)
+		return (error);
 
 	/* Names both trees have are kept once (s->src lives as long). */
 	s->dst->names = s->src;
@@ -1981,6 +2253,25 @@ send_on_manifest_end(struct zc_send *s, struct zc_rd *rd)
 	if (zc_proto_get_manifest_end(rd, &count) != 0 ||
 	    count != s->dst->n + s->dst_same)
 		return (send_fail(s, -EPROTO, "MANIFEST_END count mismatch"));
+	/*
+	 * The receiver has nothing: every entry is new, nothing is deleted,
+	 * no guard can refuse (send_check_empty(), send_guard_plan() pass
+	 * an empty manifest whatever the source holds), so entries go out
+	 * as they are walked.  A dry run lists the whole plan as before.
+	 */
+	if (count == 0 && !(s->opts.flags & ZC_PUSH_DRY_RUN)) {
+		s->streamed = 1;
+		send_plan_streamed(s);
+		if (s->walk == NULL)
+			send_walk_over(s);
+		s->state = SEND_STREAM;
+		s->phase = PHASE_DELETE;
+		s->cursor = 0;
+		zc_conn_want_write(s->conn);
+		return (0);
+	}
+	if ((error = send_walk_step(s, SIZE_MAX)) < 0)
+		return (error);
 	if ((error = send_check_empty(s, err, sizeof err)) != 0)
 		return (send_fail(s, error, "%s", err));
 	send_plan(s);
@@ -2061,7 +2352,12 @@ send_account(struct zc_send *s, const struct send_flight *f)
 			free(s->retry);
 			free(s->link_first);
 			s->link_first = NULL;
+			s->link_cap = 0;
 			s->tries = NULL;
+			s->tries_cap = 0;
+			free(s->ino);
+			s->ino = NULL;
+			s->nino = s->ino_slots = 0;
 			s->retry = NULL;
 			s->nretry = s->retry_cap = s->retry_pos = 0;
 			send_report(s, ZC_SEND_LIVE, "", "in sync");
@@ -2086,7 +2382,7 @@ send_verify_retry(struct zc_send *s, const struct send_flight *f)
 	    (s->phase != PHASE_TREE && s->phase != PHASE_RETRY))
 		return (0);
 	/* Out of tries: failed, saying why (not "changed during send"). */
-	if (s->tries != NULL && s->tries[f->idx] >= ZC_SEND_RETRIES)
+	if (send_tries(s, f->idx) >= ZC_SEND_RETRIES)
 		return (0);
 	zc_log_info("%s: %s: the landed body differed from ours, sending "
 	    "it again", s->conn->desc, f->path);
@@ -2191,6 +2487,7 @@ send_on_close(struct zc_conn *c, int err)
 	struct zc_send	*s = c->data;
 
 	s->conn = NULL;
+	send_walk_idle_stop(s);
 	if (s->cur_fd != -1) {
 		close(s->cur_fd);
 		s->cur_fd = -1;
@@ -2231,14 +2528,6 @@ send_on_secure(struct zc_conn *c)
 
 	send_report(s, ZC_SEND_SECURE, "", zc_tls_path(c->tls));
 	return (0);
-}
-
-/* The receiver-local backup directory (backup.h) is never sent. */
-static void
-send_skip_backup(struct zc_send *s)
-{
-	if (s->opts.backup_dir != NULL)
-		(void)zc_manifest_drop(s->src, s->opts.backup_dir);
 }
 
 /* Live: is path the backup directory or beneath it? */
@@ -2304,20 +2593,18 @@ zc_send_start(uv_loop_t *loop, int sock, int src_fd,
 	if (opts->filter != NULL)
 		s->filter = zc_filter_copy(opts->filter);
 	/*
-	 * Plain TCP: HELLO and PUSH leave before our tree walk, so that the
-	 * receiver walks its tree while we walk ours (two cores, one walk's
-	 * time).  What the socket does not take at once is queued below.
+	 * Plain TCP: HELLO and PUSH leave at once, so that the receiver walks
+	 * its tree while we walk ours (two cores, one walk's time).  What the
+	 * socket does not take at once is queued below.
 	 */
 	if (opts->tls == NULL && (early = send_hello_early(s, sock)) == NULL) {
 		snprintf(err, errlen, "bad node or set name");
 		error = -EINVAL;
 		goto fail;
 	}
-	send_walk_flags(s, s->src);
-	if ((error = send_walk(s, s->src, src_fd, "",
-	    opts->specials ? ZC_MANIFEST_SPECIALS : 0, err, errlen)) != 0)
+	/* The root now; the rest of the walk from the loop. */
+	if ((error = send_walk_begin(s, src_fd, err, errlen)) != 0)
 		goto fail;
-	send_skip_backup(s);
 	if ((error = zc_conn_new(loop, sock, &send_ops, s, opts->idle_ms,
 	    &s->conn)) != 0) {
 		snprintf(err, errlen, "%s", uv_strerror(error));
@@ -2365,6 +2652,7 @@ zc_send_start(uv_loop_t *loop, int sock, int src_fd,
 	}
 	snprintf(s->conn->desc, sizeof s->conn->desc, "set=%s", opts->set);
 	zc_conn_update(s->conn);
+	send_walk_idle_start(s);
 	*out = s;
 	return (0);
 fail:
@@ -2396,13 +2684,10 @@ zc_send_adopt(struct zc_conn *c, int src_fd, uint64_t peer_features,
 	s->dst = zc_manifest_new();
 	if (opts->filter != NULL)
 		s->filter = zc_filter_copy(opts->filter);
-	send_walk_flags(s, s->src);
-	if ((error = send_walk(s, s->src, src_fd, "",
-	    opts->specials ? ZC_MANIFEST_SPECIALS : 0, err, errlen)) != 0) {
+	if ((error = send_walk_begin(s, src_fd, err, errlen)) != 0) {
 		zc_send_free(s);
 		return (error);
 	}
-	send_skip_backup(s);
 	s->feat = zc_proto_features() & peer_features;	/* our HELLO's */
 	/* The client sent its manifest before our HELLO: no link_id. */
 	s->man_feat = s->feat & ~ZC_FEAT_HARDLINK;
@@ -2418,6 +2703,7 @@ zc_send_adopt(struct zc_conn *c, int src_fd, uint64_t peer_features,
 	c->ops = &send_ops;
 	c->data = s;
 	s->state = SEND_MANIFEST;
+	send_walk_idle_start(s);
 	*out = s;
 	return (0);
 }
@@ -2477,6 +2763,8 @@ zc_send_free(struct zc_send *s)
 
 	if (s == NULL)
 		return;
+	send_walk_idle_stop(s);
+	zc_mwalk_free(s->walk);
 	for (i = 0; i < s->flight_len; i++)
 		free(s->flight[(s->flight_head + i) % s->flight_cap].path);
 	for (i = 0; i < s->nfallback; i++)
@@ -2499,6 +2787,7 @@ zc_send_free(struct zc_send *s)
 	zc_verify_free(s->hash);
 	free(s->cur_segs);
 	free(s->link_first);
+	free(s->ino);
 	for (i = 0; i < s->nhl; i++) {
 		free(s->hl_path[i]);
 		free(s->hl_target[i]);

@@ -104,6 +104,8 @@ struct zc_send_stats {
 	uint64_t	plan_bytes;	/* and their bytes (for progress) */
 	uint64_t	hardlinks;	/* HARDLINK: links made (LINK) */
 	uint64_t	specials;	/* SPECIAL: fifos, sockets, devices */
+	int		walking;	/* the source walk goes on: plan_files
+					   and plan_bytes still grow */
 };
 
 struct zc_send;

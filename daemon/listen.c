@@ -67,6 +67,7 @@ listen_auth(void *arg, const char *peer, const char *set,
 	t->backup_keep = s->backup_keep;
 	t->no_xattrs = !s->xattrs;
 	t->numeric_ids = s->numeric_ids;
+	t->watched = s->npush_to > 0;
 	return (ZC_OK);
 }
 

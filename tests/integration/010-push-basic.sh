@@ -38,18 +38,7 @@ touch -d '2004-04-04 04:04:04.444444444' "$src/a"
 touch -d '2005-05-05 05:05:05.555555555' "$src/empty-dir"
 touch -d '2006-06-06 06:06:06.666666666' "$src/private"
 
-cat >"$T/beta.yaml" <<EOF
-node:
-  name: beta
-  listen: "127.0.0.1:0"
-peers:
-  - name: alpha
-sets:
-  - name: site
-    path: $dst
-    accept_from: [alpha]
-    fsync: true
-EOF
+recv_config "$T/beta.yaml" "site:$dst"
 start_daemon beta "$T/beta.yaml"
 
 push_ok "$src" "$(dest beta site)"
@@ -71,8 +60,4 @@ no_temp_files "$dst"
     "$(stat -c %y "$src/a/b/c/deep.txt")" ] || fail "ns mtime"
 
 daemon_alive beta || fail "zcsyncd died"
-stop_daemon beta
-[ "${DAEMON_RC[beta]}" = 0 ] ||
-    fail "zcsyncd exited ${DAEMON_RC[beta]} on SIGTERM, expected 0"
-check_logs
-exit 0
+finish_ok beta

@@ -54,18 +54,7 @@ echo middle >"$src/deep/level-0/level-1/level-2/middle"
 # Fix every mtime so that directory times are part of the comparison.
 find "$src" -mindepth 1 -depth -exec touch -h -d '2015-05-05 05:05:05.505050505' {} +
 
-cat >"$T/beta.yaml" <<EOF
-node:
-  name: beta
-  listen: "127.0.0.1:0"
-peers:
-  - name: alpha
-sets:
-  - name: odd
-    path: $dst
-    accept_from: [alpha]
-    fsync: false
-EOF
+FSYNC=false recv_config "$T/beta.yaml" "odd:$dst"
 start_daemon beta "$T/beta.yaml"
 
 push_ok "$src" "$(dest beta odd)"
@@ -79,6 +68,4 @@ no_temp_files "$dst"
 push_ok "$src" "$(dest beta odd)"
 expect_summary sent 0 dirs 0 links 0 meta 0 failed 0
 
-stop_daemon beta
-check_logs
-exit 0
+finish_ok -n beta

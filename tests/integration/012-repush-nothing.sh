@@ -57,6 +57,4 @@ tree_equal "$src" "$dst"
     fail "a mode change rewrote the file instead of changing its mode"
 [ "$(stat -c %a "$dst/f4")" = 640 ] || fail "mode not applied"
 
-stop_daemon beta
-check_logs
-exit 0
+finish_ok -n beta

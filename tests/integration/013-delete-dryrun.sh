@@ -105,6 +105,4 @@ no_temp_files "$dst"
 push_ok --delete "$src" "$(dest beta site)"
 expect_summary sent 0 deleted 0 dirs 0 links 0 meta 0 failed 0
 
-stop_daemon beta
-check_logs
-exit 0
+finish_ok -n beta

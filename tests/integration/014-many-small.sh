@@ -36,6 +36,4 @@ push_ok "$src" "$(dest beta many)"
 expect_summary sent 0 skipped "$n" dirs 0 meta 0 failed 0 bytes 0
 tree_equal "$src" "$dst"
 
-stop_daemon beta
-check_logs
-exit 0
+finish_ok -n beta

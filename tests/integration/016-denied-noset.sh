@@ -66,6 +66,4 @@ expect_summary sent 2 failed 0
 tree_equal "$src" "$T/open"
 [ -z "$(ls -A "$T/closed")" ] || fail "something was written in the refused set"
 
-stop_daemon beta
-check_logs
-exit 0
+finish_ok -n beta

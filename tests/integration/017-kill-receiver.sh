@@ -112,13 +112,10 @@ expect_summary sent 1 failed 0
 tree_equal "$src" "$dst"
 no_temp_files "$dst"
 
-stop_daemon beta
-check_logs
-
 # Last, the reason the client gives: a receiver that dies resets the
 # connection.  libuv reports POLLERR on a uv_poll_t as UV_EBADF; the real
 # error is the socket's SO_ERROR, and that is what a person must be shown.
 if grep -q 'Bad file descriptor' "$T/kill-errors"; then
 	fail "the client blames 'Bad file descriptor' for a lost receiver: $(head -n 1 "$T/kill-errors")"
 fi
-exit 0
+finish_ok -n beta

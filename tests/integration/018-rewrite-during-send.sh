@@ -83,6 +83,4 @@ tree_equal "$src" "$dst"
     fail "the target does not hold the final version"
 no_temp_files "$dst"
 
-stop_daemon beta
-check_logs
-exit 0
+finish_ok -n beta

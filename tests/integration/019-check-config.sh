@@ -81,18 +81,7 @@ expect_config_error "$T/unknown-set-key.yaml" 10 5 'sets[1].acept_from'
 # A running daemon, then reloads.
 mkdir -p "$T/site" "$T/later" "$T/src"
 echo hello >"$T/src/f"
-cat >"$T/beta.yaml" <<EOF
-node:
-  name: beta
-  listen: "127.0.0.1:0"
-peers:
-  - name: alpha
-sets:
-  - name: site
-    path: $T/site
-    accept_from: [alpha]
-    fsync: false
-EOF
+FSYNC=false recv_config "$T/beta.yaml" "site:$T/site"
 start_daemon beta "$T/beta.yaml"
 
 # reload: SIGHUP, then wait until the daemon logs the outcome.
@@ -118,20 +107,7 @@ push_ok "$T/src" "$(dest beta site)"
 tree_equal "$T/src" "$T/site"
 
 # A set whose root does not exist: refused too, the old config stays.
-cat >"$T/beta.yaml" <<EOF
-node:
-  name: beta
-  listen: "127.0.0.1:0"
-peers:
-  - name: alpha
-sets:
-  - name: site
-    path: $T/site
-    accept_from: [alpha]
-  - name: later
-    path: $T/does-not-exist
-    accept_from: [alpha]
-EOF
+recv_config "$T/beta.yaml" "site:$T/site" "later:$T/does-not-exist"
 reload
 grep -q 'reload failed' <(grep 'reload' "$T/beta.log" | tail -n 1) ||
     fail "a set with a missing root was accepted on reload"
@@ -139,22 +115,7 @@ push "$T/src" "$(dest beta later)"
 [ "$PUSH_RC" = 1 ] || fail "a set from a refused reload accepts pushes"
 
 # A good file adding a set: pushes to it work at once.
-cat >"$T/beta.yaml" <<EOF
-node:
-  name: beta
-  listen: "127.0.0.1:0"
-peers:
-  - name: alpha
-sets:
-  - name: site
-    path: $T/site
-    accept_from: [alpha]
-    fsync: false
-  - name: later
-    path: $T/later
-    accept_from: [alpha]
-    fsync: false
-EOF
+FSYNC=false recv_config "$T/beta.yaml" "site:$T/site" "later:$T/later"
 reload
 grep 'reload' "$T/beta.log" | tail -n 1 | grep -q 'reloaded' ||
     fail "a good config was not reloaded"
@@ -163,8 +124,5 @@ tree_equal "$T/src" "$T/later"
 push_ok "$T/src" "$(dest beta site)"
 expect_summary sent 0 failed 0
 
-stop_daemon beta
-[ "${DAEMON_RC[beta]}" = 0 ] || fail "zcsyncd exited ${DAEMON_RC[beta]}"
 EXPECTED_ERRORS='reload failed|set later: .*does-not-exist'
-check_logs
-exit 0
+finish_ok beta

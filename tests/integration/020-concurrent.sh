@@ -65,6 +65,4 @@ exec 7>&- 8>&-
 push_ok "$T/src-one" "$(dest beta one)"
 expect_summary sent 0 failed 0
 
-stop_daemon beta
-check_logs
-exit 0
+finish_ok -n beta

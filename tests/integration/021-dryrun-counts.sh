@@ -45,6 +45,4 @@ fi
 [ "$predicted" = "$actual" ] ||
     fail "the dry run predicted '$predicted' but the push did '$actual'"
 
-stop_daemon beta
-check_logs
-exit 0
+finish_ok -n beta

@@ -184,7 +184,4 @@ push_ok --delete "$src" "$(dest beta site)"
 tree_equal "$src" "$dst"
 check_after "good push"
 
-stop_daemon beta
-[ "${DAEMON_RC[beta]}" = 0 ] || fail "zcsyncd exited ${DAEMON_RC[beta]}"
-check_logs
-exit 0
+finish_ok beta

@@ -184,7 +184,4 @@ grep -qE 'peer=alpha set=site evil/pwn: invalid path' "$T/beta.log" ||
 grep -qE 'peer=alpha set=site d1/d2/pwn: invalid path' "$T/beta.log" ||
     fail "no refusal of d1/d2/pwn naming peer=alpha in the log"
 
-stop_daemon beta
-[ "${DAEMON_RC[beta]}" = 0 ] || fail "zcsyncd exited ${DAEMON_RC[beta]}"
-check_logs
-exit 0
+finish_ok beta

@@ -268,7 +268,4 @@ grep -qE 'peer=alpha addr=127\.0\.0\.1:[0-9]+ set=site: refused: protocol error:
 if [ ${#failed[@]} -gt 0 ]; then
 	fail "${#failed[@]} cases failed: ${failed[*]}"
 fi
-stop_daemon beta
-[ "${DAEMON_RC[beta]}" = 0 ] || fail "zcsyncd exited ${DAEMON_RC[beta]}"
-check_logs
-exit 0
+finish_ok beta

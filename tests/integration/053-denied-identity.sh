@@ -146,7 +146,4 @@ tree_snapshot "$area" "$T/area.after" dst
 cmp -s "$T/area.before" "$T/area.after" ||
     fail "something outside the root changed"
 
-stop_daemon beta
-[ "${DAEMON_RC[beta]}" = 0 ] || fail "zcsyncd exited ${DAEMON_RC[beta]}"
-check_logs
-exit 0
+finish_ok beta

@@ -177,7 +177,4 @@ after idmap-ok
 if [ ${#failed[@]} -gt 0 ]; then
 	fail "${#failed[@]} cases failed: ${failed[*]}"
 fi
-stop_daemon beta
-[ "${DAEMON_RC[beta]}" = 0 ] || fail "zcsyncd exited ${DAEMON_RC[beta]}"
-check_logs
-exit 0
+finish_ok beta

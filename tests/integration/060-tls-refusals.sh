@@ -248,7 +248,4 @@ tree_equal "$src" "$dst"
 [ "$(log_count beta 'TLS 1\.3, certificate')" = "$n" ] ||
     fail "the push to HOST:PORT used TLS"
 
-stop_daemon beta
-[ "${DAEMON_RC[beta]}" = 0 ] || fail "beta exited ${DAEMON_RC[beta]}"
-check_logs
-exit 0
+finish_ok beta

@@ -251,7 +251,4 @@ push -c "$T/alpha.yaml" "$src" beta/site
 expect_summary sent 1 failed 0
 tree_equal "$src" "$dst"
 
-stop_daemon beta
-[ "${DAEMON_RC[beta]}" = 0 ] || fail "beta exited ${DAEMON_RC[beta]}"
-check_logs
-exit 0
+finish_ok beta

@@ -188,7 +188,4 @@ cpush --insecure --name alpha "$src" "10.231.7.1:$port/site"
     fail "plain from beyond loopback with node.insecure: push exited $PUSH_RC"
 tree_equal "$src" "$dst"
 
-stop_daemon beta
-[ "${DAEMON_RC[beta]}" = 0 ] || fail "beta exited ${DAEMON_RC[beta]}"
-check_logs
-exit 0
+finish_ok beta

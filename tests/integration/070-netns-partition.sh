@@ -178,9 +178,4 @@ wait_for -t 10 eval '! ls -l "/proc/$BPID/fd" | grep -q "(deleted)"' ||
 wait_for -t 10 eval '[ "$(fd_count "$BPID")" -le $((FD_BASE + 2)) ]' ||
     fail "beta holds $(fd_count "$BPID") descriptors, $FD_BASE at rest"
 
-stop_via alpha
-stop_via beta
-[ "${DAEMON_RC[alpha]}" = 0 ] || fail "alpha exited ${DAEMON_RC[alpha]}"
-[ "${DAEMON_RC[beta]}" = 0 ] || fail "beta exited ${DAEMON_RC[beta]}"
-check_logs
-exit 0
+finish_ok alpha beta

@@ -32,34 +32,10 @@ for ((i = 0; i < 20; i++)); do
 done
 size=$((64 * 1024 * 1024))
 
-cat >"$T/beta.yaml" <<EOF
-node:
-  name: beta
-  listen: "127.0.0.1:0"
-peers:
-  - name: alpha
-sets:
-  - name: site
-    path: $dst
-    accept_from: [alpha]
-  - name: inbox
-    path: $inbox
-    accept_from: [alpha]
-EOF
+recv_config "$T/beta.yaml" "site:$dst" "inbox:$inbox"
 start_daemon_via beta "$T/beta.yaml" ip netns exec "$N" --
 BPID=${DAEMON_PID[beta]}
-cat >"$T/alpha.yaml" <<EOF
-node:
-  name: alpha
-peers:
-  - name: beta
-    address: "127.0.0.1:${DAEMON_PORT[beta]}"
-sets:
-  - name: site
-    path: $src
-    push_to: [beta]
-    delete: true
-EOF
+live_config "$T/alpha.yaml" "site:$src" "delete: true"
 start_alpha()
 {
 	start_daemon_via alpha "$T/alpha.yaml" ip netns exec "$N" --
@@ -147,9 +123,4 @@ no_temp_files "$inbox"
 
 wait_for -t 10 eval '[ "$(fd_count "$BPID")" -le $((FD_BASE + 2)) ]' ||
     fail "beta holds $(fd_count "$BPID") descriptors, $FD_BASE at rest"
-stop_via alpha
-stop_via beta
-[ "${DAEMON_RC[alpha]}" = 0 ] || fail "alpha exited ${DAEMON_RC[alpha]}"
-[ "${DAEMON_RC[beta]}" = 0 ] || fail "beta exited ${DAEMON_RC[beta]}"
-check_logs
-exit 0
+finish_ok alpha beta

@@ -130,18 +130,7 @@ tree_equal "$T/isrc" "$T/idst"
 no_temp_files "$T/idst"
 
 # A live mirror into a full disk retries by itself once there is room.
-cat >"$T/alpha.yaml" <<EOF
-node:
-  name: alpha
-peers:
-  - name: beta
-    address: "127.0.0.1:${DAEMON_PORT[beta]}"
-sets:
-  - name: live
-    path: $lsrc
-    push_to: [beta]
-    delete: true
-EOF
+live_config "$T/alpha.yaml" "live:$lsrc" "delete: true"
 start_node alpha "$T/alpha.yaml"
 wait_log alpha 'peer=beta set=live: in sync; mirroring live'
 # A first file through the link: its session's descriptors (splice pipe,
@@ -167,9 +156,4 @@ mirror_ok "$lsrc" "$live" alpha beta
 
 wait_for -t 10 eval '[ "$(fd_count "$BPID")" -le $((FD_BASE + 2)) ]' ||
     fail "beta holds $(fd_count "$BPID") descriptors, $FD_BASE before: $(ls -l "/proc/$BPID/fd" | sed -e 's/^.* [0-9]* -> //' | tr '\n' ' ')"
-stop_daemon alpha
-stop_daemon beta
-[ "${DAEMON_RC[alpha]}" = 0 ] || fail "alpha exited ${DAEMON_RC[alpha]}"
-[ "${DAEMON_RC[beta]}" = 0 ] || fail "beta exited ${DAEMON_RC[beta]}"
-check_logs
-exit 0
+finish_ok alpha beta

@@ -182,9 +182,4 @@ tc -n "$A" qdisc del dev "$P-ea" root || fail "tc: removing tbf failed"
 wait_for -t 10 no_body || fail "beta still holds an unlinked body"
 wait_for -t 10 eval '[ "$(fd_count "$BPID")" -le $((FD_BASE + 2)) ]' ||
     fail "beta holds $(fd_count "$BPID") descriptors, $FD_BASE at rest"
-stop_via alpha
-stop_via beta
-[ "${DAEMON_RC[alpha]}" = 0 ] || fail "alpha exited ${DAEMON_RC[alpha]}"
-[ "${DAEMON_RC[beta]}" = 0 ] || fail "beta exited ${DAEMON_RC[beta]}"
-check_logs
-exit 0
+finish_ok alpha beta

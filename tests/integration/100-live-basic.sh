@@ -163,9 +163,4 @@ step "move out of the set"
 [ -e "$dst/renamed.txt" ] && fail "renamed.txt survived its move out"
 
 mirror_ok "$src" "$dst" alpha beta
-stop_daemon alpha
-stop_daemon beta
-[ "${DAEMON_RC[alpha]}" = 0 ] || fail "alpha exited ${DAEMON_RC[alpha]}"
-[ "${DAEMON_RC[beta]}" = 0 ] || fail "beta exited ${DAEMON_RC[beta]}"
-check_logs
-exit 0
+finish_ok alpha beta

@@ -106,9 +106,4 @@ wait_for -t 10 same_except_gone ||
     { same_except_gone -v; fail "after the restart beta differs from alpha"; }
 no_temp_files "$dst"
 
-stop_daemon alpha
-stop_daemon beta
-[ "${DAEMON_RC[alpha]}" = 0 ] || fail "alpha exited ${DAEMON_RC[alpha]}"
-[ "${DAEMON_RC[beta]}" = 0 ] || fail "beta exited ${DAEMON_RC[beta]}"
-check_logs
-exit 0
+finish_ok alpha beta

@@ -88,9 +88,4 @@ restart_during_churn()
 restart_during_churn 1 stop_daemon
 restart_during_churn 2 kill_daemon
 
-stop_daemon alpha
-stop_daemon beta
-[ "${DAEMON_RC[alpha]}" = 0 ] || fail "alpha exited ${DAEMON_RC[alpha]}"
-[ "${DAEMON_RC[beta]}" = 0 ] || fail "beta exited ${DAEMON_RC[beta]}"
-check_logs
-exit 0
+finish_ok alpha beta

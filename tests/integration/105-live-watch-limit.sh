@@ -80,9 +80,4 @@ log "all changes arrived $((EPOCHSECONDS - started)) s after alpha started"
 [ "$(log_count alpha 'out of inotify watches')" = 1 ] ||
     fail "the lack of watches was logged $(log_count alpha 'out of inotify watches') times, not once"
 
-stop_daemon alpha
-stop_daemon beta
-[ "${DAEMON_RC[alpha]}" = 0 ] || fail "alpha exited ${DAEMON_RC[alpha]}"
-[ "${DAEMON_RC[beta]}" = 0 ] || fail "beta exited ${DAEMON_RC[beta]}"
-check_logs
-exit 0
+finish_ok alpha beta

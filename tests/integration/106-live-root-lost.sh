@@ -132,9 +132,4 @@ echo "still live" >"$other/a/one"
 wait_tree_equal "$other" "$dsto" 10
 mirror_ok "$other" "$dsto" alpha beta
 daemon_alive beta || fail "beta died"
-stop_daemon alpha
-stop_daemon beta
-[ "${DAEMON_RC[alpha]}" = 0 ] || fail "alpha exited ${DAEMON_RC[alpha]}"
-[ "${DAEMON_RC[beta]}" = 0 ] || fail "beta exited ${DAEMON_RC[beta]}"
-check_logs
-exit 0
+finish_ok alpha beta

@@ -111,9 +111,25 @@ for ((i = 0; i < 200; i++)); do
 done
 all_equal "200 files"
 
-for n in alpha beta gamma delta; do
-	stop_daemon "$n"
-	[ "${DAEMON_RC[$n]}" = 0 ] || fail "$n exited ${DAEMON_RC[$n]}"
+# A body lands on beta, then a marker written on beta itself follows it.
+# beta must forward the body as soon as it lands: a rename into place is
+# IN_MOVED_TO, complete.  A bare linkat of an O_TMPFILE would show as
+# IN_CREATE alone (never a close, under IN_EXCL_UNLINK): beta would wait
+# its settle time (1 s) while the marker, closed after writing, overtook
+# it.  The marker is beta's own, so it goes again before the next check.
+for size in 300000 4000; do
+	head -c $size /dev/urandom >"$a/body-$size"
+	wait_for -t 20 cmp -s "$a/body-$size" "$b/body-$size" ||
+	    fail "beta did not get body-$size"
+	echo "after $size" >"$b/marker-$size"
+	wait_for -t 20 test -f "$d/marker-$size" ||
+	    fail "delta did not get marker-$size"
+	cmp -s "$a/body-$size" "$d/body-$size" ||
+	    fail "delta got marker-$size before body-$size: beta held the body back"
+	rm "$b/marker-$size"
+	wait_for -t 20 test ! -e "$d/marker-$size" ||
+	    fail "delta kept marker-$size"
 done
-check_logs
-exit 0
+all_equal "bodies before markers"
+
+finish_ok alpha beta gamma delta

@@ -77,9 +77,4 @@ mv "$src/dir" "$src/dir2"
 wait_tree_equal "$src" "$dst" 10
 mirror_ok "$src" "$dst" alpha beta
 
-stop_daemon alpha
-stop_daemon beta
-[ "${DAEMON_RC[alpha]}" = 0 ] || fail "alpha exited ${DAEMON_RC[alpha]}"
-[ "${DAEMON_RC[beta]}" = 0 ] || fail "beta exited ${DAEMON_RC[beta]}"
-check_logs
-exit 0
+finish_ok alpha beta

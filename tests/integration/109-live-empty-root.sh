@@ -56,7 +56,4 @@ fi
 [ -f "$dst/one" ] && [ -f "$dst/d/e/two" ] || fail "beta lost files"
 
 EXPECTED_ERRORS='set site: '
-stop_daemon alpha
-stop_daemon beta
-check_logs
-exit 0
+finish_ok -n alpha beta

@@ -33,7 +33,4 @@ done
 wait_tree_equal "$src" "$dst" 90
 pid_alive "${DAEMON_PID[alpha]}" || fail "the live sender died"
 mirror_ok "$src" "$dst" alpha beta
-stop_daemon alpha
-stop_daemon beta
-check_logs
-exit 0
+finish_ok -n alpha beta

@@ -55,9 +55,4 @@ cmp "$T/new2" "$dst/moved" || fail "moved: the new bytes did not arrive"
 daemon_alive alpha || fail "alpha died"
 daemon_alive beta || fail "beta died"
 no_temp_files "$dst"
-stop_daemon alpha
-stop_daemon beta
-[ "${DAEMON_RC[alpha]}" = 0 ] || fail "alpha exited ${DAEMON_RC[alpha]}"
-[ "${DAEMON_RC[beta]}" = 0 ] || fail "beta exited ${DAEMON_RC[beta]}"
-check_logs
-exit 0
+finish_ok alpha beta

@@ -94,9 +94,4 @@ log "receiver kept: $recv_keep KiB (max $RECV_KEEP_MAX)"
 # Still live after all that.
 echo "after the restart" >"$src/d1999/new"
 wait_tree_equal "$src" "$dst" 20
-stop_daemon alpha
-stop_daemon beta
-[ "${DAEMON_RC[alpha]}" = 0 ] || fail "alpha exited ${DAEMON_RC[alpha]}"
-[ "${DAEMON_RC[beta]}" = 0 ] || fail "beta exited ${DAEMON_RC[beta]}"
-check_logs
-exit 0
+finish_ok alpha beta

@@ -30,20 +30,8 @@ echo theirs >"$dst/gone/x.txt"
 FSYNC=false recv_config "$T/beta.yaml" site:"$dst"
 start_daemon beta "$T/beta.yaml"
 
-cat >"$T/alpha.yaml" <<EOF
-node:
-  name: alpha
-  control: $T/alpha.sock
-peers:
-  - name: beta
-    address: "127.0.0.1:${DAEMON_PORT[beta]}"
-sets:
-  - name: site
-    path: $src
-    push_to: [beta]
-    delete: true
-    exclude: ["build/", "*.tmp"]
-EOF
+NODE_EXTRA="control: $T/alpha.sock" live_config "$T/alpha.yaml" \
+    "site:$src" "delete: true" 'exclude: ["build/", "*.tmp"]'
 start_node alpha "$T/alpha.yaml"
 wait_log alpha 'peer=beta set=site: in sync; mirroring live' 10
 

@@ -254,7 +254,4 @@ wait_for -t 20 test -f "$gdst/marker" || fail "gamma did not get the marker"
 same "$dst" "$gdst"
 
 EXPECTED_ERRORS='backup \.zcsync-backup: cannot keep the old '
-stop_daemon beta
-stop_daemon gamma
-check_logs
-exit 0
+finish_ok -n beta gamma

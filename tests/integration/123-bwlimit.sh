@@ -112,18 +112,7 @@ between "$t_pull" 3.5 8 ||
 tree_equal "$T/served" "$T/pulled"
 
 # ---- A daemon: one set to two peers, one of them limited.
-cat >"$T/gamma.yaml" <<EOF
-node:
-  name: gamma
-  listen: "127.0.0.1:0"
-peers:
-  - name: alpha
-sets:
-  - name: live
-    path: $T/live-gamma
-    accept_from: [alpha]
-    fsync: false
-EOF
+FSYNC=false recv_config -n gamma "$T/gamma.yaml" "live:$T/live-gamma"
 start_daemon gamma "$T/gamma.yaml"
 cat >"$T/alpha.yaml" <<EOF
 node:

@@ -74,18 +74,7 @@ tree_equal "$src" "$T/pulled-rw"
 no_temp_files "$T/pulled"
 
 # ---- A live link with sets[].verify.
-cat >"$T/alpha.yaml" <<EOF
-node:
-  name: alpha
-peers:
-  - name: beta
-    address: "127.0.0.1:${DAEMON_PORT[beta]}"
-sets:
-  - name: live
-    path: $T/live
-    push_to: [beta]
-    verify: true
-EOF
+live_config "$T/alpha.yaml" "live:$T/live" "verify: true"
 start_node alpha "$T/alpha.yaml"
 wait_log alpha 'peer=beta set=live: in sync; mirroring live'
 mirror_ok "$T/live" "$T/live-dst" alpha beta
@@ -178,18 +167,8 @@ EOF
 	    fail "expected one verification failure"
 	# A live link with verify: true, through the proxy: the catch-up's
 	# corrupted copy is refused and sent again before the link is in sync.
-	cat >"$T/alpha-flip.yaml" <<EOF
-node:
-  name: alpha
-peers:
-  - name: beta
-    address: "127.0.0.1:$fport"
-sets:
-  - name: flip2
-    path: $T/flipsrc2
-    push_to: [beta]
-    verify: true
-EOF
+	BETA_PORT=$fport live_config "$T/alpha-flip.yaml" "flip2:$T/flipsrc2" \
+	    "verify: true"
 	start_node alpha "$T/alpha-flip.yaml"
 	wait_log alpha 'peer=beta set=flip2: in sync; mirroring live'
 	mirror_ok "$T/flipsrc2" "$T/flipdst2" alpha beta

@@ -164,17 +164,7 @@ expect_summary sent 0 meta 0 dirs 0 failed 0
 # the receiver's own mount namespace): the files land, one warning.
 if unshare -m --propagation private true 2>/dev/null; then
 	mkdir -p "$T/ram"
-	cat >"$T/gamma.yaml" <<EOF
-node:
-  name: gamma
-  listen: "127.0.0.1:0"
-peers:
-  - name: alpha
-sets:
-  - name: ram
-    path: $T/ram
-    accept_from: [alpha]
-EOF
+	recv_config -n gamma "$T/gamma.yaml" "ram:$T/ram"
 	start_daemon_via gamma "$T/gamma.yaml" unshare -m \
 	    --propagation private sh -c \
 	    'mount -t ramfs none "$1" && shift && exec "$@"' sh "$T/ram" --
@@ -205,19 +195,7 @@ getfattr -h -n user.color "$T/pulled-bare/tagged.txt" >/dev/null 2>&1 &&
     fail "pull --no-xattrs kept user.color"
 
 # Live: a daemon mirrors the set; a setfattr alone must arrive.
-cat >"$T/alpha.yaml" <<EOF
-node:
-  name: alpha
-peers:
-  - name: beta
-    address: "127.0.0.1:${DAEMON_PORT[beta]}"
-sets:
-  - name: site
-    path: $src
-    push_to: [beta]
-    delete: true
-    settle: 200
-EOF
+live_config "$T/alpha.yaml" "site:$src" "delete: true" "settle: 200"
 start_node alpha "$T/alpha.yaml"
 wait_log alpha 'peer=beta set=site: in sync; mirroring live'
 attrs_equal "$src" "$dst" "live catch-up"
@@ -233,6 +211,4 @@ wait_for -t 20 eval '! getfattr -h -n user.live "$dst/plain/file" \
     >/dev/null 2>&1' || fail "live: the removal did not arrive"
 mirror_ok "$src" "$dst" alpha beta
 
-stop_daemons
-check_logs
-exit 0
+finish_ok -n

@@ -164,17 +164,7 @@ if [ -z "${TLS_DIR:-}" ]; then
 	mkdir -p "$T/nobody"
 	chown 65534:65534 "$T/nobody"
 	chmod o+x "$T"
-	cat >"$T/gamma.yaml" <<EOF
-node:
-  name: gamma
-  listen: "127.0.0.1:0"
-peers:
-  - name: alpha
-sets:
-  - name: site
-    path: $T/nobody
-    accept_from: [alpha]
-EOF
+	recv_config -n gamma "$T/gamma.yaml" "site:$T/nobody"
 	chmod 0644 "$T/gamma.yaml"
 	start_daemon_via gamma "$T/gamma.yaml" setpriv --reuid=65534 \
 	    --regid=65534 --clear-groups --
@@ -190,18 +180,7 @@ else
 fi
 
 # Live: a daemon in the sender's view mirrors site; a chown arrives mapped.
-cat >"$T/alpha.yaml" <<EOF
-node:
-  name: alpha
-peers:
-  - name: beta
-    address: "127.0.0.1:${DAEMON_PORT[beta]}"
-sets:
-  - name: site
-    path: $src
-    push_to: [beta]
-    settle: 200
-EOF
+live_config "$T/alpha.yaml" "site:$src" "settle: 200"
 start_daemon_via alpha "$T/alpha.yaml" "${WRAP_A[@]}" --
 wait_log alpha 'peer=beta set=site: in sync; mirroring live'
 chown 40005:40002 "$src/bob"
@@ -212,7 +191,4 @@ chown 40001:40002 "$src/d/new"
 wait_for -t 20 eval '[ "$(stat -c %u:%g "$dst/d/new" 2>/dev/null)" = \
     50001:50002 ]' || fail "live: a new file did not land as zcalice"
 
-stop_via alpha
-stop_via beta
-check_logs
-exit 0
+finish_ok -n alpha beta

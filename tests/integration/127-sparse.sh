@@ -94,33 +94,11 @@ pull_ok "$(dest beta two)" "$T/pulled"
 check_sparse "$T/pulled"
 
 # Live: a sparse file made while mirroring lands with its holes.
-cat >"$T/gamma.yaml" <<EOF
-node:
-  name: gamma
-  listen: "127.0.0.1:0"
-peers:
-  - name: alpha
-sets:
-  - name: site
-    path: $T/dst3
-    accept_from: [alpha]
-    fsync: false
-EOF
+FSYNC=false recv_config -n gamma "$T/gamma.yaml" "site:$T/dst3"
 start_daemon gamma "$T/gamma.yaml"
 mkdir -p "$T/live"
-cat >"$T/alpha.yaml" <<EOF
-node:
-  name: alpha
-  control: $T/alpha.sock
-peers:
-  - name: gamma
-    address: "127.0.0.1:${DAEMON_PORT[gamma]}"
-sets:
-  - name: site
-    path: $T/live
-    push_to: [gamma]
-    settle: 200
-EOF
+NODE_EXTRA="control: $T/alpha.sock" live_config -p gamma "$T/alpha.yaml" \
+    "site:$T/live" "settle: 200"
 start_node alpha "$T/alpha.yaml"
 wait_log alpha 'peer=gamma set=site: in sync; mirroring live'
 make_sparse "$T/building" 128
@@ -137,6 +115,4 @@ log "live: alpha sent $sent body bytes"
 [ "$sent" -gt 0 ] && [ "$sent" -lt $((4 * MiB)) ] ||
     fail "live: alpha sent $sent body bytes for 1 MiB of data"
 
-stop_daemons
-check_logs
-exit 0
+finish_ok -n

@@ -156,31 +156,9 @@ rm -f "$dst/evil-dir" "$dst/evil-leaf" "$dst/x7"
 mkdir -p "$T/live" "$T/mirror"
 cp -a "$src/." "$T/live/"
 echo solo >"$T/live/solo"
-cat >"$T/gamma.yaml" <<EOF
-node:
-  name: gamma
-  listen: "127.0.0.1:0"
-peers:
-  - name: alpha
-sets:
-  - name: site
-    path: $T/mirror
-    accept_from: [alpha]
-    fsync: false
-EOF
+FSYNC=false recv_config -n gamma "$T/gamma.yaml" "site:$T/mirror"
 start_daemon gamma "$T/gamma.yaml"
-cat >"$T/alpha.yaml" <<EOF
-node:
-  name: alpha
-peers:
-  - name: gamma
-    address: "127.0.0.1:${DAEMON_PORT[gamma]}"
-sets:
-  - name: site
-    path: $T/live
-    push_to: [gamma]
-    settle: 200
-EOF
+live_config -p gamma "$T/alpha.yaml" "site:$T/live" "settle: 200"
 start_node alpha "$T/alpha.yaml"
 wait_log alpha 'peer=gamma set=site: in sync; mirroring live'
 tree_equal "$T/live" "$T/mirror"
@@ -210,6 +188,4 @@ wait_for -t 10 eval '[ "$(stat -c %h "$T/mirror/d/solo-2")" = 2 ]' ||
 tree_equal "$T/live" "$T/mirror"
 same_links "$T/live" "$T/mirror"
 
-stop_daemons
-check_logs
-exit 0
+finish_ok -n

@@ -119,22 +119,8 @@ grep -q 'peer=alpha.*refused dev/null-too: a device node, and the set does not t
 
 # ---- Live: specials: true sends a new fifo; false says it skipped one.
 mkdir -p "$T/live" "$T/mirror" "$T/live2" "$T/mirror2"
-cat >"$T/gamma.yaml" <<EOF
-node:
-  name: gamma
-  listen: "127.0.0.1:0"
-peers:
-  - name: alpha
-sets:
-  - name: on
-    path: $T/mirror
-    accept_from: [alpha]
-    fsync: false
-  - name: off
-    path: $T/mirror2
-    accept_from: [alpha]
-    fsync: false
-EOF
+FSYNC=false recv_config -n gamma "$T/gamma.yaml" "on:$T/mirror" \
+    "off:$T/mirror2"
 start_daemon gamma "$T/gamma.yaml"
 cat >"$T/alpha.yaml" <<EOF
 node:
@@ -206,6 +192,4 @@ expect_summary deleted 1 failed 0
 [ -e "$T/dst1/sock" ] && fail "--delete --specials left a socket the source lost"
 meta_equal "$src" "$T/dst1"
 
-stop_daemons
-check_logs
-exit 0
+finish_ok -n

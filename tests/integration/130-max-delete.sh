@@ -21,21 +21,8 @@ for ((i = 0; i < 200; i++)); do
 	printf 'file %03d\n' "$i" >"$src/d/f$(printf %03d "$i")"
 done
 
-cat >"$T/beta.yaml" <<EOF
-node:
-  name: beta
-  listen: "127.0.0.1:0"
-peers:
-  - name: alpha
-sets:
-  - name: site
-    path: $dst
-    accept_from: [alpha]
-    fsync: false
-  - name: grow
-    path: $gdst
-    accept_from: [alpha]
-    fsync: false
+FSYNC=false recv_config "$T/beta.yaml" "site:$dst" "grow:$gdst"
+cat >>"$T/beta.yaml" <<EOF
   - name: one
     path: $dst1
     accept_from: [alpha]
@@ -177,7 +164,4 @@ pull_ok --delete "$(dest beta one)" "$pulled"
 tree_equal "$one" "$pulled"
 
 EXPECTED_ERRORS='set site: stopped: max_delete: '
-stop_daemon alpha
-stop_daemon beta
-check_logs
-exit 0
+finish_ok -n alpha beta

@@ -1,8 +1,8 @@
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 # 131-fsync-batch: the receiver's group commit (fsync on).  Files that
-# arrive back to back are fsynced as a group before any of them is renamed
-# into place, and none is renamed before its own fsync (strace: the order
-# of the receiver's fsync and renameat calls).  An fsync that fails inside
+# arrive back to back are fsynced as a group before any of them is put in
+# place, and none is placed before its own fsync (strace: the order of the
+# receiver's fsync, and renameat or linkat, calls).  An fsync that fails inside
 # a group fails that file alone: it is absent, never fsynced again, the
 # others land, the next push sends it.  A receiver killed (SIGKILL) while
 # a group waits for its fsync leaves no file under its final name and no
@@ -20,8 +20,9 @@ fault_trap
 src=$T/src
 dst=$T/dst
 mkdir -p "$dst"
-# 200 small files (named temporary files: strace -y shows their names) in
-# two directories.
+# 200 small files in two directories.  Each lands as an O_TMPFILE linked
+# at its name (strace -y shows it as <DIR/#INODE>(deleted)), or from a named
+# temporary file renamed over it.
 for d in a b; do
 	mkdir -p "$src/$d"
 	for ((i = 0; i < 100; i++)); do
@@ -46,18 +47,18 @@ beta_traced()
 }
 
 # 1. Group commit, seen in the order of the calls.
-beta_traced 1 -e trace=fsync,renameat,renameat2
+beta_traced 1 -e trace=fsync,renameat,renameat2,linkat
 push_ok "$src" "$(dest beta site)"
 expect_summary sent 200 failed 0
 tree_equal "$src" "$dst"
 no_temp_files "$dst"
 stop_via beta
 [ "${DAEMON_RC[beta]}" = 0 ] || fail "beta under strace exited ${DAEMON_RC[beta]}"
-# For each rename of a temporary name: its fsync came first.  Between two
-# renames: how many temporary files were fsynced (at most 1 without group
-# commit).
+# For each rename of a temporary name or link of an unnamed file: its fsync
+# came first.  Between two of them: how many bodies were fsynced (at most 1
+# without group commit).
 out=$(awk '
-	/ fsync\([0-9]+<[^>]*\/\.zc\.[0-9a-f]+\.zctmp>/ {
+	/ fsync\([0-9]+<[^>]*\/(\.zc\.[0-9a-f]+\.zctmp|#[0-9]+)>/ {
 		p = $0
 		sub(/^.* fsync\([0-9]+</, "", p)
 		sub(/>.*$/, "", p)
@@ -80,16 +81,28 @@ out=$(awk '
 		}
 		renames++
 		run = 0
+		next
+	}
+	/ linkat\([0-9]+<[^>]*\/#[0-9]+>\(deleted\), "", / {
+		p = $0
+		sub(/^.* linkat\([0-9]+</, "", p)
+		sub(/>.*$/, "", p)
+		if (!(p in synced)) {
+			print "linked before its fsync: " p
+			exit
+		}
+		renames++
+		run = 0
 	}
 	END { printf "renames=%d maxrun=%d\n", renames, maxrun }
 ' "$T/strace.1")
 log "strace: $out"
 case $out in
-renamed*) fail "$out" ;;
+renamed* | linked*) fail "$out" ;;
 esac
 renames=$(sed -E 's/^renames=([0-9]+) .*$/\1/' <<<"$out")
 maxrun=$(sed -E 's/^.* maxrun=([0-9]+)$/\1/' <<<"$out")
-[ "$renames" = 200 ] || fail "expected 200 renames of temporary files, strace shows $renames"
+[ "$renames" = 200 ] || fail "expected 200 bodies renamed or linked in, strace shows $renames"
 [ "$maxrun" -ge 4 ] ||
     fail "no group commit: at most $maxrun files fsynced before a rename"
 
@@ -156,8 +169,8 @@ bg=$!
 bg_track "$bg"
 # Bodies are arriving; nothing can be renamed before the first fsync
 # returns, 3 s after it began.
-wait_for -t 20 eval '[ -n "$(find "$dst" -name ".zc.*.zctmp" | head -n 1)" ]' ||
-    fail "no temporary file appeared"
+wait_for -t 20 eval 'ls -l "/proc/${DAEMON_PID[beta]}/fd" 2>/dev/null |
+    grep -qE "\.zctmp|\(deleted\)"' || fail "beta never held a body"
 kill_via beta
 wait "$bg" 2>/dev/null || true
 named=$(find "$dst" -type f ! -name '.zc.*.zctmp' | head -n 5)
@@ -170,6 +183,4 @@ push_ok "$src" "$(dest beta site)"
 expect_summary sent 200 failed 0
 tree_equal "$src" "$dst"
 no_temp_files "$dst"
-stop_daemon beta
-check_logs
-exit 0
+finish_ok -n beta

@@ -329,7 +329,4 @@ pull_ok "$(dest beta bigset)" "$T/bigdst"
 expect_pull_summary files 1 failed 0
 tree_equal "$T/bigsrv" "$T/bigdst"
 
-stop_daemon beta
-[ "${DAEMON_RC[beta]}" = 0 ] || fail "zcsyncd exited ${DAEMON_RC[beta]}"
-check_logs
-exit 0
+finish_ok beta

@@ -181,7 +181,4 @@ fi
 tree_snapshot "$srv" "$T/srv.after"
 cmp -s "$T/srv.before" "$T/srv.after" || fail "the dry runs changed the served tree"
 
-stop_daemon beta
-[ "${DAEMON_RC[beta]}" = 0 ] || fail "zcsyncd exited ${DAEMON_RC[beta]}"
-check_logs
-exit 0
+finish_ok beta

@@ -416,6 +416,33 @@ check_logs()
 	done
 }
 
+# finish_ok [-n] [NAME...]: the end of a test that passed: stop each
+# daemon NAME (all of them if none is named; a wrapper of start_daemon_via
+# is reaped too), fail unless each exited 0 (-n: not checked), check the
+# logs (check_logs, so EXPECTED_ERRORS is set before), and exit 0.
+finish_ok()
+{
+	local rc=1 name
+
+	if [ "${1:-}" = -n ]; then
+		rc=0
+		shift
+	fi
+	[ $# -gt 0 ] || set -- "${!DAEMON_PID[@]}"
+	for name in "$@"; do
+		stop_daemon "$name"
+		_wrap_reap "$name"
+	done
+	if [ "$rc" = 1 ]; then
+		for name in "$@"; do
+			[ "${DAEMON_RC[$name]}" = 0 ] ||
+			    fail "zcsyncd $name exited ${DAEMON_RC[$name]}, expected 0"
+		done
+	fi
+	check_logs
+	exit 0
+}
+
 # gen_file PATH BYTES [SEED]: real (not sparse), incompressible data that
 # the seed determines; fast (AES-CTR over zeros) where openssl is present.
 gen_file()
@@ -443,18 +470,23 @@ need_free_space()
 	    skip "needs $2 MiB free in $1, has ${avail:-?} MiB"
 }
 
-# recv_config FILE SET:PATH...: a receiving node "beta" on 127.0.0.1:0
-# that accepts pushes from alpha into each SET at PATH.  FSYNC (true or
-# false, default true) applies to every set.
+# recv_config [-n NODE] FILE SET:PATH...: a receiving node (NODE, default
+# "beta") on 127.0.0.1:0 that accepts pushes from alpha into each SET at
+# PATH.  FSYNC (true or false, default true) applies to every set.
 recv_config()
 {
-	local file=$1 s
-	shift
+	local node=beta file s
 
+	if [ "$1" = -n ]; then
+		node=$2
+		shift 2
+	fi
+	file=$1
+	shift
 	{
 		cat <<EOF
 node:
-  name: beta
+  name: $node
   listen: "127.0.0.1:0"
 peers:
   - name: alpha
@@ -473,27 +505,33 @@ EOF
 
 # ---- Live mirroring helpers ----
 
-# live_config FILE SET:PATH [LINE...]: a node "alpha" that mirrors SET
-# from PATH live to the peer beta (at 127.0.0.1:${BETA_PORT:-its
-# DAEMON_PORT}).  Each LINE ("delete: true") is added to the set; NODE_EXTRA
-# and PEER_EXTRA, if set, are lines added to the node and to the peer.
+# live_config [-p PEER] FILE SET:PATH [LINE...]: a node "alpha" that
+# mirrors SET from PATH live to the peer PEER (default beta; at
+# 127.0.0.1:${BETA_PORT:-its DAEMON_PORT}).  Each LINE ("delete: true") is
+# added to the set; NODE_EXTRA and PEER_EXTRA, if set, are lines added to
+# the node and to the peer.
 live_config()
 {
-	local file=$1 set=${2%%:*} path=${2#*:} line
-	shift 2
+	local peer=beta file set path line
 
+	if [ "$1" = -p ]; then
+		peer=$2
+		shift 2
+	fi
+	file=$1 set=${2%%:*} path=${2#*:}
+	shift 2
 	{
 		echo "node:"
 		echo "  name: alpha"
 		[ -z "${NODE_EXTRA:-}" ] || echo "  $NODE_EXTRA"
 		echo "peers:"
-		echo "  - name: beta"
-		echo "    address: \"127.0.0.1:${BETA_PORT:-${DAEMON_PORT[beta]}}\""
+		echo "  - name: $peer"
+		echo "    address: \"127.0.0.1:${BETA_PORT:-${DAEMON_PORT[$peer]}}\""
 		[ -z "${PEER_EXTRA:-}" ] || echo "    $PEER_EXTRA"
 		echo "sets:"
 		echo "  - name: $set"
 		echo "    path: $path"
-		echo "    push_to: [beta]"
+		echo "    push_to: [$peer]"
 		for line in "$@"; do
 			echo "    $line"
 		done

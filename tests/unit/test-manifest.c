@@ -28,6 +28,7 @@
 
 #include <cmocka.h>
 
+#include "filter.h"
 #include "manifest.h"
 #include "path.h"
 
@@ -344,6 +345,166 @@ test_walk(void **state)
 	rm_tree(tmpl);
 }
 
+/* a and b hold the same entries, in the same order, with the same data. */
+static void
+same_manifest(const struct zc_manifest *a, const struct zc_manifest *b)
+{
+	const struct zc_mentry	*x, *y;
+	size_t			 i;
+
+	assert_int_equal(a->n, b->n);
+	for (i = 0; i < a->n; i++) {
+		x = &a->v[i];
+		y = &b->v[i];
+		assert_string_equal(x->path, y->path);
+		assert_int_equal(x->parent, y->parent);
+		assert_int_equal(x->flags, y->flags);
+		assert_memory_equal(&x->meta, &y->meta, sizeof(x->meta));
+		if (zc_mentry_target(x) != NULL)
+			assert_string_equal(zc_mentry_target(x),
+			    zc_mentry_target(y));
+		assert_true(zc_mentry_link_id(x) == zc_mentry_link_id(y));
+	}
+	assert_int_equal(a->skipped_specials, b->skipped_specials);
+}
+
+/* A filter that leaves out *.o, reading .zcsyncignore files on the way. */
+static struct zc_filter *
+steps_filter(void)
+{
+	struct zc_filter	*f = zc_filter_new();
+	char			 err[256];
+
+	assert_int_equal(zc_filter_add(f, ZC_FILTER_EXCLUDE, "*.o", err,
+	    sizeof(err)), 0);
+	return (f);
+}
+
+/*
+ * The walk in steps (zc_mwalk_step) lists what one walk lists, in the same
+ * order, whatever the step: one name at a time adds at most one entry per
+ * step, and each entry is in place before the names after it are looked
+ * at, so a sender may send entry i as soon as the walk has reached it.
+ * Filters (set rules and .zcsyncignore files at two levels) and the
+ * pruned directory (a backup directory) give the same result too.
+ */
+static void
+test_walk_steps(void **state)
+{
+	struct zc_manifest	*one, *m;
+	struct zc_filter	*f;
+	struct zc_mwalk		*w;
+	char			 tmpl[] = "/tmp/test-manifest.XXXXXX";
+	char			 err[512], rel[64];
+	size_t			 step, before, steps;
+	int			 root, i, r;
+
+	assert_non_null(mkdtemp(tmpl));
+	root = open(tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(root >= 0);
+	for (i = 0; i < 3; i++) {
+		snprintf(rel, sizeof(rel), "d%d", i);
+		assert_int_equal(mkdirat(root, rel, 0755), 0);
+		snprintf(rel, sizeof(rel), "d%d/in", i);
+		assert_int_equal(mkdirat(root, rel, 0755), 0);
+		snprintf(rel, sizeof(rel), "d%d/in/deep", i);
+		assert_int_equal(mkdirat(root, rel, 0755), 0);
+		snprintf(rel, sizeof(rel), "d%d/in/deep/f", i);
+		mkfile(root, rel, "x");
+		snprintf(rel, sizeof(rel), "d%d/a.o", i);
+		mkfile(root, rel, "object");
+		snprintf(rel, sizeof(rel), "d%d/z", i);
+		mkfile(root, rel, "zz");
+	}
+	mkfile(root, ".zcsyncignore", "skip-top\n");
+	mkfile(root, "skip-top", "no");
+	mkfile(root, "d1/.zcsyncignore", "in\n");
+	assert_int_equal(mkdirat(root, "empty", 0755), 0);
+	assert_int_equal(symlinkat("d0", root, "link"), 0);
+	mkfile(root, "hard", "linked");
+	assert_int_equal(linkat(root, "hard", root, "d2/hard2", 0), 0);
+	assert_int_equal(mkdirat(root, "bak", 0700), 0);
+	mkfile(root, "bak/old", "backup");
+	assert_int_equal(mkfifoat(root, "d0/fifo", 0600), 0);
+
+	one = zc_manifest_new();
+	f = steps_filter();
+	assert_int_equal(zc_mwalk_start(one, root, "", f, 0, "bak", &w, err,
+	    sizeof(err)), 0);
+	assert_int_equal(zc_mwalk_step(w, SIZE_MAX, err, sizeof(err)), 1);
+	assert_true(zc_mwalk_done(w));
+	zc_mwalk_free(w);
+	zc_filter_free(f);
+	/* What the rules and the prune left out; what they kept. */
+	assert_null(zc_manifest_find(one, "d0/a.o"));
+	assert_null(zc_manifest_find(one, "skip-top"));
+	assert_null(zc_manifest_find(one, "d1/in"));
+	assert_null(zc_manifest_find(one, "d1/in/deep/f"));
+	assert_null(zc_manifest_find(one, "bak"));
+	assert_null(zc_manifest_find(one, "bak/old"));
+	assert_non_null(zc_manifest_find(one, "d0/in/deep/f"));
+	assert_non_null(zc_manifest_find(one, "d2/hard2"));
+	assert_non_null(zc_manifest_find(one, "empty"));
+	assert_int_equal(one->skipped_specials, 1);
+	assert_true(zc_mentry_link_id(zc_manifest_find(one, "hard")) != 0);
+
+	for (step = 1; step <= 4; step++) {
+		m = zc_manifest_new();
+		f = steps_filter();
+		assert_int_equal(zc_mwalk_start(m, root, "", f, 0, "bak", &w,
+		    err, sizeof(err)), 0);
+		assert_int_equal(m->n, 0);	/* the root is only listed */
+		steps = 0;
+		do {
+			before = m->n;
+			r = zc_mwalk_step(w, step, err, sizeof(err));
+			assert_true(r == 0 || r == 1);
+			assert_true(m->n - before <= step);
+			/* What is there is what one walk has there. */
+			assert_true(m->n <= one->n);
+			if (m->n > 0)
+				assert_string_equal(m->v[m->n - 1].path,
+				    one->v[m->n - 1].path);
+			assert_true(++steps < 1000);
+		} while (r == 0);
+		assert_true(zc_mwalk_done(w));
+		/* Over: more steps add nothing. */
+		assert_int_equal(zc_mwalk_step(w, 10, err, sizeof(err)), 1);
+		zc_mwalk_free(w);
+		zc_filter_free(f);
+		same_manifest(one, m);
+		if (step == 1)
+			assert_true(steps > one->n);	/* really in steps */
+		zc_manifest_free(m);
+	}
+
+	/* A walk freed half way closes what it holds. */
+	m = zc_manifest_new();
+	assert_int_equal(zc_mwalk_start(m, root, "", NULL, 0, NULL, &w, err,
+	    sizeof(err)), 0);
+	assert_int_equal(zc_mwalk_step(w, 5, err, sizeof(err)), 0);
+	assert_false(zc_mwalk_done(w));
+	zc_mwalk_free(w);
+	zc_manifest_free(m);
+
+	/* A root that is not a directory fails at the start. */
+	m = zc_manifest_new();
+	i = openat(root, "hard", O_RDONLY | O_CLOEXEC);
+	assert_true(i >= 0);
+	err[0] = '\0';
+	w = (struct zc_mwalk *)1;
+	assert_int_equal(zc_mwalk_start(m, i, "", NULL, 0, NULL, &w, err,
+	    sizeof(err)), -ENOTDIR);
+	assert_null(w);
+	assert_true(err[0] != '\0');
+	close(i);
+	zc_manifest_free(m);
+
+	zc_manifest_free(one);
+	close(root);
+	rm_tree(tmpl);
+}
+
 /* Deep trees: each entry's parent is the directory just above it. */
 static void
 test_walk_parents(void **state)
@@ -619,6 +780,7 @@ main(void)
 		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_walk_parents),
+		cmocka_unit_test(test_walk_steps),
 		cmocka_unit_test(test_walk_xattr_ctime),
 		cmocka_unit_test(test_drop),
 		cmocka_unit_test(test_extra_names),

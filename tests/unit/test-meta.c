@@ -90,35 +90,6 @@ test_apply_fd(void **state)
 	assert_true(zc_meta_same_content(&m, &got));
 	assert_true(zc_meta_same_attrs(&m, &got, ZC_META_CHOWN));
 
-	/* Owner too, when we may: the test runs as root or skips this. */
-	if (geteuid() == 0) {
-		m.uid = 4242;
-		m.gid = 4343;
-		m.mode = 06755;
-		assert_int_equal(zc_meta_apply_fd(fd, &m, ZC_META_CHOWN), 0);
-		assert_int_equal(fstat(fd, &st), 0);
-		assert_int_equal(st.st_uid, 4242);
-		assert_int_equal(st.st_gid, 4343);
-		/* Mode after chown, so the set-id bits survive. */
-		assert_int_equal(st.st_mode & 07777, 06755);
-		/*
-		 * The same owner again (not set again: fstat instead), a
-		 * new mode: the mode still lands, the owner stays.
-		 */
-		m.mode = 04711;
-		assert_int_equal(zc_meta_apply_fd(fd, &m, ZC_META_CHOWN), 0);
-		assert_int_equal(fstat(fd, &st), 0);
-		assert_int_equal(st.st_uid, 4242);
-		assert_int_equal(st.st_gid, 4343);
-		assert_int_equal(st.st_mode & 07777, 04711);
-		/* Only the group differs: it is set. */
-		m.gid = 4444;
-		assert_int_equal(zc_meta_apply_fd(fd, &m, ZC_META_CHOWN), 0);
-		assert_int_equal(fstat(fd, &st), 0);
-		assert_int_equal(st.st_uid, 4242);
-		assert_int_equal(st.st_gid, 4444);
-		assert_int_equal(st.st_mode & 07777, 04711);
-	}
 	m.mtime_nsec = 1000000000;
 	assert_int_equal(zc_meta_apply_fd(fd, &m, 0), -EINVAL);
 	close(fd);
@@ -138,6 +109,68 @@ test_apply_fd(void **state)
 	assert_int_equal(st.st_mode & 07777, 0755);
 	assert_true(st.st_mtim.tv_sec == 5 && st.st_mtim.tv_nsec == 6);
 	close(fd);
+}
+
+/*
+ * Owner changes by zc_meta_apply_fd(ZC_META_CHOWN), each row from an owner
+ * and mode of its own, so that a row fails alone and says which it is.
+ */
+static const struct chown_row {
+	const char	*what;
+	uid_t		 uid0;		/* the file's before */
+	gid_t		 gid0;
+	mode_t		 mode0;
+	uid_t		 uid;		/* applied, and expected after */
+	gid_t		 gid;
+	mode_t		 mode;
+} chown_rows[] = {
+	/* Mode after chown, so the set-id bits survive. */
+	{ "new owner, set-id mode", 0, 0, 02751, 4242, 4343, 06755 },
+	/* Not set again (fstat instead): the mode still lands. */
+	{ "same owner, new mode", 4242, 4343, 06755, 4242, 4343, 04711 },
+	/* Only the group differs: it is set. */
+	{ "new group only", 4242, 4343, 04711, 4242, 4444, 04711 },
+};
+
+static void
+test_apply_chown(void **state)
+{
+	struct dir		*d = *state;
+	const struct chown_row	*r;
+	struct zc_meta		 m;
+	struct stat		 st;
+	size_t			 i;
+	int			 fd, error, failed = 0;
+
+	if (geteuid() != 0)
+		skip();
+	fd = openat(d->fd, "o", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	for (i = 0; i < sizeof(chown_rows) / sizeof(chown_rows[0]); i++) {
+		r = &chown_rows[i];
+		assert_int_equal(fchown(fd, r->uid0, r->gid0), 0);
+		assert_int_equal(fchmod(fd, r->mode0), 0);
+		assert_int_equal(fstat(fd, &st), 0);
+		assert_int_equal(zc_meta_from_stat(&st, &m), 0);
+		m.uid = r->uid;
+		m.gid = r->gid;
+		m.mode = r->mode;
+		error = zc_meta_apply_fd(fd, &m, ZC_META_CHOWN);
+		assert_int_equal(fstat(fd, &st), 0);
+		if (error != 0 || st.st_uid != r->uid || st.st_gid != r->gid ||
+		    (st.st_mode & 07777) != r->mode) {
+			print_error("%s: %u:%u %04o -> %d, %u:%u %04o; "
+			    "expected 0, %u:%u %04o\n", r->what,
+			    (unsigned)r->uid0, (unsigned)r->gid0,
+			    (unsigned)r->mode0, error, (unsigned)st.st_uid,
+			    (unsigned)st.st_gid, (unsigned)st.st_mode & 07777,
+			    (unsigned)r->uid, (unsigned)r->gid,
+			    (unsigned)r->mode);
+			failed++;
+		}
+	}
+	close(fd);
+	assert_int_equal(failed, 0);
 }
 
 static void
@@ -256,6 +289,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_from_stat),
 		cmocka_unit_test(test_apply_fd),
+		cmocka_unit_test(test_apply_chown),
 		cmocka_unit_test(test_apply_link),
 		cmocka_unit_test(test_same),
 	};

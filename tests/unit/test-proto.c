@@ -650,6 +650,78 @@ test_hardlink(void **state)
 }
 
 /* SPECIAL: types 4..7 in META frames and manifest items, only with it. */
+/*
+ * RENAME and LINK share a decoder: each round trips, and each refuses every
+ * truncation, a trailing byte and sequence number 0, leaving the reader as
+ * it was.  LINK keeps the caller's e->feat; RENAME clears it.
+ */
+static void
+test_rename_link(void **state)
+{
+	static const struct {
+		uint8_t		 type;
+		uint64_t	 kept;		/* e->feat after, from HARDLINK */
+	} rows[] = {
+		{ ZC_MSG_RENAME, 0 },
+		{ ZC_MSG_LINK, ZC_FEAT_HARDLINK },
+	};
+	struct zc_buf	*b = zc_buf_new(BIG);
+	struct zc_entry	 e, d;
+	struct zc_rd	 rd, before;
+	uint8_t		 pl[256];
+	size_t		 i, n, k;
+	int		 link;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		link = rows[i].type == ZC_MSG_LINK;
+		e = mkentry(9, &meta_file, "old/name", "new");
+		e.feat = ZC_FEAT_HARDLINK;
+		assert_int_equal(link ? zc_proto_put_link(b, &e) :
+		    zc_proto_put_rename(b, &e), 0);
+		one_frame(b, rows[i].type, &rd);
+		n = rd.left;
+		assert_true(n < sizeof(pl));
+		memcpy(pl, rd.p, n);
+		pl[n] = 0;
+
+		memset(&d, 0, sizeof(d));
+		d.feat = ZC_FEAT_HARDLINK;
+		zc_rd_init(&rd, pl, n);
+		assert_int_equal(link ? zc_proto_get_link(&rd, &d) :
+		    zc_proto_get_rename(&rd, &d), 0);
+		assert_int_equal(rd.left, 0);
+		assert_true(d.seq == 9);
+		assert_int_equal(d.path_len, 8);
+		assert_memory_equal(d.path, "old/name", 8);
+		assert_int_equal(d.target_len, 3);
+		assert_memory_equal(d.target, "new", 3);
+		assert_true(d.feat == rows[i].kept);
+		if (link)
+			assert_true(meta_eq(&d.meta, &meta_file));
+
+		/*
+		 * Every truncation (k < n), one byte more (k = n + 1), then
+		 * the whole message with sequence number 0 (k = n + 2).
+		 */
+		for (k = 0; k <= n + 2; k++) {
+			if (k == n)
+				continue;
+			if (k == n + 2)
+				memset(pl, 0, 8);
+			zc_rd_init(&rd, pl, k == n + 2 ? n : k);
+			before = rd;
+			d.feat = ZC_FEAT_HARDLINK;
+			assert_int_equal(link ? zc_proto_get_link(&rd, &d) :
+			    zc_proto_get_rename(&rd, &d), -EPROTO);
+			assert_true(rd.p == before.p && rd.left == before.left);
+			assert_true(d.seq == 0 && d.path == NULL &&
+			    d.target == NULL && d.feat == rows[i].kept);
+		}
+	}
+	zc_buf_free(b);
+}
+
 static void
 test_special(void **state)
 {
@@ -1601,6 +1673,7 @@ main(void)
 		cmocka_unit_test(test_entry_einval),
 		cmocka_unit_test(test_sparse),
 		cmocka_unit_test(test_hardlink),
+		cmocka_unit_test(test_rename_link),
 		cmocka_unit_test(test_special),
 		cmocka_unit_test(test_small),
 		cmocka_unit_test(test_code_str),
