@@ -17,6 +17,8 @@
 #   zcbase_fsync     zcsync_fsync with the zcsyncd in ZCSYNC_BASE_DIR (another
 #                    build, e.g. before a change: side by side in one run);
 #                    only when that is set
+#   zcbase_nofsync   the same with fsync: false; not in the default rows,
+#                    name it in LAT_CONTENDERS / CONV_CONTENDERS
 #   lsyncd_d0_a      lsyncd_d0 plus rsync = { archive = true }: the convergence
 #                    row.  default.rsync runs `rsync -stl -r` (no -p), so a
 #                    directory that `cp -a` creates 0700 and chmods 0755 at the
@@ -176,7 +178,7 @@ log "run-live.sh $(date -u +%Y-%m-%dT%H:%MZ): $(machine_line)"
 {
 	echo "source: journaled ext4 (8 GiB image, loop device, direct I/O); target: $(target_desc)"
 	[ "$ZCSYNC_BIN_DIR" = "$ZCB_ROOT/build" ] || echo "zcsync binaries from ZCSYNC_BIN_DIR=$ZCSYNC_BIN_DIR, not built from this checkout"
-	[ -z "${ZCSYNC_BASE_DIR:-}" ] || echo "zcbase_fsync: zcsyncd from ZCSYNC_BASE_DIR=$ZCSYNC_BASE_DIR"
+	[ -z "${ZCSYNC_BASE_DIR:-}" ] || echo "zcbase_*: zcsyncd from ZCSYNC_BASE_DIR=$ZCSYNC_BASE_DIR"
 	echo "zcsync: $("$ZCSYNCD" --version 2>&1 | head -1), checkout $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$repo" status --porcelain 2>/dev/null | grep -q . && echo ' (with uncommitted changes)')"
 	echo "lsyncd: $(lsyncd --version 2>&1 | head -1); $(rsync --version | head -1)"
 	echo "phases: ${phases[*]}; RUNS=$RUNS LAT_N=$LAT_N LSYNCD15_N=$LSYNCD15_N SCALE_FILES=$SCALE_FILES"
@@ -279,6 +281,7 @@ start_c() {
 	case $name in
 	zcsync_fsync) zc_start "$name" true "$CSRC" "$CDST" ;;
 	zcbase_fsync) zc_start "$name" true "$CSRC" "$CDST" "$ZCSYNC_BASE_DIR/zcsyncd" ;;
+	zcbase_nofsync) zc_start "$name" false "$CSRC" "$CDST" "$ZCSYNC_BASE_DIR/zcsyncd" ;;
 	zcsync_nofsync) zc_start "$name" false "$CSRC" "$CDST" ;;
 	lsyncd_d0) ls_start "$name" 0 "$CSRC" "$CDST" ;;
 	lsyncd_d15) ls_start "$name" 15 "$CSRC" "$CDST" ;;
@@ -565,11 +568,14 @@ exit 0
  *	N changes of a BYTES file in SRC, GAPMIN..GAPMAX ms apart (seeded
  *	uniform).  new: a fresh name each time; mod: the same file rewritten in
  *	place (open O_TRUNC, write, close) with new bytes each time, after it was
- *	first made and replicated, untimed.  t0 is taken right after close(2);
- *	the change counts as replicated when DST/NAME has the same bytes.  DST
- *	is watched with inotify (any create, move-in, close-write, attrib) and
- *	also checked every 0.2 ms, so the resolution is well under a millisecond
- *	without burning a core.  Prints "S <ms>" per change.
+ *	first made and replicated, untimed.  t0 is taken right before
+ *	close(2); the change counts as replicated when DST/NAME has the same
+ *	bytes.  DST is watched with inotify (any create, move-in, close-write,
+ *	attrib, modify; drained before each check) and also checked every
+ *	0.2 ms, so the resolution is well under a millisecond without burning
+ *	a core.  A check is one stat(2) until an event names the file or its
+ *	stat changes, for a missing file (new) and an old one (mod) alike.
+ *	Prints "S <ms>" per change.
  *   zclive floor DIR N fsync|nofsync
  *	N times: write BYTES=4096 to a temp file (O_CREAT|O_EXCL), fsync it,
  *	close, rename it to a new name, fsync the directory (nofsync: no
@@ -646,52 +652,112 @@ fill(char *p, size_t n, uint64_t *s)
 		p[k] = (char)rnd(s);
 }
 
+/*
+ * Does path hold want?  *seen is the file last found to differ (its device,
+ * inode, size, mtime and ctime): while path is still that file and no
+ * event named it since (named == 0), it is not read again.  So a check
+ * costs one stat(2) whether the replica is missing (new) or still the old
+ * version (mod), and the probe measures both alike.
+ */
 static int
-same_bytes(const char *path, const char *want, char *back, size_t n)
+same_bytes(const char *path, const char *want, char *back, size_t n,
+    struct stat *seen, int named)
 {
 	struct stat st;
 	ssize_t got;
-	int fd;
+	int fd, same;
 
 	if (stat(path, &st) != 0 || (size_t)st.st_size != n)
+		return (0);
+	if (!named && st.st_dev == seen->st_dev && st.st_ino == seen->st_ino &&
+	    st.st_size == seen->st_size &&
+	    st.st_mtim.tv_sec == seen->st_mtim.tv_sec &&
+	    st.st_mtim.tv_nsec == seen->st_mtim.tv_nsec &&
+	    st.st_ctim.tv_sec == seen->st_ctim.tv_sec &&
+	    st.st_ctim.tv_nsec == seen->st_ctim.tv_nsec)
 		return (0);
 	if ((fd = open(path, O_RDONLY)) < 0)
 		return (0);
 	got = read(fd, back, n + 1);
 	close(fd);
-	return (got == (ssize_t)n && memcmp(back, want, n) == 0);
+	same = got == (ssize_t)n && memcmp(back, want, n) == 0;
+	if (!same)
+		*seen = st;
+	return (same);
 }
 
-static void
+/*
+ * Write the file; the moment just before its close(2).  Not after: the
+ * close wakes the replicator, which may take the CPU before close returns,
+ * and a t0 taken then would leave out what it did meanwhile (samples of
+ * 0.01-0.02 ms, shorter than any real replication, were that).
+ */
+static double
 write_file(const char *path, const char *data, size_t n, int flags)
 {
+	double t0;
 	int fd;
 
 	if ((fd = open(path, O_WRONLY | O_CREAT | flags, 0644)) < 0)
 		die(path);
 	if (write(fd, data, n) != (ssize_t)n)
 		die(path);
+	t0 = now();
 	if (close(fd) != 0)
 		die(path);
+	return (t0);
 }
 
-/* Wait until dpath holds data; -1 on timeout, else the moment it did. */
+/*
+ * Drain ino; 1 if an event named leaf (or the queue overflowed), so that
+ * the file must be read again.
+ */
+static int
+drain(int ino, const char *leaf)
+{
+	char evbuf[8192]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event *ev;
+	ssize_t got, off;
+	int named = 0;
+
+	while ((got = read(ino, evbuf, sizeof evbuf)) > 0) {
+		for (off = 0; off < got; off += sizeof *ev + ev->len) {
+			ev = (const struct inotify_event *)(evbuf + off);
+			if ((ev->mask & IN_Q_OVERFLOW) ||
+			    (ev->len > 0 && strcmp(ev->name, leaf) == 0))
+				named = 1;
+		}
+	}
+	return (named);
+}
+
+/*
+ * Wait until dpath holds data; -1 on timeout, else the moment it did.
+ * The events are drained before the check, never after it: one that comes
+ * while the file is checked then ends the ppoll at once instead of being
+ * drained unseen (up to 0.2 ms late, longer for a longer check).
+ */
 static double
 wait_replicated(int ino, const char *dpath, const char *data, char *back,
     size_t n, double t0, double tmo)
 {
-	char evbuf[8192];
 	struct pollfd pfd = { .fd = ino, .events = POLLIN };
 	struct timespec ts = { 0, 200000 };
+	struct stat seen;
+	const char *leaf = strrchr(dpath, '/') ? strrchr(dpath, '/') + 1 :
+	    dpath;
+	int named = 1;
 
+	memset(&seen, 0, sizeof seen);
 	for (;;) {
-		if (same_bytes(dpath, data, back, n))
+		named |= drain(ino, leaf);
+		if (same_bytes(dpath, data, back, n, &seen, named))
 			return (now());
+		named = 0;
 		if (now() - t0 > tmo)
 			return (-1);
-		/* Drain events, then sleep at most 0.2 ms unless one comes. */
-		while (read(ino, evbuf, sizeof evbuf) > 0)
-			;
+		/* Sleep at most 0.2 ms unless an event comes. */
 		if (ppoll(&pfd, 1, &ts, NULL) < 0 && errno != EINTR)
 			die("ppoll");
 	}
@@ -755,10 +821,9 @@ cmd_lat(int argc, char **argv)
 			    (int)getpid(), i);
 			snprintf(dp, sizeof dp, "%s/zclive-new-%d-%d.bin", dst,
 			    (int)getpid(), i);
-			write_file(sp, data, bytes, O_EXCL);
+			t0 = write_file(sp, data, bytes, O_EXCL);
 		} else
-			write_file(sp, data, bytes, O_TRUNC);
-		t0 = now();
+			t0 = write_file(sp, data, bytes, O_TRUNC);
 		t1 = wait_replicated(ino, dp, data, back, bytes, t0, tmo);
 		if (t1 < 0) {
 			printf("T %d timed out after %.0f s\n", i, tmo);

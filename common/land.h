@@ -19,9 +19,9 @@
 #define ZC_LAND_FSYNC	0x1	/* fsync file, then the directory after rename */
 #define ZC_LAND_CHOWN	0x2	/* apply owners (we are root, the peer says so) */
 #define ZC_LAND_DEFER_DIRSYNC 0x4 /* commit: leave dir_fd open, unsynced */
-#define ZC_LAND_HOLD_OLD 0x8	/* place: free a replaced file after, not in,
-				   the rename (live: the new one is seen
-				   sooner) */
+#define ZC_LAND_SWAP_OLD 0x8	/* place: exchange with a replaced file and
+				   remove it after (live: the new one is
+				   seen sooner) */
 #define ZC_LAND_RENAME	0x10	/* every body comes in by a rename from a
 				   temporary name, never by a bare link: we
 				   watch this root (push_to), and inotify

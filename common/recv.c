@@ -1200,7 +1200,7 @@ recv_on_file_end(struct zc_recv *r, struct zc_rd *rd)
 	if (r->land_flags & ZC_LAND_FSYNC)
 		return (recv_batch_add(r, seq));
 	error = zc_land_file_commit(&r->file, r->land_flags |
-	    (r->live ? ZC_LAND_HOLD_OLD : 0));
+	    (r->live ? ZC_LAND_SWAP_OLD : 0));
 	code = zc_land_code(error);
 	if (code == ZC_OK && r->file.xattr_err != 0)
 		(void)recv_xattr_err(r, r->file.xattr_err);
