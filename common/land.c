@@ -153,12 +153,14 @@ zc_land_file_begin_segs(struct zc_land_file *lf, int root_fd, const char *rel,
  * not search the directory again.
  */
 static int
-land_name_free(int dir_fd, const char *leaf)
+land_name_free(struct zc_land_file *lf)
 {
 	struct stat	st;
 
-	return (fstatat(dir_fd, leaf, &st, AT_SYMLINK_NOFOLLOW) == -1 &&
-	    errno == ENOENT);
+	if (fstatat(lf->dir_fd, lf->leaf, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return (errno == ENOENT);
+	lf->old_reg = S_ISREG(st.st_mode);
+	return (0);
 }
 
 static int
@@ -191,7 +193,7 @@ land_file_open(struct zc_land_file *lf, int root_fd, const char *rel,
 	errno = EOPNOTSUPP;
 	/* O_RDWR: VERIFY reads the body back before the rename. */
 	if (meta->size > ZC_LAND_NAMED_MAX || (!(flags & ZC_LAND_RENAME) &&
-	    land_name_free(lf->dir_fd, lf->leaf)))
+	    land_name_free(lf)))
 		lf->fd = openat(lf->dir_fd, ".", O_TMPFILE | O_RDWR |
 		    O_CLOEXEC, 0600);
 	if (lf->fd == -1 && (errno == EOPNOTSUPP || errno == EISDIR ||
@@ -414,7 +416,10 @@ land_link(struct zc_land_file *lf, const char *leaf)
  * exchange, so the new bytes go with the exchange's journal commit as they
  * did with renameat() (unless a commit falls between the two calls).  1:
  * nothing exchanged (no old file, or no RENAME_EXCHANGE here), rename as
- * usual; 0: placed; or -errno.
+ * usual; 0: placed; or -errno.  Only where the name held a regular file
+ * when the body began (lf->old_reg): a directory put in its place since
+ * is swapped back, but a crash between the two exchanges would leave it
+ * under our temporary name.
  */
 static int
 land_swap(struct zc_land_file *lf)
@@ -484,7 +489,8 @@ zc_land_file_place(struct zc_land_file *lf, int flags)
 	if ((!checked || lf->backup != NULL) &&
 	    (error = land_still_beneath(lf)) != 0)
 		goto fail;
-	if (!(flags & ZC_LAND_SWAP_OLD) || (error = land_swap(lf)) == 1) {
+	if (!(flags & ZC_LAND_SWAP_OLD) || !lf->old_reg ||
+	    (error = land_swap(lf)) == 1) {
 		error = 0;
 		if (renameat(lf->dir_fd, lf->tmp, lf->dir_fd, lf->leaf) == -1)
 			error = -errno;

@@ -95,6 +95,7 @@ struct zc_land_file {
 	uint64_t	 dir_dev, dir_ino; /* dir_fd's inode, if dir_known */
 	int		 dir_known;
 	int		 dir_bare;	/* zc_land_dirs.bare when it was opened */
+	int		 old_reg;	/* the name held a regular file then */
 };
 
 /*
