@@ -16,6 +16,7 @@
 #   nothing).
 # Output: one line per push, "a|b WALL_S TICKS", then the medians.
 set -euo pipefail
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 
 [ $# = 4 ] || { sed -n '2,18p' "$0" >&2; exit 2; }
 A=$1 B=$2 SRC=$3 TGT=$4
@@ -39,18 +40,7 @@ cleanup()
 trap cleanup EXIT
 
 for v in a b; do
-	cat >"$W/$v.yaml" <<EOF
-node:
-  name: beta
-  listen: "127.0.0.1:0"
-peers:
-  - name: alpha
-sets:
-  - name: s
-    path: $TGT
-    accept_from: [alpha]
-    fsync: false
-EOF
+	bench_recv_config "$W/$v.yaml" false "s:$TGT"
 	"${BIN[$v]}/zcsyncd" -c "$W/$v.yaml" --ready-fd 3 3>"$W/$v.port" \
 	    2>"$W/$v.log" &
 	DPID[$v]=$!

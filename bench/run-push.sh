@@ -141,26 +141,8 @@ log "run-push.sh $(date -u +%Y-%m-%dT%H:%MZ): $(machine_line)"
 	echo "runs: $RUNS per contender, warm cache; load before start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee -a "$S"
 
-# The rsync daemon, as run-rsync.sh starts it.
-rd=$ZCB_ROOT/rsyncd
-mkdir -p "$rd"
-rport=$(free_port)
-cat >"$rd/rsyncd.conf" <<CONF
-pid file = $rd/rsyncd.pid
-use chroot = no
-max connections = 8
-[zcb]
-    path = $ZCB_DST
-    read only = false
-    uid = root
-    gid = root
-CONF
-rm -f "$rd/rsyncd.pid"
-rsync --daemon --no-detach --config="$rd/rsyncd.conf" --address=127.0.0.1 --port="$rport" \
-	--log-file="$rd/rsyncd.log" &
-rpid=$!
-zcb_track "$rpid"
-wait_port "$rport"
+# The rsync daemon, as run-rsync.sh starts it (sets rport and rpid).
+bench_rsyncd
 
 # Three zcsyncd receivers on 127.0.0.1:0: "zc" (zero copy, fsync: false),
 # "nozc" (--no-zero-copy, fsync: false) and "fsync" (zero copy, fsync: true;

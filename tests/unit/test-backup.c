@@ -27,17 +27,6 @@
 #include "backup.h"
 #include "test-dir.h"
 
-static void
-put(int dfd, const char *name, const char *data)
-{
-	int	fd;
-
-	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, strlen(data)), (ssize_t)strlen(data));
-	close(fd);
-}
-
 /* How many backups of leaf dir (beneath the root) holds; the newest's name. */
 static int
 count(int root, const char *dir, const char *leaf, char *newest, size_t len)
@@ -109,7 +98,7 @@ test_keep_link(void **state)
 
 	zc_backup_init(&b, "bk", 3);
 	assert_int_equal(mkdirat(d->fd, "sub", 0755), 0);
-	put(d->fd, "sub/f", "version 0");
+	dir_put(d->fd, "sub/f", "version 0");
 	/* Nothing there: nothing kept. */
 	assert_int_equal(zc_backup_keep_path(&b, d->fd, "sub/none",
 	    ZC_BACKUP_LINK, 0), 0);
@@ -126,7 +115,7 @@ test_keep_link(void **state)
 	for (i = 1; i < 8; i++) {
 		assert_int_equal(unlinkat(d->fd, "sub/f", 0), 0);
 		snprintf(path, sizeof path, "version %d", i);
-		put(d->fd, "sub/f", path);
+		dir_put(d->fd, "sub/f", path);
 		assert_int_equal(zc_backup_keep_path(&b, d->fd, "sub/f",
 		    ZC_BACKUP_LINK, 0), 0);
 	}
@@ -150,7 +139,7 @@ test_keep_move_dir(void **state)
 	assert_int_equal(b.keep, ZC_BACKUP_KEEP_DEFAULT);
 	assert_int_equal(mkdirat(d->fd, "t", 0755), 0);
 	assert_int_equal(mkdirat(d->fd, "t/u", 0755), 0);
-	put(d->fd, "t/u/f", "inside");
+	dir_put(d->fd, "t/u/f", "inside");
 	assert_int_equal(zc_backup_keep_path(&b, d->fd, "t", ZC_BACKUP_MOVE,
 	    0), 0);
 	assert_int_equal(fstatat(d->fd, "t", &st, AT_SYMLINK_NOFOLLOW), -1);
@@ -175,7 +164,7 @@ test_symlink_refused(void **state)
 	int			 n = 0;
 
 	zc_backup_init(&b, "bk", 3);
-	put(d->fd, "f", "old");
+	dir_put(d->fd, "f", "old");
 	assert_int_equal(symlinkat(d->out, d->fd, "bk"), 0);
 	assert_true(zc_backup_keep_path(&b, d->fd, "f", ZC_BACKUP_LINK, 0) <
 	    0);
@@ -193,7 +182,7 @@ test_symlink_refused(void **state)
 	assert_int_equal(unlinkat(d->fd, "bk", 0), 0);
 	assert_int_equal(mkdirat(d->fd, "bk", 0700), 0);
 	assert_int_equal(mkdirat(d->fd, "s", 0755), 0);
-	put(d->fd, "s/g", "old");
+	dir_put(d->fd, "s/g", "old");
 	assert_int_equal(symlinkat(d->out, d->fd, "bk/s"), 0);
 	assert_true(zc_backup_keep_path(&b, d->fd, "s/g", ZC_BACKUP_LINK, 0) <
 	    0);

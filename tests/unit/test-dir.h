@@ -51,4 +51,16 @@ dir_teardown(void **state)
 	return (0);
 }
 
+/* Write data (a string) to name in dfd, created or truncated, 0644. */
+static void __attribute__((unused))
+dir_put(int dfd, const char *name, const char *data)
+{
+	int	fd;
+
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, strlen(data)), (ssize_t)strlen(data));
+	close(fd);
+}
+
 #endif

@@ -31,17 +31,6 @@
 #include "test-dir.h"
 
 static void
-put(int dfd, const char *name, const char *data)
-{
-	int	fd;
-
-	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, strlen(data)), (ssize_t)strlen(data));
-	close(fd);
-}
-
-static void
 check_bytes(int dfd, const char *name, const char *want)
 {
 	char	buf[256];
@@ -107,7 +96,7 @@ replace(void **state, int flags)
 	int		 fd;
 
 	assert_int_equal(mkdirat(d->fd, "d", 0755), 0);
-	put(d->fd, "d/f", "old bytes");
+	dir_put(d->fd, "d/f", "old bytes");
 	assert_int_equal(linkat(d->fd, "d/f", d->fd, "d/other", 0), 0);
 	assert_int_equal(fstatat(d->fd, "d/f", &old, 0), 0);
 	fd = openat(d->fd, "d/f", O_RDONLY);	/* a reader of the old one */
@@ -156,7 +145,7 @@ dir_in_way(void **state, int flags)
 
 	assert_int_equal(mkdirat(d->fd, "d", 0755), 0);
 	assert_int_equal(mkdirat(d->fd, "d/x", 0750), 0);
-	put(d->fd, "d/x/inside", "kept");
+	dir_put(d->fd, "d/x/inside", "kept");
 	assert_int_equal(land(d->fd, "d/x", "a file", flags), -EISDIR);
 	assert_int_equal(fstatat(d->fd, "d/x", &st, AT_SYMLINK_NOFOLLOW), 0);
 	assert_true(S_ISDIR(st.st_mode));
@@ -184,7 +173,7 @@ test_symlink_swap(void **state)
 	struct dir	*d = *state;
 	struct stat	 st;
 
-	put(d->fd, "target", "target bytes");
+	dir_put(d->fd, "target", "target bytes");
 	assert_int_equal(symlinkat("target", d->fd, "l"), 0);
 	assert_int_equal(land(d->fd, "l", "instead", ZC_LAND_SWAP_OLD), 0);
 	assert_int_equal(fstatat(d->fd, "l", &st, AT_SYMLINK_NOFOLLOW), 0);
