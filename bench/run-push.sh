@@ -78,21 +78,9 @@ command -v rsync >/dev/null || { echo "run-push.sh: rsync missing: apt-get insta
 # From here on the harness's lib.sh: ZCB_SRC, ZCB_DST, target_up, log,
 # zcb_track and the EXIT trap that stops our daemons and the target.
 . "$H/lib.sh"
-# lib.sh's EXIT trap runs under set -e, so its first kill of a daemon that
-# has already died would end it before the target is unmounted: run it
-# without -e.  The rsync daemon's per-connection processes may outlive it
-# for a moment, with their working directory on the target: wait for them.
-run_push_exit() {
-	set +e
-	zcb_cleanup
-	for _ in $(seq 100); do
-		mountpoint -q "$ZCB_DST" || break
-		[ -z "$(fuser -m "$ZCB_DST" 2>/dev/null)" ] && break
-		sleep 0.1
-	done
-	target_down
-}
-trap run_push_exit EXIT
+# bench/lib.sh's bench_exit: the harness's cleanup without -e, then the
+# target unmounted once nothing holds it.
+trap bench_exit EXIT
 need_bins
 P=$BIN/zcprobe
 S=$ZCB_RESULTS/summary.txt

@@ -458,11 +458,13 @@ zc_land_file_place(struct zc_land_file *lf, int flags)
 		if ((error = land_still_beneath(lf)) != 0)
 			goto fail;
 		checked = 1;
-		if (!(flags & ZC_LAND_RENAME) && land_link(lf, lf->leaf) == 0)
-			goto placed;
-		if (!(flags & ZC_LAND_RENAME) && errno != EEXIST) {
-			error = -errno;
-			goto fail;
+		if (!(flags & ZC_LAND_RENAME)) {
+			if (land_link(lf, lf->leaf) == 0)
+				goto placed;
+			if (errno != EEXIST) {
+				error = -errno;
+				goto fail;
+			}
 		}
 		for (tries = 0; tries < 8; tries++) {
 			zc_path_make_temp(lf->tmp, sizeof lf->tmp);
