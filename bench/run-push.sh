@@ -10,6 +10,8 @@
 # Per workload, round-robin in one table (push-bench.sh; ratios are taken
 # run by run against the first row, rsync):
 #   rsync_-a         rsync -a SRC/ rsync://127.0.0.1:PORT/zcb/WL/
+#   rsync_local      rsync -a SRC/ DST/ (local: its sender and receiver are
+#                    its own processes, so its CPU is all in "sender")
 #   zcsync           zcsync push, zero copy, set with fsync: false
 #   zcsync_nozc      client and daemon both --no-zero-copy (read/write), fsync: false
 #   zcsync_fsync     zcsync push, zero copy, set with fsync: true (rsync never fsyncs)
@@ -39,8 +41,8 @@
 #      (zero copy, fsync: false) and the row zcsync_base, interleaved with
 #      the others, for a before/after in one run.
 #      ZCB_ROWS: the first table's rows to run, by label (default all:
-#      "rsync_-a zcsync zcsync_base zcsync_nozc zcsync_fsync probe_rw/rw
-#      probe_sf/auto"); e.g. ZCB_ROWS="rsync_-a zcsync zcsync_base
+#      "rsync_-a rsync_local zcsync zcsync_base zcsync_nozc zcsync_fsync
+#      probe_rw/rw probe_sf/auto"); e.g. ZCB_ROWS="rsync_-a zcsync zcsync_base
 #      probe_rw/rw" leaves out the slow fsync row.
 set -euo pipefail
 
@@ -187,6 +189,7 @@ fi
 q_zc=$(printf %q "$ZCSYNC")
 q_p=$(printf %q "$P")
 c_rsync='rsync_-a=rsync -a "$SRC_W/" rsync://127.0.0.1:'$rport'/zcb/"$WL"/'
+c_rlocal='rsync_local=rsync -a "$SRC_W/" "$DST_W/"'
 c_zc='zcsync='$q_zc' push -q --name alpha "$SRC_W" 127.0.0.1:'${zport[zc]}'/"$WL"'
 c_nozc='zcsync_nozc='$q_zc' push -q --no-zero-copy --name alpha "$SRC_W" 127.0.0.1:'${zport[nozc]}'/"$WL"'
 c_fsync='zcsync_fsync='$q_zc' push -q --name alpha "$SRC_W" 127.0.0.1:'${zport[fsync]}'/"$WL"'
@@ -198,7 +201,8 @@ c_base=
 
 # The first table's rows, in this order, less those ZCB_ROWS leaves out.
 rows=()
-for spec in "$c_rsync" "$c_zc" "$c_base" "$c_nozc" "$c_fsync" "$c_prw" "$c_psf"; do
+for spec in "$c_rsync" "$c_rlocal" "$c_zc" "$c_base" "$c_nozc" "$c_fsync" \
+    "$c_prw" "$c_psf"; do
 	[ -n "$spec" ] || continue
 	case " ${ZCB_ROWS:-${spec%%=*}} " in
 	*" ${spec%%=*} "*) rows+=("$spec") ;;
