@@ -216,6 +216,13 @@ PHASE=none
 csrc() { echo "$SRCFS/$1"; }
 cdst() { echo "$ZCB_DST/$1"; }
 hwm_of() { awk '/^VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+# CPU seconds (user + system) of PID, and of its children it has reaped
+# (lsyncd's rsync runs), from /proc/PID/stat.
+cpu_of() {
+	local t
+	t=$(getconf CLK_TCK)
+	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk -v t="$t" '{ printf "%.2f", ($12 + $13 + $14 + $15) / t }' || echo 0
+}
 
 wait_for_line() { # file regexp timeout_s pid
 	local i n=$(($3 * 50))
@@ -300,6 +307,7 @@ stop_c() {
 	zcsync_* | zcbase_*)
 		a=$(hwm_of "${cpid[$name.alpha]}") b=$(hwm_of "${cpid[$name.beta]}")
 		echo "$a $b" >>"$T/rss-$name-$PHASE.txt"
+		echo "$(cpu_of "${cpid[$name.alpha]}") $(cpu_of "${cpid[$name.beta]}")" >>"$T/cpu-$name-$PHASE.txt"
 		kill_wait "${cpid[$name.alpha]}"
 		kill_wait "${cpid[$name.beta]}"
 		;;
@@ -309,6 +317,8 @@ stop_c() {
 			[ -z "$(cat /proc/"${cpid[$name.lsyncd]}"/task/*/children 2>/dev/null | tr -d ' \n')" ] && break
 			sleep 0.05
 		done
+		cpu_of "${cpid[$name.lsyncd]}" >>"$T/cpu-$name-$PHASE.txt"
+		echo >>"$T/cpu-$name-$PHASE.txt"
 		kill_wait "${cpid[$name.lsyncd]}"
 		wait "${cpid[$name.sampler]}" 2>/dev/null || true
 		awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
@@ -448,7 +458,8 @@ if has_phase converge; then
 				echo "$cs" >>"$T/conv-$wl-$c.txt"
 				echo "$cp_s" >>"$T/cp-$wl-$c.txt"
 				echo "$r $cs" >>"$T/convr-$wl-$c.txt"
-				printf '  round %d %-7s %-15s converged %7.3f s (cp -a done at %.3f s)  %s\n' "$r" "$wl" "$c" "$cs" "$cp_s" "$(date +%T)"
+				printf '  round %d %-7s %-15s converged %7.3f s (cp -a done at %.3f s; CPU s %s)  %s\n' "$r" "$wl" "$c" "$cs" "$cp_s" \
+					"$(tail -1 "$T/cpu-$c-$PHASE.txt")" "$(date +%T)"
 				rm -rf "$CSRC" "$CDST"
 			done
 		done

@@ -1756,6 +1756,8 @@ send_live_step(struct zc_send *s)
 		if (s->tree_pos < s->tree->n) {
 			xasprintf(&p, "%s/%s", s->tree_base,
 			    s->tree->v[s->tree_pos++].path);
+			if (s->opts.covered != NULL)
+				s->opts.covered(s->opts.arg, p);
 			error = send_live_path(s, p, 0);
 			free(p);
 			return (error);

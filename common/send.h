@@ -58,6 +58,11 @@ struct zc_live_item {
 
 /* 1 and *it, or 0 when nothing is ready. */
 typedef int (*zc_send_next_cb)(void *arg, struct zc_live_item *it);
+/*
+ * Live: path is about to be sent from a directory walk (ZC_LIVE_TREE), as
+ * it is now; a change of it that the owner still holds is covered.
+ */
+typedef void (*zc_send_covered_cb)(void *arg, const char *path);
 
 typedef void (*zc_send_report_cb)(void *arg, enum zc_send_event,
     const char *path, const char *msg);
@@ -74,6 +79,7 @@ struct zc_send_opts {
 	uint64_t		 idle_ms;	/* connection idle limit */
 	zc_send_report_cb	 report;	/* may be NULL */
 	zc_send_next_cb		 next;		/* live mode when not NULL */
+	zc_send_covered_cb	 covered;	/* live; may be NULL */
 	struct zc_tls_ctx	*tls;		/* borrowed; NULL: plain TCP */
 	const uint8_t		(*pins)[32];	/* with tls: the peer's pins */
 	size_t			 npins;

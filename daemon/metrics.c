@@ -171,6 +171,12 @@ metrics_link_state(const struct metrics_ctx *x)
 }
 
 static uint64_t
+metrics_covered(const struct metrics_ctx *x)
+{
+	return (x->l->covered);
+}
+
+static uint64_t
 metrics_resyncs(const struct metrics_ctx *x)
 {
 	return (x->l->resyncs);
@@ -245,6 +251,10 @@ static const struct metrics_entry metrics_table[] = {
 	{ "zcsync_link_state",
 	  "1 for the state each link (set, peer) is in.",
 	  "gauge", METRICS_LINK_STATE, metrics_link_state },
+	{ "zcsync_queue_covered_total",
+	  "Queued changes dropped because a directory walk sent the path "
+	  "after them, per set and peer.",
+	  "counter", METRICS_LINK, metrics_covered },
 	{ "zcsync_link_resyncs_total",
 	  "Full catch-ups forced (overflow, rescans, zcsync sync).",
 	  "counter", METRICS_LINK, metrics_resyncs },

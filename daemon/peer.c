@@ -73,6 +73,15 @@ link_next(void *arg, struct zc_live_item *it)
 }
 
 static void
+link_covered(void *arg, const char *path)
+{
+	struct zcd_link	*l = arg;
+
+	if (zcd_queue_forget(&l->queue, path))
+		l->covered++;
+}
+
+static void
 link_report(void *arg, enum zc_send_event ev, const char *path,
     const char *msg)
 {
@@ -203,6 +212,7 @@ link_session(struct zcd_link *l, int fd)
 	opts.idle_ms = 0;
 	opts.report = link_report;
 	opts.next = link_next;
+	opts.covered = link_covered;
 	opts.filter = l->mirror->filter;
 	opts.arg = l;
 	opts.rate = zcd_bwlimit_rate(l->mirror->zcd, l->peer);

@@ -117,6 +117,8 @@ queue_append(struct zcd_queue *q, enum zc_live_op op, char *path, char *path2,
 	}
 	q->n++;
 	q->pending++;
+	if (op == ZC_LIVE_RENAME)
+		q->renames++;
 }
 
 static int
@@ -138,7 +140,8 @@ queue_drop(struct zcd_queue *q, size_t i)
 		h = queue_slot(q, q->v[i].path);
 		if (q->slots[h] == i + 1)
 			q->slots[h] = QUEUE_GONE;
-	}
+	} else
+		q->renames--;
 	free(q->v[i].path);
 	free(q->v[i].path2);
 	q->v[i].path = q->v[i].path2 = NULL;
@@ -248,7 +251,8 @@ zcd_queue_take(struct zcd_queue *q, uint64_t now, struct zc_live_item *out)
 			h = queue_slot(q, it->path);
 			if (q->slots[h] == i + 1)
 				q->slots[h] = QUEUE_GONE;
-		}
+		} else
+			q->renames--;
 		out->op = it->op;
 		q->held = it->path;
 		q->held2 = it->path2;
@@ -264,6 +268,20 @@ zcd_queue_take(struct zcd_queue *q, uint64_t now, struct zc_live_item *out)
 		return (1);
 	}
 	return (0);
+}
+
+int
+zcd_queue_forget(struct zcd_queue *q, const char *path)
+{
+	size_t	h;
+
+	if (q->nslots == 0 || q->renames > 0)
+		return (0);
+	h = queue_slot(q, path);
+	if (q->slots[h] == 0 || q->slots[h] == QUEUE_GONE)
+		return (0);
+	queue_drop(q, q->slots[h] - 1);
+	return (1);
 }
 
 uint64_t

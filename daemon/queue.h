@@ -27,6 +27,7 @@ struct zcd_queue {
 	uint32_t		*slots;		/* owned; path -> index + 1 */
 	size_t			 nslots;
 	size_t			 pending;	/* items not yet taken */
+	size_t			 renames;	/* RENAMEs among them */
 	int			 overflowed;	/* gave up: resync needed */
 	char			*held;		/* owned; the item last taken */
 	char			*held2;
@@ -45,6 +46,12 @@ void	zcd_queue_add(struct zcd_queue *, enum zc_live_op, const char *path,
 	    const char *path2, uint64_t ready);
 /* Take the first item ready at now: 1 and *it (valid until the next call). */
 int	zcd_queue_take(struct zcd_queue *, uint64_t now, struct zc_live_item *);
+/*
+ * path is being sent now, as it is on disk: what waits for it is covered.
+ * Drops its item (not while a RENAME waits, which may be about the same
+ * name) and returns 1, or 0 when there is none to drop.
+ */
+int	zcd_queue_forget(struct zcd_queue *, const char *path);
 /* The earliest ready time after `after` of what waits, or UINT64_MAX. */
 uint64_t zcd_queue_next_ready(const struct zcd_queue *, uint64_t after);
 

@@ -66,6 +66,7 @@ struct zcd_link {
 	/* For status and metrics; totals over all sessions so far. */
 	uint64_t		 files_sent, bytes_sent, failures;
 	uint64_t		 sessions, resyncs;
+	uint64_t		 covered;	/* queued changes a walk sent */
 	uint64_t		 backoff_until;	/* uv_now() */
 	time_t			 last_sync;	/* wall clock; 0 = never */
 };
