@@ -27,6 +27,7 @@ static void	conn_on_poll(uv_poll_t *, int, int);
 static void	conn_on_timer(uv_timer_t *);
 static void	conn_on_closed(uv_handle_t *);
 static void	conn_on_rate(uv_timer_t *);
+static void	conn_write(struct zc_conn *);
 
 static void
 conn_touch(struct zc_conn *c)
@@ -147,6 +148,22 @@ void
 zc_conn_want_write(struct zc_conn *c)
 {
 	c->flags |= ZC_CONN_PRODUCE;
+	zc_conn_update(c);
+}
+
+/*
+ * Without a turn of the loop: arming POLLOUT to be told what is nearly
+ * always true costs an epoll_wait, and libuv re-registers the descriptor
+ * (EPOLL_CTL_DEL, then ADD) at every change of the mask, twice per burst.
+ * The mask changes only if the socket fills.
+ */
+void
+zc_conn_write_now(struct zc_conn *c)
+{
+	c->flags |= ZC_CONN_PRODUCE;
+	if ((c->flags & ZC_CONN_TLS_READY) && !(c->flags & (ZC_CONN_CLOSING |
+	    ZC_CONN_LINGER | ZC_CONN_RATE_WAIT)))
+		conn_write(c);
 	zc_conn_update(c);
 }
 

@@ -120,6 +120,11 @@ void	zc_conn_close(struct zc_conn *, int err);
 void	zc_conn_finish(struct zc_conn *);
 /* Ask for on_writable calls until the owner produces nothing. */
 void	zc_conn_want_write(struct zc_conn *);
+/*
+ * The same, writing at once: only from outside the connection's callbacks
+ * (a timer of the owner's).  It may close the connection.
+ */
+void	zc_conn_write_now(struct zc_conn *);
 /* Receive the next size raw bytes into fd (-1 = discard). */
 void	zc_conn_recv_body(struct zc_conn *, int fd, uint64_t size);
 /* Send size bytes of fd from off after the queued output. */

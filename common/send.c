@@ -2746,7 +2746,7 @@ void
 zc_send_kick(struct zc_send *s)
 {
 	if (s->conn != NULL && s->phase == PHASE_LIVE)
-		zc_conn_want_write(s->conn);
+		zc_conn_write_now(s->conn);
 }
 
 void

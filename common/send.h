@@ -159,7 +159,10 @@ struct zc_rd;
 int	zc_send_manifest_read(struct zc_manifest *, uint64_t feat,
 	    struct zc_rd *,
 	    char *err, size_t errlen);
-/* Live: changes were queued; next() will be asked when there is room. */
+/*
+ * Live: changes were queued; next() is asked at once (from the owner's
+ * timer, never from inside the session's callbacks).
+ */
 void	zc_send_kick(struct zc_send *);
 /* Close the session now; done_cb follows. */
 void	zc_send_close(struct zc_send *, int err);
