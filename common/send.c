@@ -192,6 +192,7 @@ static void	send_on_close(struct zc_conn *, int);
 static int	send_guard_live(struct zc_send *);
 static int	send_is_backup(const struct zc_send *, const char *);
 static void	send_aborted_add(struct zc_send *, const char *);
+static int	send_file_fd(struct zc_send *, const char *, uint32_t, int);
 
 static const struct zc_conn_ops send_ops = {
 	.on_frame = send_on_frame,
@@ -1136,15 +1137,22 @@ send_file_end(struct zc_send *s, int aborted)
 static int
 send_file(struct zc_send *s, const char *path, uint32_t idx)
 {
+	return (send_file_fd(s, path, idx, zc_path_openat(s->src_fd, path,
+	    O_RDONLY | O_NOFOLLOW, 0)));
+}
+
+/* send_file() with path opened already: fd, or -errno from opening it. */
+static int
+send_file_fd(struct zc_send *s, const char *path, uint32_t idx, int fd)
+{
 	struct zc_meta		 meta;
 	struct zc_entry		 ent;
 	uint8_t			*p;
 	uint64_t		 body;
 	size_t			 got;
 	ssize_t			 n;
-	int			 fd, error, xnone;
+	int			 error, xnone;
 
-	fd = zc_path_openat(s->src_fd, path, O_RDONLY | O_NOFOLLOW, 0);
 	if (fd < 0) {
 		if (fd == -ENOENT || fd == -ELOOP || fd == -ENOTDIR) {
 			s->stats.vanished++;
@@ -1543,7 +1551,7 @@ send_live_path(struct zc_send *s, const char *path, int attr_only)
 	char		 target[ZC_PROTO_TARGET_MAX + 1];
 	ssize_t		 n;
 	uint8_t		 msg;
-	int		 pfd, error, was_aborted;
+	int		 pfd, fd, error, was_aborted;
 
 	if (strlen(path) > ZC_PATH_MAX || *path == '\0') {
 		s->stats.failed++;
@@ -1604,11 +1612,20 @@ send_live_path(struct zc_send *s, const char *path, int attr_only)
 		msg = ZC_MSG_META;	/* SPECIAL: META makes it */
 		break;
 	case ZC_TYPE_FILE:
-		close(pfd);
-		if (!attr_only && send_live_hl(s, path, &st))
+		if (!attr_only && send_live_hl(s, path, &st)) {
+			close(pfd);
 			return (0);	/* a LINK is queued instead */
-		if (!attr_only)
-			return (send_file(s, path, ZC_MANIFEST_NONE));
+		}
+		if (!attr_only) {
+			/* pfd is beneath the root: one name, no walk again. */
+			fd = openat(pfd, leaf, O_RDONLY | O_NOFOLLOW | O_NOCTTY |
+			    O_CLOEXEC);
+			if (fd == -1)
+				fd = -errno;
+			close(pfd);
+			return (send_file_fd(s, path, ZC_MANIFEST_NONE, fd));
+		}
+		close(pfd);
 		msg = ZC_MSG_META;
 		break;
 	case ZC_TYPE_DIR:

@@ -24,6 +24,7 @@
 	IN_MOVE_SELF | IN_ONLYDIR | IN_EXCL_UNLINK)
 #define WATCH_READ_MAX	(64 * 1024)	/* event bytes per read */
 #define WATCH_READS	16		/* reads per wakeup */
+#define WATCH_LOOKAHEAD	8		/* events looked at after a creation */
 
 static void	watch_on_poll(uv_poll_t *, int, int);
 static void	watch_on_move_timer(uv_timer_t *);
@@ -459,8 +460,38 @@ watch_appeared(struct zcd_watch *w, const char *path, int is_dir, int moved)
 		w->cb(w->arg, ZCD_WATCH_CHANGED, path, NULL);
 }
 
+/*
+ * Does one of the next few events read with a creation say that the file
+ * is being written (IN_MODIFY, IN_CLOSE_WRITE)?  Then those events queue
+ * it, and the creation needs no fstatat() to tell a file being written from
+ * one complete already (a symlink, a hard link).
+ */
+static int
+watch_writes_follow(const struct inotify_event *ev, const char *p,
+    const char *end)
+{
+	const struct inotify_event	*nx;
+	int				 k;
+
+	for (k = 0; k < WATCH_LOOKAHEAD && end - p >=
+	    (ptrdiff_t)sizeof(struct inotify_event); k++) {
+		nx = (const struct inotify_event *)(const void *)p;
+		if (nx->wd == ev->wd && nx->len > 0 &&
+		    strcmp(nx->name, ev->name) == 0) {
+			if (nx->mask & (IN_MODIFY | IN_CLOSE_WRITE))
+				return (1);
+			if (nx->mask & (IN_DELETE | IN_MOVED_FROM))
+				return (0);
+		}
+		p += sizeof(struct inotify_event) + nx->len;
+	}
+	return (0);
+}
+
+/* One event; [next, end) are the ones read after it. */
 static void
-watch_event(struct zcd_watch *w, const struct inotify_event *ev)
+watch_event(struct zcd_watch *w, const struct inotify_event *ev,
+    const char *next, const char *end)
 {
 	struct zcd_watch_dir	*d;
 	struct zcd_watch_move	*m;
@@ -545,8 +576,10 @@ watch_event(struct zcd_watch *w, const struct inotify_event *ev)
 		free(path);
 		return;
 	}
-	if (ev->mask & IN_CREATE)
-		watch_appeared(w, path, is_dir, 0);
+	if (ev->mask & IN_CREATE) {
+		if (is_dir || !watch_writes_follow(ev, next, end))
+			watch_appeared(w, path, is_dir, 0);
+	}
 	else if (ev->mask & IN_CLOSE_WRITE)
 		w->cb(w->arg, ZCD_WATCH_CHANGED, path, NULL);
 	else if (ev->mask & IN_MODIFY)
@@ -587,7 +620,8 @@ watch_on_poll(uv_poll_t *h, int status, int events)
 		for (p = buf; p < buf + n;
 		    p += sizeof(struct inotify_event) + ev->len) {
 			ev = (const struct inotify_event *)(void *)p;
-			watch_event(w, ev);
+			watch_event(w, ev, p + sizeof(struct inotify_event) +
+			    ev->len, buf + n);
 		}
 	}
 	free(buf);
