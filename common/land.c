@@ -191,11 +191,16 @@ land_file_open(struct zc_land_file *lf, int root_fd, const char *rel,
 	 */
 	lf->fd = -1;
 	errno = EOPNOTSUPP;
-	/* O_RDWR: VERIFY reads the body back before the rename. */
+	/*
+	 * O_RDWR: VERIFY reads the body back before the rename.  An unnamed
+	 * file can be opened by nobody else (only through our /proc/PID/fd),
+	 * so it gets its permission bits now and the usual file no fchmod()
+	 * (meta.c); a named temporary file stays 0600 until its owner is set.
+	 */
 	if (meta->size > ZC_LAND_NAMED_MAX || (!(flags & ZC_LAND_RENAME) &&
 	    land_name_free(lf)))
 		lf->fd = openat(lf->dir_fd, ".", O_TMPFILE | O_RDWR |
-		    O_CLOEXEC, 0600);
+		    O_CLOEXEC, (mode_t)((meta->mode & 0777) | 0600));
 	if (lf->fd == -1 && (errno == EOPNOTSUPP || errno == EISDIR ||
 	    errno == EINVAL)) {
 		/* No O_TMPFILE here (open(2)): a named temp, swept later. */

@@ -66,13 +66,26 @@ zc_meta_apply_fd(int fd, const struct zc_meta *m, int flags)
 {
 	struct timespec	 ts[2];
 	struct stat	 st;
-	int		 r = 0;
+	int		 r = 0, known = 0, chowned = 0;
 
-	if ((flags & ZC_META_CHOWN) != 0 && (fstat(fd, &st) == -1 ||
-	    st.st_uid != (uid_t)m->uid || st.st_gid != (gid_t)m->gid) &&
-	    fchown(fd, (uid_t)m->uid, (gid_t)m->gid) == -1)
-		r = -errno;
-	if (fchmod(fd, (mode_t)(m->mode & 07777)) == -1 && r == 0)
+	if ((flags & ZC_META_CHOWN) != 0) {
+		known = fstat(fd, &st) == 0;
+		if (!known || st.st_uid != (uid_t)m->uid ||
+		    st.st_gid != (gid_t)m->gid) {
+			if (fchown(fd, (uid_t)m->uid, (gid_t)m->gid) == -1)
+				r = -errno;
+			else
+				chowned = 1;
+		}
+	}
+	/*
+	 * The mode already right (land.c makes an unnamed file with its final
+	 * permission bits) needs no fchmod, unless a chown just cleared a
+	 * set-id bit.
+	 */
+	if ((!known || (st.st_mode & 07777) != (m->mode & 07777) ||
+	    (chowned && (m->mode & (S_ISUID | S_ISGID)))) &&
+	    fchmod(fd, (mode_t)(m->mode & 07777)) == -1 && r == 0)
 		r = -errno;
 	meta_times(m, ts);
 	if (futimens(fd, ts) == -1 && r == 0)

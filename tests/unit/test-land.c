@@ -64,9 +64,10 @@ temps(int dfd, const char *dir)
 	return (n);
 }
 
-/* Land data (mode 0600) at rel beneath base with flags: 0 or -errno. */
+/* Land data (mode) at rel beneath base with flags: 0 or -errno. */
 static int
-land(int root, const char *rel, const char *data, int flags)
+land_mode(int root, const char *rel, const char *data, mode_t mode,
+    int flags)
 {
 	struct zc_land_file	lf;
 	struct zc_meta		meta;
@@ -74,7 +75,7 @@ land(int root, const char *rel, const char *data, int flags)
 
 	memset(&meta, 0, sizeof meta);
 	meta.type = ZC_TYPE_FILE;
-	meta.mode = 0600;
+	meta.mode = mode;
 	meta.size = strlen(data);
 	meta.mtime_sec = 1700000000;
 	meta.uid = getuid();
@@ -85,6 +86,12 @@ land(int root, const char *rel, const char *data, int flags)
 	assert_int_equal(write(lf.fd, data, strlen(data)),
 	    (ssize_t)strlen(data));
 	return (zc_land_file_commit(&lf, flags));
+}
+
+static int
+land(int root, const char *rel, const char *data, int flags)
+{
+	return (land_mode(root, rel, data, 0600, flags));
 }
 
 static void
@@ -122,6 +129,38 @@ replace(void **state, int flags)
 	assert_int_equal(land(d->fd, "d/g", "fresh", flags), 0);
 	check_bytes(d->fd, "d/g", "fresh");
 	assert_int_equal(temps(d->fd, "d"), 0);
+}
+
+/*
+ * A new name gets an unnamed file made with its permission bits, and no
+ * fchmod() when they came out right: whatever the umask took away, a
+ * chown cleared or the mode holds beyond them must still be set.
+ */
+static void
+test_new_name_modes(void **state)
+{
+	static const mode_t	 modes[] = { 0644, 0664, 0640, 0444, 0000,
+	    04755, 02750, 01777, 0700 };
+	struct dir		*d = *state;
+	struct stat		 st;
+	char			 name[32];
+	mode_t			 old;
+	size_t			 i;
+	int			 pass;
+
+	old = umask(027);
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+			snprintf(name, sizeof name, "m%d-%zu", pass, i);
+			assert_int_equal(land_mode(d->fd, name, "x", modes[i],
+			    pass ? ZC_LAND_CHOWN : 0), 0);
+			assert_int_equal(fstatat(d->fd, name, &st, 0), 0);
+			assert_int_equal(st.st_mode & 07777, modes[i]);
+			check_bytes(d->fd, name, "x");
+		}
+	}
+	umask(old);
+	assert_int_equal(temps(d->fd, "."), 0);
 }
 
 static void
@@ -187,6 +226,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_new_name_modes,
+		    dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_replace_rename,
 		    dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_replace_swap,
