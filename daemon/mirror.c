@@ -124,14 +124,18 @@ static int
 mirror_excluded(struct zcd_mirror *m, const char *path, int isdir)
 {
 	struct stat	st;
+	int		file, dir;
 
-	if (isdir == -1 &&
-	    fstatat(m->root_fd, path, &st, AT_SYMLINK_NOFOLLOW) == 0)
-		isdir = S_ISDIR(st.st_mode);
 	if (isdir != -1)
 		return (zc_filter_excluded(m->filter, path, isdir));
-	return (zc_filter_excluded(m->filter, path, 0) ||
-	    zc_filter_excluded(m->filter, path, 1));
+	/* Only a rule for directories alone (dir/) needs to know. */
+	file = zc_filter_excluded(m->filter, path, 0);
+	dir = zc_filter_excluded(m->filter, path, 1);
+	if (file == dir)
+		return (file);
+	if (fstatat(m->root_fd, path, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return (S_ISDIR(st.st_mode) ? dir : file);
+	return (1);
 }
 
 /*

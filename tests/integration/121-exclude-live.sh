@@ -97,9 +97,13 @@ echo new >"$src/build/deeper/f"
 echo new >"$src/keep/b.tmp"
 mkdir "$src/cache.tmp"
 echo new >"$src/cache.tmp/f"
+# A file named like a directory-only rule (build/) is not excluded: the
+# watcher must look at what it is.
+echo "a file" >"$src/keep/build"
 mkdir "$src/keep/newdir"
 echo marker >"$src/keep/newdir/marker"
 step "changes in excluded places"
+[ -f "$dst/keep/build" ] || fail "keep/build, a file, was not sent"
 [ -e "$dst/build/new.txt" ] && fail "build/new.txt was sent"
 [ -e "$dst/keep/b.tmp" ] && fail "keep/b.tmp was sent"
 [ -e "$dst/cache.tmp" ] && fail "cache.tmp was sent"
