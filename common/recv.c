@@ -902,6 +902,16 @@ recv_file_segs(struct zc_recv *r, const char *path, const struct zc_entry *e)
 	return (0);
 }
 
+/* Begin landing the body of FILE e at path: 0 or -errno. */
+static int
+recv_file_begin(struct zc_recv *r, const char *path, const struct zc_entry *e)
+{
+	if (e->feat & ZC_FEAT_SPARSE)
+		return (recv_file_segs(r, path, e));
+	return (zc_land_file_begin(&r->file, r->root_fd, path, &e->meta,
+	    &r->ldirs, r->land_flags));
+}
+
 /*
  * SPARSE: receive the next segment at its offset; after a sink failure
  * the rest is read and dropped.  The body is the segments back to back.
@@ -985,7 +995,7 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 	struct zc_entry	 ent;
 	char		 path[ZC_PATH_MAX + 1], target[ZC_PROTO_TARGET_MAX + 1];
 	uint8_t		*mapped;
-	int		 error;
+	int		 error, rc;
 
 	ent.feat = r->feat;
 	if (zc_proto_get_entry(rd, type, &ent) != 0)
@@ -1040,11 +1050,21 @@ recv_on_entry(struct zc_recv *r, uint8_t type, struct zc_rd *rd)
 		    recv_name(r, path, strlen(path)));
 		snprintf(r->file_raw, sizeof r->file_raw, "%s", path);
 		r->file_body = zc_proto_body_len(&ent);
-		if (ent.feat & ZC_FEAT_SPARSE)
-			error = recv_file_segs(r, path, &ent);
-		else
-			error = zc_land_file_begin(&r->file, r->root_fd, path,
-			    &ent.meta, &r->ldirs, r->land_flags);
+		error = recv_file_begin(r, path, &ent);
+		if ((error == -EMFILE || error == -ENFILE) &&
+		    (r->nbatch > 0 || r->ndsync_dirs > 0)) {
+			/*
+			 * The group commit holds descriptors, two a file and
+			 * one a directory: committing gives them back.  It
+			 * needs one itself to check each directory (land.c):
+			 * the cached directory's.
+			 */
+			zc_land_dirs_clear(&r->ldirs);
+			if ((rc = recv_batch_flush(r)) != 0 ||
+			    (rc = recv_dsync_flush(r)) != 0)
+				return (rc);
+			error = recv_file_begin(r, path, &ent);
+		}
 		r->file_open = error == 0;
 		if (r->file_open && zc_backup_on(&r->backup))
 			r->file.backup = &r->backup;
